@@ -1,0 +1,364 @@
+//! hnswlib's binary index format (`HierarchicalNSW::saveIndex`/`loadIndex`), byte
+//! for byte: a 96-byte header, the level-0 block (`count × size_data_per_element`
+//! bytes: link count, flags, links, vector, label), then for each element its
+//! upper-level lists behind a `u32` byte length. Native little-endian, no magic.
+//!
+//! Reading trusts nothing: every header field is checked against the others, the
+//! space the caller gives and the byte length, before anything is allocated; every
+//! link is checked to point at an existing element on a level it has, so a corrupted
+//! file gives an error and never a crash, a hang or a huge allocation.
+
+use std::io::{self, Read, Write};
+use std::sync::atomic::Ordering;
+
+use super::graph::Layout0;
+use super::{Graph, LoadOptions, MAX_M};
+use crate::error::{Error, Result};
+use crate::space::{Space, SpaceKind};
+
+const HEADER_LEN: usize = 96;
+/// Levels are stored in a byte; hnswlib's levels stay far below (≈ ln(n)/ln(M)).
+const MAX_LEVEL: usize = 255;
+
+/// Size of the saved index in bytes (hnswlib's `indexFileSize`).
+pub(crate) fn file_size(g: &Graph) -> usize {
+    let s = &g.storage;
+    let n = s.len();
+    let upper: usize = (0..n as u32)
+        .map(|id| 4 + s.level(id) * s.layout.upper_list_bytes())
+        .sum();
+    HEADER_LEN + n * s.layout.file_slot_size() + upper
+}
+
+/// Writes the index. The caller holds the index exclusively.
+pub(crate) fn write(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
+    let s = &g.storage;
+    let l = &s.layout;
+    let n = s.len();
+    let (entry, max_level) = g.entry();
+    let offset_data = 4 + 4 * l.max_m0;
+    let label_offset = offset_data + l.data_size;
+
+    let mut h = Vec::with_capacity(HEADER_LEN);
+    for v in [
+        0,
+        s.capacity,
+        n,
+        l.file_slot_size(),
+        label_offset,
+        offset_data,
+    ] {
+        h.extend_from_slice(&(v as u64).to_le_bytes());
+    }
+    h.extend_from_slice(&(max_level as i32).to_le_bytes());
+    h.extend_from_slice(&entry.unwrap_or(u32::MAX).to_le_bytes());
+    for v in [l.max_m, l.max_m0, g.m] {
+        h.extend_from_slice(&(v as u64).to_le_bytes());
+    }
+    h.extend_from_slice(&g.mult.to_le_bytes());
+    h.extend_from_slice(&(g.ef_construction as u64).to_le_bytes());
+    w.write_all(&h)?;
+
+    let mut buf = Vec::with_capacity(l.file_slot_size() * 256);
+    for id in 0..n as u32 {
+        for word in &s.slot_words(id)[..l.data_word] {
+            buf.extend_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
+        }
+        // SAFETY: the slot's data region holds data_size initialised bytes, and the
+        // caller holds the index exclusively, so nothing writes it meanwhile.
+        let data = unsafe { std::slice::from_raw_parts(s.data_ptr(id), l.data_size) };
+        buf.extend_from_slice(data);
+        buf.extend_from_slice(&s.label(id).to_le_bytes());
+        if buf.len() >= (1 << 20) {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    for id in 0..n as u32 {
+        let block = s.upper_block(id);
+        buf.extend_from_slice(&((block.len() * 4) as u32).to_le_bytes());
+        for word in block {
+            buf.extend_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
+        }
+        if buf.len() >= (1 << 20) {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    w.write_all(&buf)?;
+    w.flush()
+}
+
+struct Header {
+    max_elements: usize,
+    count: usize,
+    slot_size: usize,
+    label_offset: usize,
+    offset_data: usize,
+    max_level: i32,
+    entry: u32,
+    max_m: usize,
+    max_m0: usize,
+    m: usize,
+    mult: f64,
+    ef_construction: usize,
+}
+
+fn parse_header(b: &[u8; HEADER_LEN]) -> Result<Header> {
+    let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+    let size_at = |o: usize, name: &str| -> Result<usize> {
+        usize::try_from(u64_at(o))
+            .map_err(|_| Error::corrupt(format!("{name} does not fit in memory")))
+    };
+    let offset_level0 = u64_at(0);
+    if offset_level0 != 0 {
+        return Err(Error::corrupt(format!(
+            "offsetLevel0 is {offset_level0}, hnswlib always writes 0 (not an hnswlib index file?)"
+        )));
+    }
+    Ok(Header {
+        max_elements: size_at(8, "max_elements")?,
+        count: size_at(16, "cur_element_count")?,
+        slot_size: size_at(24, "size_data_per_element")?,
+        label_offset: size_at(32, "label_offset")?,
+        offset_data: size_at(40, "offsetData")?,
+        max_level: i32::from_le_bytes(b[48..52].try_into().expect("4 bytes")),
+        entry: u32::from_le_bytes(b[52..56].try_into().expect("4 bytes")),
+        max_m: size_at(56, "maxM")?,
+        max_m0: size_at(64, "maxM0")?,
+        m: size_at(72, "M")?,
+        mult: f64::from_le_bytes(b[80..88].try_into().expect("8 bytes")),
+        ef_construction: size_at(88, "ef_construction")?,
+    })
+}
+
+/// Checks the header against itself, the caller's space and the byte length.
+fn validate(h: &Header, space: &Space, len: u64) -> Result<Layout0> {
+    if h.m < 2 || h.m > MAX_M || h.max_m != h.m || h.max_m0 != 2 * h.m {
+        return Err(Error::corrupt(format!(
+            "M = {}, maxM = {}, maxM0 = {}: hnswlib writes 2 <= M <= {MAX_M}, maxM = M, maxM0 = 2M",
+            h.m, h.max_m, h.max_m0
+        )));
+    }
+    let layout = Layout0::new(h.m, space.data_size());
+    if h.offset_data != 4 + 4 * h.max_m0
+        || h.label_offset < h.offset_data
+        || h.slot_size != h.label_offset + 8
+    {
+        return Err(Error::corrupt(format!(
+            "element layout fields disagree (offsetData {}, label_offset {}, size_data_per_element {})",
+            h.offset_data, h.label_offset, h.slot_size
+        )));
+    }
+    let file_data_size = h.label_offset - h.offset_data;
+    if file_data_size != space.data_size() {
+        let as_f32 = if file_data_size.is_multiple_of(4) {
+            format!(" (dim {} as f32)", file_data_size / 4)
+        } else {
+            String::new()
+        };
+        return Err(Error::Incompatible(format!(
+            "the file stores {file_data_size}-byte vectors{as_f32}, but the {} space given has dim {} ({} bytes)",
+            space.kind().name(),
+            space.dim(),
+            space.data_size()
+        )));
+    }
+    let expected_mult = 1.0 / (h.m as f64).ln();
+    if (h.mult - expected_mult).abs() > 1e-9 * expected_mult || h.ef_construction == 0 {
+        return Err(Error::corrupt(format!(
+            "mult = {} (hnswlib writes 1/ln(M) = {expected_mult}) or ef_construction = {} is invalid",
+            h.mult, h.ef_construction
+        )));
+    }
+    if h.count > h.max_elements || h.count > u32::MAX as usize {
+        return Err(Error::corrupt(format!(
+            "element count {} exceeds max_elements {}",
+            h.count, h.max_elements
+        )));
+    }
+    let min_len = h
+        .count
+        .checked_mul(h.slot_size + 4)
+        .and_then(|b| b.checked_add(HEADER_LEN))
+        .ok_or_else(|| Error::corrupt("element count overflows"))?;
+    if (min_len as u64) > len {
+        return Err(Error::corrupt(format!(
+            "the header announces {} elements of {} bytes ({min_len} bytes at least), but the data is {len} bytes (truncated?)",
+            h.count, h.slot_size
+        )));
+    }
+    if h.count > 0 && (h.entry as usize >= h.count || h.max_level < 0) {
+        return Err(Error::corrupt(format!(
+            "entry point {} / max level {} invalid for {} elements",
+            h.entry, h.max_level, h.count
+        )));
+    }
+    Ok(layout)
+}
+
+/// Reads an index of exactly `len` bytes from `r`.
+pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions) -> Result<Graph> {
+    let io_err = |e: io::Error| -> Error {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            Error::corrupt("unexpected end of data (truncated?)")
+        } else {
+            Error::io("<index data>", e)
+        }
+    };
+    if len < HEADER_LEN as u64 {
+        return Err(Error::corrupt(format!(
+            "{len} bytes is shorter than hnswlib's {HEADER_LEN}-byte header"
+        )));
+    }
+    let mut hb = [0u8; HEADER_LEN];
+    r.read_exact(&mut hb).map_err(io_err)?;
+    let h = parse_header(&hb)?;
+    let layout = validate(&h, &space, len)?;
+
+    let capacity = if opts.max_elements != 0 && opts.max_elements >= h.count {
+        opts.max_elements
+    } else {
+        h.max_elements
+    };
+    let mut g = Graph::new(
+        space,
+        h.m,
+        h.ef_construction,
+        h.mult,
+        capacity,
+        opts.random_seed,
+        opts.allow_replace_deleted,
+    )?;
+    g.storage.count.store(h.count, Ordering::Relaxed);
+    let n = h.count;
+
+    // Level 0.
+    let space_is_f32 = matches!(
+        g.space.kind(),
+        SpaceKind::L2 | SpaceKind::InnerProduct | SpaceKind::Cosine
+    );
+    let mut slot = vec![0u8; h.slot_size];
+    let mut labels = Vec::with_capacity(n);
+    for id in 0..n as u32 {
+        r.read_exact(&mut slot).map_err(io_err)?;
+        for (i, w) in slot[..4 * layout.data_word].chunks_exact(4).enumerate() {
+            g.storage
+                .load_slot_word(id, i, u32::from_le_bytes(w.try_into().expect("4 bytes")));
+        }
+        let data = &slot[h.offset_data..h.label_offset];
+        if space_is_f32 {
+            let finite = data
+                .chunks_exact(4)
+                .all(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")).is_finite());
+            if !finite {
+                return Err(Error::corrupt(format!(
+                    "element {id} holds NaN or infinity"
+                )));
+            }
+        }
+        // SAFETY: a fresh slot of this storage; nobody else can read it yet.
+        unsafe { g.storage.write_data(id, data) };
+        labels.push(u64::from_le_bytes(
+            slot[h.label_offset..].try_into().expect("8 bytes"),
+        ));
+    }
+
+    // Upper levels.
+    let mut consumed = (HEADER_LEN + n * h.slot_size) as u64;
+    let list_bytes = layout.upper_list_bytes();
+    let mut words = Vec::new();
+    for id in 0..n as u32 {
+        let mut sb = [0u8; 4];
+        r.read_exact(&mut sb).map_err(io_err)?;
+        let size = u32::from_le_bytes(sb) as usize;
+        consumed += 4;
+        if !size.is_multiple_of(list_bytes) || size / list_bytes > MAX_LEVEL {
+            return Err(Error::corrupt(format!(
+                "element {id}: upper-level size {size} is not a multiple of {list_bytes} up to level {MAX_LEVEL}"
+            )));
+        }
+        // Each remaining element needs at least its 4-byte size field.
+        let rest = (n - 1 - id as usize) as u64 * 4;
+        if consumed + size as u64 + rest > len {
+            return Err(Error::corrupt(format!(
+                "element {id}: upper levels run past the end of the data (truncated?)"
+            )));
+        }
+        let mut bytes = vec![0u8; size];
+        r.read_exact(&mut bytes).map_err(io_err)?;
+        consumed += size as u64;
+        words.clear();
+        words.extend(
+            bytes
+                .chunks_exact(4)
+                .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
+        );
+        g.storage
+            .load_meta(id, labels[id as usize], size / list_bytes, &words)?;
+    }
+    if consumed != len {
+        return Err(Error::corrupt(format!(
+            "{} bytes remain after the last element (expected exactly {consumed} bytes)",
+            len - consumed
+        )));
+    }
+
+    check_links(&g, n)?;
+    if n > 0 {
+        if g.storage.level(h.entry) < h.max_level as usize {
+            return Err(Error::corrupt(format!(
+                "entry point {} has level {}, below the max level {}",
+                h.entry,
+                g.storage.level(h.entry),
+                h.max_level
+            )));
+        }
+        g.set_entry(h.entry, h.max_level as usize);
+    }
+
+    let mut deleted = 0;
+    {
+        let map = g.labels.get_mut();
+        map.reserve(n);
+        let free = g.free_slots.get_mut();
+        for (id, &label) in labels.iter().enumerate() {
+            // A label stored twice (an hnswlib replace bug) maps to its last slot, as in hnswlib.
+            map.insert(label, id as u32);
+            if g.storage.is_deleted(id as u32) {
+                deleted += 1;
+                if opts.allow_replace_deleted {
+                    free.insert(id as u32);
+                }
+            }
+        }
+    }
+    g.deleted_count.store(deleted, Ordering::Relaxed);
+    Ok(g)
+}
+
+/// Every valid link must name an existing element that has the link's level.
+fn check_links(g: &Graph, n: usize) -> Result<()> {
+    let s = &g.storage;
+    for id in 0..n as u32 {
+        for level in 0..=s.level(id) {
+            let links = s.links(id, level);
+            let raw = s.links_raw_count(id, level);
+            if raw > links.capacity() {
+                return Err(Error::corrupt(format!(
+                    "element {id} level {level}: {raw} links, at most {} fit",
+                    links.capacity()
+                )));
+            }
+            for i in 0..links.len() {
+                let t = links.get(i);
+                if t as usize >= n || s.level(t) < level {
+                    return Err(Error::corrupt(format!(
+                        "element {id} level {level} links to {t}, which is not an element of that level"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}

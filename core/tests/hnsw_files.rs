@@ -1,0 +1,269 @@
+//! hnswlib's file format: round trips, capacity override, and corrupted, truncated or
+//! mismatched files, which must give errors and never a panic.
+mod common;
+
+use common::*;
+use hnswlib_core::*;
+
+fn small_index(n: usize, dim: usize, m: usize) -> (HnswIndex, Vec<f32>) {
+    let mut rng = Rng::new(21);
+    let data = rng.vectors(n, dim);
+    let index = HnswIndex::new(
+        Space::l2(dim).unwrap(),
+        &HnswParams {
+            max_elements: n + 10,
+            m,
+            ef_construction: 32,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    index
+        .add_batch(
+            &data,
+            Some(&(100..100 + n as u64).collect::<Vec<_>>()),
+            &AddOptions::default(),
+        )
+        .unwrap();
+    (index, data)
+}
+
+#[test]
+fn save_load_round_trip_is_identical() {
+    let (index, data) = small_index(3000, 16, 12);
+    index.mark_deleted(105).unwrap();
+    index.mark_deleted(2000).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.bin");
+    index.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes.len(), index.file_size());
+    assert_eq!(bytes, index.to_bytes());
+
+    let loaded = HnswIndex::load(&path, Space::l2(16).unwrap(), &LoadOptions::default()).unwrap();
+    assert_eq!(loaded.len(), 3000);
+    assert_eq!(loaded.max_elements(), 3010);
+    assert_eq!(loaded.deleted_count(), 2);
+    assert_eq!(loaded.m(), 12);
+    assert_eq!(loaded.ef_construction(), 32);
+    assert_eq!(loaded.ids(), index.ids());
+    assert_eq!(loaded.next_auto_label(), 3000);
+    let opts = SearchOptions {
+        ef: Some(50),
+        ..Default::default()
+    };
+    for q in data.chunks_exact(16).take(100) {
+        assert_eq!(
+            loaded.search(q, 10, &opts).unwrap(),
+            index.search(q, 10, &opts).unwrap()
+        );
+    }
+    // Saving the loaded index gives the same bytes.
+    assert_eq!(loaded.to_bytes(), bytes);
+    let from_mem =
+        HnswIndex::from_bytes(&bytes, Space::l2(16).unwrap(), &LoadOptions::default()).unwrap();
+    assert_eq!(from_mem.to_bytes(), bytes);
+    // And the loaded index keeps working.
+    loaded.add(&[0.5f32; 16], 1, false).unwrap();
+    assert_eq!(loaded.search(&[0.5f32; 16], 1, &opts).unwrap()[0].label, 1);
+}
+
+#[test]
+fn load_capacity_override_and_replace_flag() {
+    let (index, _) = small_index(200, 4, 8);
+    index.mark_deleted(150).unwrap();
+    let bytes = index.to_bytes();
+    let space = || Space::l2(4).unwrap();
+    let keep = HnswIndex::from_bytes(&bytes, space(), &LoadOptions::default()).unwrap();
+    assert_eq!(keep.max_elements(), 210);
+    let grown = HnswIndex::from_bytes(
+        &bytes,
+        space(),
+        &LoadOptions {
+            max_elements: 1000,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(grown.max_elements(), 1000);
+    let exact = HnswIndex::from_bytes(
+        &bytes,
+        space(),
+        &LoadOptions {
+            max_elements: 200,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(exact.max_elements(), 200);
+    // Below the count the file's capacity is kept, as in hnswlib.
+    let below = HnswIndex::from_bytes(
+        &bytes,
+        space(),
+        &LoadOptions {
+            max_elements: 5,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(below.max_elements(), 210);
+    // The replace flag is a load option.
+    assert!(matches!(
+        exact.add(&[0.0f32; 4], 9999, true),
+        Err(Error::ReplaceDeletedDisabled)
+    ));
+    let replacing = HnswIndex::from_bytes(
+        &bytes,
+        space(),
+        &LoadOptions {
+            max_elements: 200,
+            allow_replace_deleted: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    replacing.add(&[0.0f32; 4], 9999, true).unwrap();
+    assert_eq!(replacing.len(), 200);
+    assert!(!replacing.contains(150));
+}
+
+#[test]
+fn wrong_dim_is_an_error_not_a_silent_load() {
+    let (index, _) = small_index(100, 16, 8);
+    let bytes = index.to_bytes();
+    for space in [
+        Space::l2(8).unwrap(),
+        Space::l2(32).unwrap(),
+        Space::l2_u8(16).unwrap(),
+    ] {
+        let err = HnswIndex::from_bytes(&bytes, space, &LoadOptions::default()).unwrap_err();
+        assert!(matches!(err, Error::Incompatible(_)), "{err:?}");
+        assert!(err.to_string().contains("dim 16"), "{err}");
+    }
+    // Same element size, other metric: the format cannot tell, and it loads.
+    assert!(HnswIndex::from_bytes(&bytes, Space::ip(16).unwrap(), &LoadOptions::default()).is_ok());
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let (index, _) = small_index(60, 4, 4);
+    let bytes = index.to_bytes();
+    for len in 0..bytes.len() {
+        let r = HnswIndex::from_bytes(
+            &bytes[..len],
+            Space::l2(4).unwrap(),
+            &LoadOptions::default(),
+        );
+        assert!(
+            matches!(r, Err(Error::Corrupt(_))),
+            "prefix of {len} bytes: {r:?}"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(
+        HnswIndex::from_bytes(&longer, Space::l2(4).unwrap(), &LoadOptions::default()).is_err()
+    );
+}
+
+#[test]
+fn corrupted_bytes_never_panic() {
+    let (index, data) = small_index(80, 4, 4);
+    let bytes = index.to_bytes();
+    let mut rng = Rng::new(22);
+    let mut loaded_ok = 0;
+    for trial in 0..3000 {
+        let mut b = bytes.clone();
+        // Header fields most of the time, anywhere otherwise.
+        let flips = 1 + rng.below(3);
+        for _ in 0..flips {
+            let at = if trial % 2 == 0 {
+                rng.below(96)
+            } else {
+                rng.below(b.len())
+            };
+            b[at] = match rng.below(3) {
+                0 => 0xFF,
+                1 => 0,
+                _ => rng.below(256) as u8,
+            };
+        }
+        if let Ok(ix) = HnswIndex::from_bytes(&b, Space::l2(4).unwrap(), &LoadOptions::default()) {
+            loaded_ok += 1;
+            for q in data.chunks_exact(4).take(5) {
+                let _ = ix.search(q, 5, &SearchOptions::default());
+            }
+            let _ = ix.add(&[0.1f32; 4], 5000, false);
+            let _ = ix.to_bytes();
+        }
+    }
+    eprintln!("{loaded_ok} of 3000 corrupted copies still loaded (vector or label bytes)");
+}
+
+#[test]
+fn links_to_missing_elements_are_rejected() {
+    let (index, _) = small_index(50, 4, 4);
+    let mut bytes = index.to_bytes();
+    // Element 0's first level-0 link: offset 96 + 4.
+    bytes[100..104].copy_from_slice(&49_000u32.to_le_bytes());
+    let err =
+        HnswIndex::from_bytes(&bytes, Space::l2(4).unwrap(), &LoadOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::Corrupt(_)), "{err:?}");
+    // A huge element count is refused before any allocation.
+    let mut bytes = index.to_bytes();
+    bytes[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+    bytes[16..24].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+    assert!(HnswIndex::from_bytes(&bytes, Space::l2(4).unwrap(), &LoadOptions::default()).is_err());
+}
+
+#[test]
+fn file_errors_are_reported() {
+    let err = HnswIndex::load(
+        "/nonexistent/dir/index.bin",
+        Space::l2(4).unwrap(),
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    let (index, _) = small_index(10, 4, 4);
+    let err = index.save("/nonexistent/dir/index.bin").unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    // A failed save leaves no temporary file and an existing target untouched.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.bin");
+    std::fs::write(&path, b"old").unwrap();
+    index.save(&path).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), index.to_bytes());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1);
+}
+
+#[test]
+fn empty_index_round_trip() {
+    let index = HnswIndex::new(
+        Space::cosine(5).unwrap(),
+        &HnswParams {
+            max_elements: 7,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let bytes = index.to_bytes();
+    assert_eq!(bytes.len(), 96);
+    let loaded =
+        HnswIndex::from_bytes(&bytes, Space::cosine(5).unwrap(), &LoadOptions::default()).unwrap();
+    assert_eq!(loaded.len(), 0);
+    assert_eq!(loaded.max_elements(), 7);
+    assert!(loaded
+        .search(&[1.0f32; 5], 3, &SearchOptions::default())
+        .unwrap()
+        .is_empty());
+    loaded.add(&[1.0f32; 5], 3, false).unwrap();
+    assert_eq!(
+        loaded
+            .search(&[1.0f32; 5], 3, &SearchOptions::default())
+            .unwrap()
+            .len(),
+        1
+    );
+}
