@@ -45,11 +45,11 @@ use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::RwLock;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
-use crate::options::{BatchResults, Filter, Neighbor, SearchOptions};
+use crate::options::{check_k, BatchResults, Filter, Neighbor, RowSink, SearchOptions};
 use crate::parallel;
 use crate::persist;
 use crate::space::{Element, PreparedVec, Space, SpaceKind};
@@ -256,13 +256,6 @@ impl Storage {
         }
         Ok(())
     }
-}
-
-/// The output of one query of a batch search: its part of the [`BatchResults`] buffers.
-struct RowOut<'a> {
-    labels: &'a mut [u64],
-    distances: &'a mut [f32],
-    count: &'a mut usize,
 }
 
 /// A search result under construction, ordered by distance, then label. NaN
@@ -559,39 +552,15 @@ impl BruteForceIndex {
         for (row, q) in queries.chunks_exact(per_row).enumerate() {
             self.space.check(q, row)?;
         }
-        let total = rows.checked_mul(k).ok_or_else(|| {
-            Error::OutOfMemory(format!(
-                "{rows} queries × k = {k} results do not fit in memory"
-            ))
-        })?;
-        let oom = || {
-            Error::OutOfMemory(format!(
-                "cannot allocate {rows} × {k} search results; use a smaller k or fewer queries"
-            ))
-        };
-        let mut labels = Vec::new();
-        labels.try_reserve_exact(total).map_err(|_| oom())?;
-        labels.resize(total, u64::MAX);
-        let mut distances = Vec::new();
-        distances.try_reserve_exact(total).map_err(|_| oom())?;
-        distances.resize(total, f32::INFINITY);
-        let mut counts = vec![0usize; rows];
-
+        let mut res = BatchResults::new(rows, k)?;
         {
-            // Each row's output is written by exactly one worker; the mutexes are
-            // never contended and only make the disjoint writes expressible safely.
-            let outputs: Vec<Mutex<RowOut<'_>>> = labels
-                .chunks_mut(k)
-                .zip(distances.chunks_mut(k))
-                .zip(counts.iter_mut())
-                .map(|((labels, distances), count)| {
-                    Mutex::new(RowOut {
-                        labels,
-                        distances,
-                        count,
-                    })
-                })
-                .collect();
+            let outputs = RowSink::new(
+                &mut res.labels,
+                &mut res.distances,
+                &mut res.counts,
+                rows,
+                k,
+            )?;
             // Queries are scanned in groups (one pass over memory per group), with
             // enough groups to keep every thread busy.
             let threads = parallel::resolve_threads(opts.num_threads);
@@ -611,29 +580,13 @@ impl BruteForceIndex {
                     })
                     .collect::<Result<Vec<_>>>()?;
                 let found = st.top_k(&self.space, self.stride, &prepared, k, opts.filter);
-                for (out, found) in outputs[first..last].iter().zip(found) {
-                    let mut out = out.lock();
-                    let out = &mut *out;
-                    for ((l, d), n) in out
-                        .labels
-                        .iter_mut()
-                        .zip(out.distances.iter_mut())
-                        .zip(&found)
-                    {
-                        *l = n.label;
-                        *d = n.distance;
-                    }
-                    *out.count = found.len();
+                for (row, found) in (first..last).zip(found) {
+                    outputs.write(row, &found);
                 }
                 Ok(())
             })?;
         }
-        Ok(BatchResults {
-            k,
-            labels,
-            distances,
-            counts,
-        })
+        Ok(res)
     }
 
     /// The stored vector of `label` (normalised for cosine spaces).
@@ -864,13 +817,6 @@ fn incompatible_message(space: &Space, per_element: u64) -> String {
         space.data_size() + LABEL_LEN,
         space.data_size()
     )
-}
-
-fn check_k(k: usize) -> Result<()> {
-    if k == 0 {
-        return Err(Error::invalid("k must be at least 1"));
-    }
-    Ok(())
 }
 
 impl fmt::Debug for BruteForceIndex {

@@ -1,5 +1,9 @@
 //! Options and results shared by both index types.
 
+use parking_lot::Mutex;
+
+use crate::error::{Error, Result};
+
 /// A label predicate: a search returns only elements whose label it accepts.
 /// It is called from the searching threads, so it must be `Sync`.
 pub type Filter<'a> = &'a (dyn Fn(u64) -> bool + Sync);
@@ -64,5 +68,111 @@ impl BatchResults {
             label: self.labels[i],
             distance: self.distances[i],
         })
+    }
+}
+
+impl BatchResults {
+    /// `rows × k` empty results (`u64::MAX` / infinity, counts 0), failing with
+    /// [`Error::OutOfMemory`] instead of aborting when they cannot be allocated.
+    pub(crate) fn new(rows: usize, k: usize) -> Result<Self> {
+        let oom = || {
+            Error::OutOfMemory(format!(
+                "cannot allocate {rows} × {k} search results; use a smaller k or fewer queries"
+            ))
+        };
+        let total = rows.checked_mul(k).ok_or_else(oom)?;
+        let mut labels = Vec::new();
+        labels.try_reserve_exact(total).map_err(|_| oom())?;
+        labels.resize(total, u64::MAX);
+        let mut distances = Vec::new();
+        distances.try_reserve_exact(total).map_err(|_| oom())?;
+        distances.resize(total, f32::INFINITY);
+        Ok(BatchResults {
+            k,
+            labels,
+            distances,
+            counts: vec![0; rows],
+        })
+    }
+}
+
+/// k = 0 asks for nothing and is a mistake, not an empty answer.
+pub(crate) fn check_k(k: usize) -> Result<()> {
+    if k == 0 {
+        return Err(Error::invalid("k must be at least 1"));
+    }
+    Ok(())
+}
+
+/// One query's slice of the batch result buffers.
+struct RowOut<'a> {
+    labels: &'a mut [u64],
+    distances: &'a mut [f32],
+    count: &'a mut usize,
+}
+
+/// Caller-owned batch result buffers, split into rows that worker threads fill
+/// independently. Each row has its own (never contended) lock, which makes the
+/// disjoint writes expressible without unsafe code.
+pub(crate) struct RowSink<'a> {
+    rows: Vec<Mutex<RowOut<'a>>>,
+}
+
+impl<'a> RowSink<'a> {
+    /// Checks the buffers hold `rows × k` labels and distances and `rows` counts.
+    pub(crate) fn new(
+        labels: &'a mut [u64],
+        distances: &'a mut [f32],
+        counts: &'a mut [usize],
+        rows: usize,
+        k: usize,
+    ) -> Result<Self> {
+        let need = rows
+            .checked_mul(k)
+            .ok_or_else(|| Error::invalid("rows × k overflows"))?;
+        if labels.len() < need || distances.len() < need || counts.len() < rows {
+            return Err(Error::invalid(format!(
+                "result buffers too small: need {need} labels and distances and {rows} counts, got {}, {} and {}",
+                labels.len(),
+                distances.len(),
+                counts.len()
+            )));
+        }
+        let rows = labels[..need]
+            .chunks_mut(k)
+            .zip(distances[..need].chunks_mut(k))
+            .zip(counts[..rows].iter_mut())
+            .map(|((labels, distances), count)| {
+                Mutex::new(RowOut {
+                    labels,
+                    distances,
+                    count,
+                })
+            })
+            .collect();
+        Ok(RowSink { rows })
+    }
+
+    /// Writes the results of query `row` (closest first); unused entries get
+    /// `u64::MAX` and infinity.
+    pub(crate) fn write(&self, row: usize, found: &[Neighbor]) {
+        let mut out = self.rows[row].lock();
+        let out = &mut *out;
+        let mut n = 0;
+        for (i, (l, d)) in out
+            .labels
+            .iter_mut()
+            .zip(out.distances.iter_mut())
+            .enumerate()
+        {
+            match found.get(i) {
+                Some(f) => {
+                    (*l, *d) = (f.label, f.distance);
+                    n += 1;
+                }
+                None => (*l, *d) = (u64::MAX, f32::INFINITY),
+            }
+        }
+        *out.count = n;
     }
 }

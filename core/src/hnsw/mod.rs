@@ -28,7 +28,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use self::graph::{Layout0, Storage};
 use self::search::SearchStats;
 use crate::error::{Error, Result};
-use crate::options::{AddOptions, BatchResults, Neighbor, SearchOptions};
+use crate::options::{check_k, AddOptions, BatchResults, Neighbor, RowSink, SearchOptions};
 use crate::parallel::for_each_row;
 use crate::rng::LevelRng;
 use crate::space::{Element, PreparedVec, Space};
@@ -474,12 +474,7 @@ impl HnswIndex {
     ) -> Result<BatchResults> {
         check_k(k)?;
         let rows = self.read().space.rows_of(queries)?;
-        let mut res = BatchResults {
-            k,
-            labels: vec![u64::MAX; rows * k],
-            distances: vec![f32::INFINITY; rows * k],
-            counts: vec![0; rows],
-        };
+        let mut res = BatchResults::new(rows, k)?;
         self.search_batch_into(
             queries,
             k,
@@ -506,22 +501,14 @@ impl HnswIndex {
         let g = self.read();
         let rows = g.space.rows_of(queries)?;
         let per_row = queries.len() / rows;
-        check_out_len(labels.len(), distances.len(), counts.len(), rows, k)?;
-        let out = RowWriter {
-            labels: labels.as_mut_ptr(),
-            distances: distances.as_mut_ptr(),
-            counts: counts.as_mut_ptr(),
-            k,
-        };
+        let out = RowSink::new(labels, distances, counts, rows, k)?;
         for_each_row(rows, opts.num_threads, None, |r| {
             let q = g
                 .space
                 .prepare(&queries[r * per_row..(r + 1) * per_row], r)?;
             let mut found = Vec::with_capacity(k);
             self.search_prepared(&g, &q, k, opts, &mut found);
-            // SAFETY: for_each_row hands each row index to exactly one call, r < rows,
-            // and the buffers hold rows·k (rows) entries, checked above.
-            unsafe { out.write(r, &found) };
+            out.write(r, &found);
             Ok(())
         })
     }
@@ -737,62 +724,5 @@ impl HnswIndex {
         let graph = format::read(&mut &bytes[..], bytes.len() as u64, space, opts)?;
         let n = graph.storage.len() as u64;
         Ok(Self::from_graph(graph, n))
-    }
-}
-
-fn check_k(k: usize) -> Result<()> {
-    if k == 0 {
-        return Err(Error::invalid("k must be at least 1"));
-    }
-    Ok(())
-}
-
-fn check_out_len(
-    labels: usize,
-    distances: usize,
-    counts: usize,
-    rows: usize,
-    k: usize,
-) -> Result<()> {
-    let need = rows
-        .checked_mul(k)
-        .ok_or_else(|| Error::invalid("rows × k overflows"))?;
-    if labels < need || distances < need || counts < rows {
-        return Err(Error::invalid(format!(
-            "result buffers too small: need {need} labels and distances and {rows} counts, got {labels}, {distances} and {counts}"
-        )));
-    }
-    Ok(())
-}
-
-/// Raw row writer for batch searches; rows are disjoint, so threads never overlap.
-struct RowWriter {
-    labels: *mut u64,
-    distances: *mut f32,
-    counts: *mut usize,
-    k: usize,
-}
-
-// SAFETY: each row is written by one thread only (see `write`), and the buffers outlive
-// the batch (they are borrowed mutably by search_batch_into for its whole duration).
-unsafe impl Sync for RowWriter {}
-
-impl RowWriter {
-    /// # Safety
-    /// `row` must be in bounds of the buffers and written by one thread only.
-    unsafe fn write(&self, row: usize, found: &[Neighbor]) {
-        let base = row * self.k;
-        for j in 0..self.k {
-            let (l, d) = found
-                .get(j)
-                .map_or((u64::MAX, f32::INFINITY), |n| (n.label, n.distance));
-            // SAFETY: base + j < rows·k by the caller's guarantee.
-            unsafe {
-                *self.labels.add(base + j) = l;
-                *self.distances.add(base + j) = d;
-            }
-        }
-        // SAFETY: row < rows by the caller's guarantee.
-        unsafe { *self.counts.add(row) = found.len().min(self.k) };
     }
 }

@@ -76,67 +76,18 @@ impl Graph {
         ef: usize,
         visited: &mut VisitedList,
     ) -> MaxHeap {
-        let mut top = MaxHeap::with_capacity(ef.min(self.storage.len()) + 1);
-        let mut candidates = MaxHeap::default();
-        let mut lower_bound;
-        if !self.storage.is_deleted(ep) {
-            let d = self.dist_to(q, ep);
-            top.push(Item { key: d, id: ep });
-            lower_bound = d;
-            candidates.push(Item { key: -d, id: ep });
-        } else {
-            lower_bound = f32::MAX;
-            candidates.push(Item {
-                key: -lower_bound,
-                id: ep,
-            });
-        }
-        visited.insert(ep);
         // Without deletions the per-candidate flag check (another cache line) is moot.
         let check_deleted = self
             .deleted_count
             .load(std::sync::atomic::Ordering::Acquire)
             > 0;
-        let mut scratch = Vec::with_capacity(self.storage.layout.max_m0);
-
-        while let Some(&cur) = candidates.peek() {
-            if -cur.key > lower_bound && top.len() == ef {
-                break;
-            }
-            candidates.pop();
-            let links = self.storage.links(cur.id, level);
-            scratch.clear();
-            for i in 0..links.len() {
-                let cand = links.get(i);
-                if visited.insert(cand) {
-                    self.storage.prefetch_data(cand);
-                    scratch.push(cand);
-                }
-            }
-            for &cand in &scratch {
-                let d = self.dist_to(q, cand);
-                if top.len() < ef || lower_bound > d {
-                    candidates.push(Item { key: -d, id: cand });
-                    if !check_deleted || !self.storage.is_deleted(cand) {
-                        top.push(Item { key: d, id: cand });
-                    }
-                    if top.len() > ef {
-                        top.pop();
-                    }
-                    if let Some(t) = top.peek() {
-                        lower_bound = t.key;
-                    }
-                }
-            }
-            if let Some(next) = candidates.peek() {
-                self.storage.prefetch_links(next.id);
-            }
-        }
-        top
+        let live = |id: u32| !check_deleted || !self.storage.is_deleted(id);
+        self.beam_search::<false>(ep, q, level, ef, live, visited, &mut SearchStats::default())
     }
 
     /// Query-time level-0 search (hnswlib's `searchBaseLayerST`). With `BARE` there
-    /// are no deleted elements and no filter, so those checks are skipped.
+    /// are no deleted elements and no filter, so those checks and hnswlib's
+    /// "results full" condition of the stop rule are skipped.
     pub(crate) fn search_level0<const BARE: bool>(
         &self,
         ep: u32,
@@ -146,15 +97,33 @@ impl Graph {
         visited: &mut VisitedList,
         stats: &mut SearchStats,
     ) -> MaxHeap {
-        let mut scratch = Vec::with_capacity(self.storage.layout.max_m0);
         let accept = |id: u32| -> bool {
             BARE || (!self.storage.is_deleted(id)
                 && filter.is_none_or(|f| f(self.storage.label(id))))
         };
+        self.beam_search::<BARE>(ep, q, 0, ef, accept, visited, stats)
+    }
+
+    /// The beam search both of the above are: expand the closest unexpanded candidate
+    /// until it is farther than the worst of the `ef` best results; elements that
+    /// `accept` rejects are expanded but never become results.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn beam_search<const BARE: bool>(
+        &self,
+        ep: u32,
+        q: *const u8,
+        level: usize,
+        ef: usize,
+        accept: impl Fn(u32) -> bool,
+        visited: &mut VisitedList,
+        stats: &mut SearchStats,
+    ) -> MaxHeap {
         // ef may be anything a caller passes: size the heaps by what can exist.
         let expected = ef.min(self.storage.len());
         let mut top = MaxHeap::with_capacity(expected + 1);
         let mut candidates = MaxHeap::with_capacity(expected.saturating_mul(4));
+        let mut scratch = Vec::with_capacity(self.storage.layout.max_m0);
         let mut lower_bound;
         if accept(ep) {
             let d = self.dist_to(q, ep);
@@ -185,7 +154,7 @@ impl Graph {
 
             // First collect the unvisited neighbours and prefetch their vectors, then
             // compute distances: the memory loads overlap instead of queueing.
-            let links = self.storage.links(cur.id, 0);
+            let links = self.storage.links(cur.id, level);
             scratch.clear();
             for i in 0..links.len() {
                 let cand = links.get(i);
@@ -195,7 +164,7 @@ impl Graph {
                 }
             }
             stats.distances += scratch.len() as u64;
-            for &cand in scratch.iter() {
+            for &cand in &scratch {
                 let d = self.dist_to(q, cand);
                 if top.len() < ef || lower_bound > d {
                     candidates.push(Item { key: -d, id: cand });
