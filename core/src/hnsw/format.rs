@@ -61,13 +61,24 @@ pub(crate) fn write(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
 
     let mut buf = Vec::with_capacity(l.file_slot_size() * 256);
     for id in 0..n as u32 {
-        for word in &s.slot_words(id)[..l.data_word] {
-            buf.extend_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
+        if cfg!(target_endian = "little") {
+            // In memory the slot is the file record up to the label: header, links
+            // and vector, contiguous and already little-endian.
+            let start = s.slot_words(id).as_ptr().cast::<u8>();
+            // SAFETY: the slot spans 4·data_word + data_size initialised bytes from its
+            // start (the vector follows the links inside the same slot), and the caller
+            // holds the index exclusively, so nothing writes them meanwhile.
+            let record =
+                unsafe { std::slice::from_raw_parts(start, 4 * l.data_word + l.data_size) };
+            buf.extend_from_slice(record);
+        } else {
+            for word in &s.slot_words(id)[..l.data_word] {
+                buf.extend_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
+            }
+            // SAFETY: as above, for the vector alone.
+            let data = unsafe { std::slice::from_raw_parts(s.data_ptr(id), l.data_size) };
+            buf.extend_from_slice(data);
         }
-        // SAFETY: the slot's data region holds data_size initialised bytes, and the
-        // caller holds the index exclusively, so nothing writes it meanwhile.
-        let data = unsafe { std::slice::from_raw_parts(s.data_ptr(id), l.data_size) };
-        buf.extend_from_slice(data);
         buf.extend_from_slice(&s.label(id).to_le_bytes());
         if buf.len() >= (1 << 20) {
             w.write_all(&buf)?;
