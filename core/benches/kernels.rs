@@ -7,21 +7,11 @@
 
 use std::hint::black_box;
 
+mod common;
+
+use common::data;
 use criterion::{criterion_group, criterion_main, Criterion};
 use hnswlib_core::kernels::{self, F32Fn, U8Fn};
-
-/// Deterministic data in [-1, 1) (xorshift; no rand dependency).
-fn data(n: usize, seed: u64) -> Vec<f32> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect()
-}
 
 fn bench_f32(c: &mut Criterion, kernel: &str, dim: usize, pick: fn(&kernels::Kernels) -> F32Fn) {
     let a = data(dim, 1);

@@ -2,35 +2,13 @@
 
 use std::collections::HashMap;
 
+mod common;
+
+use common::Rng;
 use hnswlib_core::{BatchResults, BruteForceIndex, Error, Neighbor, SearchOptions, Space};
 
 // ---------------------------------------------------------------------------------
 // Helpers
-
-/// A small deterministic generator (xorshift64*), so the tests need no rand crate.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Uniform in [-1, 1).
-    fn f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    }
-    fn vectors(&mut self, n: usize, dim: usize) -> Vec<f32> {
-        (0..n * dim).map(|_| self.f32()).collect()
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| (self.next_u64() >> 56) as u8).collect()
-    }
-}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Metric {
@@ -146,7 +124,7 @@ fn build(metric: Metric, n: usize, dim: usize, seed: u64) -> (BruteForceIndex, M
     let mut rng = Rng::new(seed);
     let index = BruteForceIndex::new(space_of(metric, dim), n + 10).unwrap();
     let mut model = Model::new();
-    let data = rng.vectors(n, dim);
+    let data = rng.signed_vectors(n, dim);
     let labels: Vec<u64> = (0..n as u64).map(|i| 1000 + 7 * i).collect();
     index.add_batch(&data, &labels).unwrap();
     for (v, l) in data.chunks_exact(dim).zip(&labels) {
@@ -179,21 +157,21 @@ fn check_against_model(
 fn l2_matches_reference() {
     let (index, model) = build(Metric::L2, 500, 16, 1);
     assert_eq!(index.len(), 500);
-    let queries = Rng::new(2).vectors(20, 16);
+    let queries = Rng::new(2).signed_vectors(20, 16);
     check_against_model(&index, Metric::L2, &model, &queries, &[1, 10, 50, 500]);
 }
 
 #[test]
 fn ip_matches_reference() {
     let (index, model) = build(Metric::Ip, 400, 24, 3);
-    let queries = Rng::new(4).vectors(20, 24);
+    let queries = Rng::new(4).signed_vectors(20, 24);
     check_against_model(&index, Metric::Ip, &model, &queries, &[1, 7, 64]);
 }
 
 #[test]
 fn cosine_matches_reference_and_normalises_queries() {
     let (index, model) = build(Metric::Cosine, 300, 8, 5);
-    let queries = Rng::new(6).vectors(20, 8);
+    let queries = Rng::new(6).signed_vectors(20, 8);
     check_against_model(&index, Metric::Cosine, &model, &queries, &[1, 10, 300]);
 
     // A scaled query gives the same distances: 1 - cos, not 1 - <q, x̂>.
@@ -436,7 +414,7 @@ fn remove_first_middle_last_then_readd() {
     // Re-add removed labels (one with a new vector) and search again.
     let mut rng = Rng::new(11);
     for label in [middle, first, last] {
-        let v = rng.vectors(1, 8);
+        let v = rng.signed_vectors(1, 8);
         index.add(&v, label).unwrap();
         model.insert(label, v);
     }
@@ -1370,7 +1348,7 @@ fn shared_between_threads() {
             s.spawn(move || {
                 let mut rng = Rng::new(100 + t);
                 for i in 0..200u64 {
-                    let v = rng.vectors(1, 4);
+                    let v = rng.signed_vectors(1, 4);
                     index.add(&v, t * 1000 + i).unwrap();
                     let found = index.search(&v, 1, &opts()).unwrap();
                     assert_eq!(found[0].distance, 0.0);

@@ -24,6 +24,16 @@ impl Rng {
     pub fn vectors(&mut self, n: usize, dim: usize) -> Vec<f32> {
         (0..n * dim).map(|_| self.f32()).collect()
     }
+    /// Uniform in [-1, 1).
+    pub fn signed(&mut self) -> f32 {
+        2.0 * self.f32() - 1.0
+    }
+    pub fn signed_vectors(&mut self, n: usize, dim: usize) -> Vec<f32> {
+        (0..n * dim).map(|_| self.signed()).collect()
+    }
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| (self.next_u64() >> 56) as u8).collect()
+    }
 }
 
 /// Exact k nearest labels by squared L2 (labels = row numbers), ties by label.

