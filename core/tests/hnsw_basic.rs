@@ -397,6 +397,15 @@ fn automatic_labels_follow_hnswlib() {
         .add_batch(&[3.0f32, 3.0], None, &AddOptions::default())
         .unwrap();
     assert_eq!(index.ids(), vec![0, 1, 3, 7]);
+    // A batch refused before anything is added leaves the counter alone.
+    let too_many = vec![0.5f32; 2 * 8];
+    assert!(matches!(
+        index.add_batch(&too_many, None, &AddOptions::default()),
+        Err(Error::CapacityExceeded { .. })
+    ));
+    assert!(index
+        .add_batch(&[f32::NAN, 0.0], None, &AddOptions::default())
+        .is_err());
     assert_eq!(index.next_auto_label(), 4);
 }
 

@@ -362,9 +362,16 @@ impl HnswIndex {
         for (r, row) in data.chunks_exact(per_row).enumerate() {
             g.space.check(row, r)?;
         }
+        // Capacity first, so a rejected batch leaves the automatic labels where they were.
+        let next_auto = self.auto_label.load(Ordering::Acquire);
+        self.check_room(
+            &g,
+            rows,
+            &|r| labels.map_or(next_auto.wrapping_add(r as u64), |l| l[r]),
+            opts.replace_deleted,
+        )?;
         let first_auto = self.auto_label.fetch_add(rows as u64, Ordering::AcqRel);
         let label_of = |r: usize| labels.map_or(first_auto.wrapping_add(r as u64), |l| l[r]);
-        self.check_room(&g, rows, &label_of, opts.replace_deleted)?;
 
         for_each_row(rows, opts.num_threads, opts.progress, |r| {
             let v = g.space.prepare(&data[r * per_row..(r + 1) * per_row], r)?;
