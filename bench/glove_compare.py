@@ -287,14 +287,20 @@ def measured(res: dict, la0: float, p0, t0: float) -> dict:
     return res
 
 
-def run_hnswlib(args, paths, out: str) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker-hnswlib",
-           "--base", paths["base"], "--queries", paths["queries"], "--gt", paths["gt"],
-           "--json", out, "--k", str(args.k), "--M", str(args.M), "--efc", str(args.efc),
+def run_args(args, paths, out: str, m_flag: str) -> list[str]:
+    """The options both runners take (the hnswlib worker spells M as --M)."""
+    cmd = ["--base", paths["base"], "--queries", paths["queries"], "--gt", paths["gt"],
+           "--json", out, "--k", str(args.k), m_flag, str(args.M), "--efc", str(args.efc),
            "--threads", str(args.threads), "--efs", ",".join(map(str, args.efs)),
            "--repeats", str(args.repeats)]
     if args.nq_single:
         cmd += ["--nq-single", str(args.nq_single)]
+    return cmd
+
+
+def run_hnswlib(args, paths, out: str) -> dict:
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker-hnswlib"] + \
+        run_args(args, paths, out, m_flag="--M")
     log(f"=== hnswlib {HNSWLIB_VERSION} (own process)")
     la0, p0, t0 = os.getloadavg()[0], cpu_pressure_us(), time.monotonic()
     subprocess.run(cmd, check=True)
@@ -307,13 +313,8 @@ def run_ours(args, paths, out: str) -> dict:
     log("=== hnswlib-rs: building the glove example (release)")
     subprocess.run([cargo, "build", "--release", "-p", "hnswlib-core", "--example", "glove"],
                    cwd=ROOT, check=True)
-    cmd = [cargo, "run", "--quiet", "--release", "-p", "hnswlib-core", "--example", "glove", "--",
-           "--base", paths["base"], "--queries", paths["queries"], "--gt", paths["gt"],
-           "--json", out, "--k", str(args.k), "--m", str(args.M), "--efc", str(args.efc),
-           "--threads", str(args.threads), "--efs", ",".join(map(str, args.efs)),
-           "--repeats", str(args.repeats)]
-    if args.nq_single:
-        cmd += ["--nq-single", str(args.nq_single)]
+    cmd = [cargo, "run", "--quiet", "--release", "-p", "hnswlib-core", "--example", "glove", "--"] + \
+        run_args(args, paths, out, m_flag="--m")
     log("=== hnswlib-rs (own process)")
     la0, p0, t0 = os.getloadavg()[0], cpu_pressure_us(), time.monotonic()
     subprocess.run(cmd, cwd=ROOT, check=True)
