@@ -5,8 +5,8 @@
 #   make bench            GloVe comparison with hnswlib 0.8.0 (ratios)
 #   make bench-criterion  criterion benchmarks of the core
 #
-# Each test suite is one target and a prerequisite of `test`; the C, C++, Python, Java
-# and R suites join the list as they arrive.
+# The core's suites are here; each binding's suite lives in mk/<binding>.mk, which adds
+# its target to TEST_SUITES (and so to `make test`).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -44,7 +44,10 @@ help:
 
 # ---- tests ---------------------------------------------------------------------------
 
-test: test-rust test-sift
+TEST_SUITES :=
+include $(sort $(wildcard mk/*.mk))
+
+test: test-rust test-sift $(TEST_SUITES)
 
 # rustfmt and clippy come with a default rustup install; add them where they are missing.
 rust-tools:
