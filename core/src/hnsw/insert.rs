@@ -17,6 +17,7 @@
 
 use rustc_hash::FxHashSet;
 
+use super::graph::Links;
 use super::heap::{pair_order, Item, MaxHeap};
 use super::search::SearchStats;
 use super::Graph;
@@ -89,7 +90,29 @@ impl Graph {
         let next_entry = selected.last().copied();
         {
             let _own = self.storage.lock(cur);
-            self.storage.links(cur, level).set(selected.iter().copied());
+            let links = self.storage.links(cur, level);
+            // A new element is reachable at its upper levels before it links level by
+            // level down, so concurrent inserts may already have linked themselves
+            // into this (fresh, so far empty) list. Keep them: overwriting would leave
+            // them unreachable. hnswlib gets the same by holding the new element's lock
+            // for its whole insert, which makes those inserts wait and then add
+            // themselves. Updates rewrite the list, as hnswlib's do.
+            let concurrent = if is_update {
+                Vec::new()
+            } else {
+                links.to_vec()
+            };
+            if concurrent.is_empty() {
+                links.set(selected.iter().copied());
+            } else {
+                let mut ids = selected.clone();
+                ids.extend(
+                    concurrent
+                        .into_iter()
+                        .filter(|&id| id != cur && !selected.contains(&id)),
+                );
+                self.set_pruned(&links, cur, ids, max_links);
+            }
         }
         for &other in &selected {
             if self.storage.level(other) < level {
@@ -105,23 +128,32 @@ impl Graph {
             if n < max_links.min(links.capacity()) {
                 links.push(cur);
             } else {
-                let mut heap = MaxHeap::with_capacity(n + 1);
-                heap.push(Item {
-                    key: self.dist_between(cur, other),
-                    id: cur,
-                });
-                for j in 0..n {
-                    let id = links.get(j);
-                    heap.push(Item {
-                        key: self.dist_between(id, other),
-                        id,
-                    });
-                }
-                let kept = self.select_neighbors(heap, max_links);
-                links.set(kept.into_pop_order().into_iter().map(|it| it.id));
+                // hnswlib's order: the new element first, then the list.
+                let ids = std::iter::once(cur)
+                    .chain((0..n).map(|j| links.get(j)))
+                    .collect();
+                self.set_pruned(&links, other, ids, max_links);
             }
         }
         next_entry
+    }
+
+    /// Sets the list `links` of element `owner` to `ids` when they fit, otherwise to
+    /// the heuristic's pick of `max_links` of them (ties broken by the order of `ids`).
+    fn set_pruned(&self, links: &Links, owner: u32, ids: Vec<u32>, max_links: usize) {
+        if ids.len() <= max_links.min(links.capacity()) {
+            links.set(ids);
+            return;
+        }
+        let mut heap = MaxHeap::with_capacity(ids.len());
+        for id in ids {
+            heap.push(Item {
+                key: self.dist_between(id, owner),
+                id,
+            });
+        }
+        let kept = self.select_neighbors(heap, max_links);
+        links.set(kept.into_pop_order().into_iter().map(|it| it.id));
     }
 
     /// Links a freshly reserved element `id` (vector and label already written) into
