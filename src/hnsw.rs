@@ -1,0 +1,389 @@
+//! `hnsw_index_*`: the HNSW index (hnswlib's `HierarchicalNSW`).
+//!
+//! Thread safety: every function may be called on the same index from many threads
+//! at once (adds, updates, deletes and searches run concurrently; resize waits for the
+//! others), except `hnsw_index_free`, which must be the last call on the handle.
+//!
+//! Vectors: a vector is `dim` floats for l2/ip/cosine spaces, `dim` bytes for l2u8,
+//! and `element_size` bytes for custom spaces; batches are rows of vectors, one after
+//! the other. Buffers are only read or written during the call.
+
+use std::ffi::{c_char, c_void};
+
+use hnswlib_core::{HnswIndex, HnswParams, LoadOptions};
+
+use crate::args::{handle, path, put, slice, with_vectors, Layout};
+use crate::index::{self, get, hnsw_index, run};
+use crate::options::{hnsw_add_options, hnsw_load_options, hnsw_params, hnsw_search_options, Add};
+use crate::space::hnsw_space;
+use crate::status::{guard, hnsw_status, AbiResult};
+
+fn boxed(index: HnswIndex, out: *mut *mut hnsw_index) -> AbiResult {
+    let layout = Layout::of(&index.space());
+    put(
+        out,
+        "out",
+        Box::into_raw(Box::new(hnsw_index { index, layout })),
+    )
+}
+
+fn load_options(opts: *const hnsw_load_options) -> LoadOptions {
+    // SAFETY: the C contract: NULL or a pointer to a valid options struct.
+    unsafe { opts.as_ref() }
+        .map(LoadOptions::from)
+        .unwrap_or_default()
+}
+
+/// Creates an empty index over a copy of `space`. `params` NULL means
+/// `hnsw_params_default()`. On success `*out` is the new index; free it with
+/// `hnsw_index_free`. Fails with HNSW_ERR_INVALID_ARGUMENT for M outside 2..10000 or
+/// ef_construction < M, and HNSW_ERR_OUT_OF_MEMORY when the capacity cannot be
+/// allocated.
+#[no_mangle]
+pub extern "C" fn hnsw_index_new(
+    space: *const hnsw_space,
+    params: *const hnsw_params,
+    out: *mut *mut hnsw_index,
+) -> hnsw_status {
+    guard(|| {
+        let space = handle(space, "space")?.space.clone();
+        // SAFETY: the C contract: NULL or a pointer to a valid params struct.
+        let params = unsafe { params.as_ref() }
+            .map(HnswParams::from)
+            .unwrap_or_default();
+        boxed(HnswIndex::new(space, &params)?, out)
+    })
+}
+
+/// Frees an index. NULL is allowed. No other call on it may be running or follow.
+#[no_mangle]
+pub extern "C" fn hnsw_index_free(index: *mut hnsw_index) {
+    if !index.is_null() {
+        // SAFETY: made by Box::into_raw in this module and, by contract, freed once
+        // with no call in flight.
+        drop(unsafe { Box::from_raw(index) });
+    }
+}
+
+/// Adds one vector under `label`. An existing label has its vector replaced in place
+/// and its neighbourhood repaired (hnswlib's update). With `replace_deleted` (the
+/// index must allow it) a new label may take the slot of a deleted element.
+/// Errors: HNSW_ERR_CAPACITY when full, HNSW_ERR_INVALID_ARGUMENT for non-finite
+/// values, HNSW_ERR_STATE for replace_deleted on an index that does not allow it.
+#[no_mangle]
+pub extern "C" fn hnsw_index_add(
+    index: *const hnsw_index,
+    vector: *const c_void,
+    label: u64,
+    replace_deleted: bool,
+) -> hnsw_status {
+    guard(|| {
+        let h = handle(index, "index")?;
+        let v = h.layout.rows(vector, 1, "vector")?;
+        with_vectors!(v, v => h.index.add(v, label, replace_deleted))?;
+        Ok(())
+    })
+}
+
+/// Adds `rows` vectors (row-major) on several threads. `labels` holds `rows` labels,
+/// or is NULL for automatic labels (the count of elements added so far, as hnswlib's
+/// Python `add_items`). `opts` NULL means `hnsw_add_options_default()`. Every row and
+/// the capacity are checked before anything is added. When the progress callback
+/// cancels, returns HNSW_ERR_CANCELLED with the rows added so far in the index.
+#[no_mangle]
+pub extern "C" fn hnsw_index_add_batch(
+    index: *const hnsw_index,
+    data: *const c_void,
+    rows: usize,
+    labels: *const u64,
+    opts: *const hnsw_add_options,
+) -> hnsw_status {
+    guard(|| {
+        let h = handle(index, "index")?;
+        let v = h.layout.rows(data, rows, "data")?;
+        let labels = if labels.is_null() {
+            None
+        } else {
+            Some(slice(labels, rows, "labels")?)
+        };
+        Add::from_c(opts).with(|o| with_vectors!(v, v => h.index.add_batch(v, labels, o)))?;
+        Ok(())
+    })
+}
+
+/// Marks `label` deleted: it still routes searches but is never returned.
+/// HNSW_ERR_LABEL_NOT_FOUND for an unknown label, HNSW_ERR_STATE if already deleted.
+#[no_mangle]
+pub extern "C" fn hnsw_index_mark_deleted(index: *const hnsw_index, label: u64) -> hnsw_status {
+    run(index, |h| h.index.mark_deleted(label))
+}
+
+/// Undoes `hnsw_index_mark_deleted`. HNSW_ERR_STATE if the label is not deleted.
+#[no_mangle]
+pub extern "C" fn hnsw_index_unmark_deleted(index: *const hnsw_index, label: u64) -> hnsw_status {
+    run(index, |h| h.index.unmark_deleted(label))
+}
+
+/// Whether `label` is marked deleted. HNSW_ERR_LABEL_NOT_FOUND for an unknown label.
+#[no_mangle]
+pub extern "C" fn hnsw_index_is_deleted(
+    index: *const hnsw_index,
+    label: u64,
+    out: *mut bool,
+) -> hnsw_status {
+    guard(|| {
+        let deleted = handle(index, "index")?.index.is_deleted(label)?;
+        put(out, "out", deleted)
+    })
+}
+
+/// Whether `label` is in the index (deleted or not).
+#[no_mangle]
+pub extern "C" fn hnsw_index_contains(
+    index: *const hnsw_index,
+    label: u64,
+    out: *mut bool,
+) -> hnsw_status {
+    get(index, out, |h| h.index.contains(label))
+}
+
+/// Changes the capacity. HNSW_ERR_STATE below the element count. Waits for running
+/// calls on the index and blocks new ones while it runs.
+#[no_mangle]
+pub extern "C" fn hnsw_index_resize(index: *const hnsw_index, max_elements: usize) -> hnsw_status {
+    run(index, |h| h.index.resize(max_elements))
+}
+
+/// Sets the query-time ef (default 10); searches use max(ef, k).
+#[no_mangle]
+pub extern "C" fn hnsw_index_set_ef(index: *const hnsw_index, ef: usize) -> hnsw_status {
+    run(index, |h| {
+        h.index.set_ef(ef);
+        Ok(())
+    })
+}
+
+/// The query-time ef.
+#[no_mangle]
+pub extern "C" fn hnsw_index_get_ef(index: *const hnsw_index, out: *mut usize) -> hnsw_status {
+    get(index, out, |h| h.index.ef())
+}
+
+/// The `k` nearest neighbours of one query, closest first (equal distances in label
+/// order). `labels` and `distances` hold `capacity` >= k entries; `*found` (may be
+/// NULL) gets the number of results, fewer than k when fewer elements match; the
+/// entries after them are UINT64_MAX and INFINITY. `opts` NULL means the defaults.
+/// Distances are squared for l2.
+#[no_mangle]
+pub extern "C" fn hnsw_index_knn(
+    index: *const hnsw_index,
+    query: *const c_void,
+    k: usize,
+    opts: *const hnsw_search_options,
+    labels: *mut u64,
+    distances: *mut f32,
+    capacity: usize,
+    found: *mut usize,
+) -> hnsw_status {
+    index::knn(index, query, k, opts, labels, distances, capacity, found)
+}
+
+/// The `k` nearest neighbours of each of `rows` queries, on `opts->num_threads`
+/// threads. Row i's results are at `labels[i*k ..]` and `distances[i*k ..]`, closest
+/// first; both buffers hold `capacity` >= rows*k entries. `counts` (may be NULL)
+/// holds `rows` entries and gets each row's number of results; unused entries are
+/// UINT64_MAX and INFINITY.
+#[no_mangle]
+pub extern "C" fn hnsw_index_knn_batch(
+    index: *const hnsw_index,
+    queries: *const c_void,
+    rows: usize,
+    k: usize,
+    opts: *const hnsw_search_options,
+    labels: *mut u64,
+    distances: *mut f32,
+    capacity: usize,
+    counts: *mut usize,
+) -> hnsw_status {
+    index::knn_batch(
+        index, queries, rows, k, opts, labels, distances, capacity, counts,
+    )
+}
+
+/// The stored vectors of `n` labels (cosine: normalised), one after the other, into
+/// `out` of `out_bytes` >= n * element size bytes. HNSW_ERR_LABEL_NOT_FOUND for an
+/// unknown or deleted label.
+#[no_mangle]
+pub extern "C" fn hnsw_index_get_items(
+    index: *const hnsw_index,
+    labels: *const u64,
+    n: usize,
+    out: *mut c_void,
+    out_bytes: usize,
+) -> hnsw_status {
+    index::get_items(index, labels, n, out, out_bytes)
+}
+
+/// Every label (deleted ones too), ascending. Call with `out` NULL and `capacity` 0
+/// to learn the count in `*count`, then with a buffer of that many entries. A buffer
+/// too small gives HNSW_ERR_BUFFER_TOO_SMALL with the needed count in `*count`.
+#[no_mangle]
+pub extern "C" fn hnsw_index_ids(
+    index: *const hnsw_index,
+    out: *mut u64,
+    capacity: usize,
+    count: *mut usize,
+) -> hnsw_status {
+    index::ids(index, out, capacity, count)
+}
+
+/// Number of elements, deleted ones included (hnswlib's `cur_element_count`).
+#[no_mangle]
+pub extern "C" fn hnsw_index_count(index: *const hnsw_index, out: *mut usize) -> hnsw_status {
+    get(index, out, |h| h.index.len())
+}
+
+/// Number of elements marked deleted.
+#[no_mangle]
+pub extern "C" fn hnsw_index_deleted_count(
+    index: *const hnsw_index,
+    out: *mut usize,
+) -> hnsw_status {
+    get(index, out, |h| h.index.deleted_count())
+}
+
+/// Capacity.
+#[no_mangle]
+pub extern "C" fn hnsw_index_max_elements(
+    index: *const hnsw_index,
+    out: *mut usize,
+) -> hnsw_status {
+    get(index, out, |h| h.index.max_elements())
+}
+
+/// M, the links per element on the upper levels.
+#[no_mangle]
+pub extern "C" fn hnsw_index_m(index: *const hnsw_index, out: *mut usize) -> hnsw_status {
+    get(index, out, |h| h.index.m())
+}
+
+/// ef_construction.
+#[no_mangle]
+pub extern "C" fn hnsw_index_ef_construction(
+    index: *const hnsw_index,
+    out: *mut usize,
+) -> hnsw_status {
+    get(index, out, |h| h.index.ef_construction())
+}
+
+/// The dimension of the index's space (floats or bytes per vector).
+#[no_mangle]
+pub extern "C" fn hnsw_index_dim(index: *const hnsw_index, out: *mut usize) -> hnsw_status {
+    get(index, out, |h| h.index.dim())
+}
+
+/// Whether adds may replace deleted elements.
+#[no_mangle]
+pub extern "C" fn hnsw_index_allow_replace_deleted(
+    index: *const hnsw_index,
+    out: *mut bool,
+) -> hnsw_status {
+    get(index, out, |h| h.index.allow_replace_deleted())
+}
+
+/// Search statistics since creation or the last reset (hnswlib's `metric_hops` and
+/// `metric_distance_computations`). Either pointer may be NULL.
+#[no_mangle]
+pub extern "C" fn hnsw_index_metrics(
+    index: *const hnsw_index,
+    hops: *mut u64,
+    distance_computations: *mut u64,
+) -> hnsw_status {
+    guard(|| {
+        let (h, d) = handle(index, "index")?.index.metrics();
+        if !hops.is_null() {
+            put(hops, "hops", h)?;
+        }
+        if !distance_computations.is_null() {
+            put(distance_computations, "distance_computations", d)?;
+        }
+        Ok(())
+    })
+}
+
+/// Resets the search statistics to zero.
+#[no_mangle]
+pub extern "C" fn hnsw_index_reset_metrics(index: *const hnsw_index) -> hnsw_status {
+    run(index, |h| {
+        h.index.reset_metrics();
+        Ok(())
+    })
+}
+
+/// Saves in hnswlib's file format (hnswlib's `saveIndex` reads and writes the same
+/// bytes). Writes a temporary file in the same directory, syncs it and renames it
+/// over `path`, so a crash never leaves a half-written file.
+#[no_mangle]
+pub extern "C" fn hnsw_index_save(index: *const hnsw_index, path: *const c_char) -> hnsw_status {
+    guard(|| {
+        let h = handle(index, "index")?;
+        Ok(h.index.save(self::path(path, "path")?)?)
+    })
+}
+
+/// Loads an index file written by `hnsw_index_save` or hnswlib. `space` must match
+/// the file (a wrong dimension is HNSW_ERR_FORMAT); `opts` NULL means
+/// `hnsw_load_options_default()`. A truncated or corrupted file is HNSW_ERR_FORMAT.
+#[no_mangle]
+pub extern "C" fn hnsw_index_load(
+    path: *const c_char,
+    space: *const hnsw_space,
+    opts: *const hnsw_load_options,
+    out: *mut *mut hnsw_index,
+) -> hnsw_status {
+    guard(|| {
+        let space = handle(space, "space")?.space.clone();
+        let path = self::path(path, "path")?;
+        boxed(HnswIndex::load(path, space, &load_options(opts))?, out)
+    })
+}
+
+/// The index in hnswlib's file format, in memory: `*data` gets a buffer of `*len`
+/// bytes that the caller frees with `hnsw_buffer_free(*data, *len)`.
+#[no_mangle]
+pub extern "C" fn hnsw_index_serialize(
+    index: *const hnsw_index,
+    data: *mut *mut u8,
+    len: *mut usize,
+) -> hnsw_status {
+    index::serialize(index, data, len)
+}
+
+/// Size in bytes of the file `hnsw_index_save` would write now.
+#[no_mangle]
+pub extern "C" fn hnsw_index_serialized_size(
+    index: *const hnsw_index,
+    out: *mut usize,
+) -> hnsw_status {
+    get(index, out, |h| h.index.file_size())
+}
+
+/// Loads an index from `len` bytes in hnswlib's file format (as from
+/// `hnsw_index_serialize`). The bytes are copied; the caller keeps them.
+#[no_mangle]
+pub extern "C" fn hnsw_index_deserialize(
+    data: *const u8,
+    len: usize,
+    space: *const hnsw_space,
+    opts: *const hnsw_load_options,
+    out: *mut *mut hnsw_index,
+) -> hnsw_status {
+    guard(|| {
+        let space = handle(space, "space")?.space.clone();
+        let bytes = slice(data, len, "data")?;
+        boxed(
+            HnswIndex::from_bytes(bytes, space, &load_options(opts))?,
+            out,
+        )
+    })
+}
