@@ -18,15 +18,30 @@ pub(crate) fn handle<'a, T>(p: *const T, what: &str) -> AbiResult<&'a T> {
 
 /// Writes `value` through an out-parameter.
 pub(crate) fn put<T>(p: *mut T, what: &str, value: T) -> AbiResult {
+    check_out(p, what)?;
+    // SAFETY: non-NULL and aligned; the C contract says it points to writable storage
+    // of the out-parameter's type. `write` does not read or drop the old value.
+    unsafe { p.write(value) };
+    Ok(())
+}
+
+/// Moves `value` to the heap and hands it to the caller through `out`. `out` is
+/// checked first: when it is unusable the value is dropped here, so nothing leaks.
+pub(crate) fn put_new<T>(out: *mut *mut T, value: T) -> AbiResult {
+    check_out(out, "out")?;
+    // SAFETY: checked non-NULL and aligned; the C contract says it is writable.
+    unsafe { out.write(Box::into_raw(Box::new(value))) };
+    Ok(())
+}
+
+/// Checks that an out-parameter is non-NULL and aligned.
+pub(crate) fn check_out<T>(p: *mut T, what: &str) -> AbiResult {
     if p.is_null() {
         return Err(Failure::null(what));
     }
     if !p.is_aligned() {
         return Err(Failure::invalid(format!("{what} is not aligned")));
     }
-    // SAFETY: non-NULL and aligned; the C contract says it points to writable storage
-    // of the out-parameter's type. `write` does not read or drop the old value.
-    unsafe { p.write(value) };
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 
 use hnswlib_core::BruteForceIndex;
 
-use crate::args::{handle, path, put, slice, with_vectors, Layout};
+use crate::args::{handle, path, put_new, slice, with_vectors, Layout};
 use crate::index::{self, get, hnsw_bf, run};
 use crate::options::hnsw_search_options;
 use crate::space::hnsw_space;
@@ -13,11 +13,7 @@ use crate::status::{guard, hnsw_status, AbiResult};
 
 fn boxed(index: BruteForceIndex, out: *mut *mut hnsw_bf) -> AbiResult {
     let layout = Layout::of(index.space());
-    put(
-        out,
-        "out",
-        Box::into_raw(Box::new(hnsw_bf { index, layout })),
-    )
+    put_new(out, hnsw_bf { index, layout })
 }
 
 /// Creates an empty brute-force index over a copy of `space` with room for

@@ -12,7 +12,7 @@ use std::ffi::{c_char, c_void};
 
 use hnswlib_core::{HnswIndex, HnswParams, LoadOptions};
 
-use crate::args::{handle, path, put, slice, with_vectors, Layout};
+use crate::args::{handle, path, put, put_new, slice, with_vectors, Layout};
 use crate::index::{self, get, hnsw_index, run};
 use crate::options::{hnsw_add_options, hnsw_load_options, hnsw_params, hnsw_search_options, Add};
 use crate::space::hnsw_space;
@@ -20,11 +20,7 @@ use crate::status::{guard, hnsw_status, AbiResult};
 
 fn boxed(index: HnswIndex, out: *mut *mut hnsw_index) -> AbiResult {
     let layout = Layout::of(&index.space());
-    put(
-        out,
-        "out",
-        Box::into_raw(Box::new(hnsw_index { index, layout })),
-    )
+    put_new(out, hnsw_index { index, layout })
 }
 
 fn load_options(opts: *const hnsw_load_options) -> LoadOptions {

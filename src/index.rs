@@ -5,7 +5,7 @@ use std::ffi::c_void;
 
 use hnswlib_core::{BruteForceIndex, HnswIndex, Neighbor, Result, SearchOptions};
 
-use crate::args::{handle, put, slice, slice_mut, with_vectors, Layout, Vectors};
+use crate::args::{check_out, handle, put, slice, slice_mut, with_vectors, Layout, Vectors};
 use crate::options::{hnsw_search_options, Search};
 use crate::status::{guard, hnsw_status, AbiResult, Failure};
 
@@ -267,12 +267,9 @@ pub(crate) fn serialize<H: AbiIndex>(
 ) -> hnsw_status {
     guard(|| {
         let h = handle(h, H::NAME)?;
-        if data.is_null() {
-            return Err(Failure::null("data"));
-        }
-        if len.is_null() {
-            return Err(Failure::null("len"));
-        }
+        // Both are checked before the buffer exists, so a bad pointer cannot leak it.
+        check_out(data, "data")?;
+        check_out(len, "len")?;
         let bytes = h.to_bytes().into_boxed_slice();
         let n = bytes.len();
         put(len, "len", n)?;

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 
 use hnswlib_core::Space;
 
-use crate::args::{handle, put, text, Layout, Vectors};
+use crate::args::{handle, put, put_new, text, Layout, Vectors};
 use crate::options::hnsw_distance_fn;
 use crate::status::{guard, hnsw_status, Failure};
 
@@ -20,7 +20,7 @@ fn make(
 ) -> hnsw_status {
     guard(|| {
         let space = make()?;
-        put(out, "out", Box::into_raw(Box::new(hnsw_space { space })))
+        put_new(out, hnsw_space { space })
     })
 }
 
@@ -63,7 +63,7 @@ pub extern "C" fn hnsw_space_new(
     guard(|| {
         let name = text(name, "name")?;
         let space = Space::by_name(name, dim)?;
-        put(out, "out", Box::into_raw(Box::new(hnsw_space { space })))
+        put_new(out, hnsw_space { space })
     })
 }
 
@@ -85,7 +85,7 @@ pub extern "C" fn hnsw_space_custom(
         // SAFETY: the documented contract of this function is exactly custom_c's:
         // `func` is thread-safe and it and `user_data` outlive every index using it.
         let space = unsafe { Space::custom_c(element_size, func, user_data) }?;
-        put(out, "out", Box::into_raw(Box::new(hnsw_space { space })))
+        put_new(out, hnsw_space { space })
     })
 }
 

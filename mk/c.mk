@@ -1,0 +1,78 @@
+# C ABI: libhnswlib (.so with SONAME, .a), include/hnswlib.h, pkg-config; the C tests.
+#
+#   make lib                     build target/release/libhnswlib.{so,a} (regenerates the header)
+#   make install PREFIX=/usr/local [DESTDIR=...]   install library, header and hnswlib.pc
+#   make test-c                  header check + C tests (against an install in build/c/prefix)
+
+TEST_SUITES += test-c
+
+PREFIX      ?= /usr/local
+CC          ?= cc
+LIB_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+LIB_MAJOR   := $(firstword $(subst ., ,$(LIB_VERSION)))
+# What a program linking libhnswlib.a also needs (rustc --print native-static-libs).
+STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+
+C_BUILD     := build/c
+C_PREFIX    := $(abspath $(C_BUILD)/prefix)
+C_TESTS     := $(patsubst tests/c/%.c,$(C_BUILD)/%,$(wildcard tests/c/test_*.c))
+C_FLAGS     := -std=c11 -Wall -Wextra -Werror -O1 -g -pthread
+# The quick ones also run under valgrind: no invalid access, no leak on any error path.
+VALGRIND_C_TESTS := test_errors test_bruteforce test_compat
+
+.PHONY: lib install header-check test-c
+
+lib: rust-tools
+	$(CARGO) build --release -p hnswlib
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/hnswlib.h $(DESTDIR)$(PREFIX)/include/hnswlib.h
+	install -m 755 target/release/libhnswlib.so $(DESTDIR)$(PREFIX)/lib/libhnswlib.so.$(LIB_VERSION)
+	ln -sf libhnswlib.so.$(LIB_VERSION) $(DESTDIR)$(PREFIX)/lib/libhnswlib.so.$(LIB_MAJOR)
+	ln -sf libhnswlib.so.$(LIB_MAJOR) $(DESTDIR)$(PREFIX)/lib/libhnswlib.so
+	install -m 644 target/release/libhnswlib.a $(DESTDIR)$(PREFIX)/lib/libhnswlib.a
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	    'Name: hnswlib' \
+	    'Description: hnswlib-rs, the hnswlib-compatible HNSW library (C API)' \
+	    'Version: $(LIB_VERSION)' \
+	    'Libs: -L$${libdir} -lhnswlib' \
+	    'Libs.private: $(STATIC_LIBS)' \
+	    'Cflags: -I$${includedir}' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/hnswlib.pc
+
+# The build regenerates include/hnswlib.h from src/; a difference from the committed
+# header means it was not regenerated and committed with the last ABI change.
+header-check: lib
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    git diff --exit-code -- include/hnswlib.h || \
+	    { echo "include/hnswlib.h is stale: commit the regenerated header" >&2; exit 1; }; \
+	else echo "not a git checkout: header check skipped"; fi
+
+test-c: header-check
+	@command -v pkg-config >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y pkg-config; }
+	rm -rf $(C_PREFIX)
+	$(MAKE) --no-print-directory install PREFIX=$(C_PREFIX)
+	@set -e; export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \
+	for t in $(C_TESTS); do \
+	    $(CC) $(C_FLAGS) tests/c/$$(basename $$t).c -o $$t \
+	        $$(pkg-config --cflags --libs hnswlib) -Wl,-rpath,$(C_PREFIX)/lib -lm; \
+	done; \
+	$(CC) $(C_FLAGS) tests/c/test_hnsw.c -o $(C_BUILD)/test_hnsw_static \
+	    $$(pkg-config --cflags hnswlib) $(C_PREFIX)/lib/libhnswlib.a \
+	    $$(pkg-config --libs-only-other --static hnswlib) $(STATIC_LIBS)
+	$(CC) $(C_FLAGS) tests/c/example.c -o $(C_BUILD)/example \
+	    $$(PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig pkg-config --cflags --libs hnswlib) \
+	    -Wl,-rpath,$(C_PREFIX)/lib
+	@set -e; scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	echo "== README example"; (cd "$$scratch" && $(abspath $(C_BUILD))/example) | tee $$scratch/example.out; \
+	grep -q "label 12 distance" $$scratch/example.out; grep -q "loaded 4 elements" $$scratch/example.out; \
+	for t in $(C_TESTS) $(C_BUILD)/test_hnsw_static; do \
+	    echo "== $$t"; $$t "$$scratch" core/tests/fixtures; \
+	done; \
+	if command -v valgrind >/dev/null; then \
+	    for t in $(VALGRIND_C_TESTS); do \
+	        echo "== valgrind $$t"; \
+	        valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite --show-possibly-lost=no \
+	            $(C_BUILD)/$$t "$$scratch" core/tests/fixtures >/dev/null; \
+	    done; \
+	else echo "valgrind not found: memory checks of the C tests skipped"; fi
