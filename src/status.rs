@@ -148,3 +148,39 @@ pub extern "C" fn hnsw_status_name(status: hnsw_status) -> *const c_char {
     };
     name.as_ptr()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+    use std::ptr::null_mut;
+
+    use hnswlib_core::Space;
+
+    use super::*;
+    use crate::hnsw::{hnsw_index_add, hnsw_index_free, hnsw_index_new};
+    use crate::options::hnsw_params_default;
+    use crate::space::hnsw_space;
+
+    #[test]
+    fn a_panic_becomes_a_status_and_a_message() {
+        let exploding = |_: &[u8], _: &[u8]| -> f32 { panic!("distance exploded") };
+        let space = hnsw_space {
+            space: Space::custom(4, exploding).unwrap(),
+        };
+        let mut params = hnsw_params_default();
+        params.max_elements = 4;
+        let mut index = null_mut();
+        assert_eq!(hnsw_index_new(&space, &params, &mut index), HNSW_OK);
+        let v = [1u8, 2, 3, 4];
+        // The first element needs no distance; the second does.
+        assert_eq!(hnsw_index_add(index, v.as_ptr().cast(), 1, false), HNSW_OK);
+        let status = hnsw_index_add(index, v.as_ptr().cast(), 2, false);
+        assert_eq!(status, HNSW_ERR_INTERNAL);
+        // SAFETY: hnsw_last_error returns a valid NUL-terminated string.
+        let msg = unsafe { CStr::from_ptr(hnsw_last_error()) }
+            .to_str()
+            .unwrap();
+        assert!(msg.contains("distance exploded"), "{msg}");
+        hnsw_index_free(index);
+    }
+}
