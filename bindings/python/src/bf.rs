@@ -1,5 +1,5 @@
 //! `hnswlib_rs.BFIndex`: pip hnswlib's exact-search `BFIndex` over
-//! [`BruteForceIndex`], plus what hnswlib's lacks (pickling, get_items, resize).
+//! [`BruteForceIndex`], plus what hnswlib's BFIndex lacks (pickling, get_items, resize).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,7 +43,6 @@ struct Ready {
     index: Arc<BruteForceIndex>,
     spec: Arc<SpaceSpec>,
     num_threads: i64,
-    next_label: u64,
 }
 
 /// An exact (brute-force) index, with the API of pip hnswlib's `hnswlib.BFIndex`.
@@ -60,7 +59,6 @@ impl BFIndex {
                 index: Arc::clone(index),
                 spec: Arc::clone(spec),
                 num_threads: g.num_threads,
-                next_label: g.next_label,
             }),
             _ => Err(not_initialized("BFIndex")),
         }
@@ -142,14 +140,26 @@ impl BFIndex {
             return Ok(());
         }
         let rows = v.rows as u64;
-        let ids = convert::row_labels(ids, v.rows)?
-            .unwrap_or_else(|| (0..rows).map(|i| r.next_label.wrapping_add(i)).collect());
+        let ids = convert::row_labels(ids, v.rows)?;
+        // The automatic labels of this call are taken up front, so concurrent calls get
+        // distinct ones; a call that fails gives them back unless another call came since.
+        let first = {
+            let mut g = self.inner.write();
+            let first = g.next_label;
+            g.next_label = first.wrapping_add(rows);
+            first
+        };
+        let ids = ids.unwrap_or_else(|| (0..rows).map(|i| first.wrapping_add(i)).collect());
         let data = v.data();
         let res = py.detach(|| r.index.add_batch(data, &ids));
-        r.spec.finish(res.py())?;
-        let mut g = self.inner.write();
-        g.next_label = g.next_label.wrapping_add(rows);
-        Ok(())
+        let res = r.spec.finish(res.py());
+        if res.is_err() {
+            let mut g = self.inner.write();
+            if g.next_label == first.wrapping_add(rows) {
+                g.next_label = first;
+            }
+        }
+        res
     }
 
     /// Removes `label` (RuntimeError 'Label not found' if absent).

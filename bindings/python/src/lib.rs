@@ -5,7 +5,7 @@
 //! lists, scalars) to what the core takes, calls the core with the GIL released, and
 //! turns results into numpy arrays and core errors into the exceptions pip hnswlib
 //! raises for the same mistakes. The Python package `hnswlib_rs` re-exports the two
-//! classes, [`hnsw::Index`] and [`bf::BFIndex`].
+//! classes, `Index` and `BFIndex`.
 //!
 //! * `convert`: input rules of pip hnswlib (dtype casts, shapes, labels, filters).
 //! * `errors`: core errors to Python exceptions.

@@ -15,7 +15,8 @@ def make_index(space="l2", dim=8, n=200, max_elements=None, seed=0, **init):
     index = hnswlib_rs.Index(space, dim)
     index.init_index(max_elements or n, **init)
     if n:
-        index.add_items(data, np.arange(n))
+        # one thread: the same graph on every run
+        index.add_items(data, np.arange(n), num_threads=1)
     return index, data
 
 

@@ -111,8 +111,11 @@ def test_native_function_runs_on_many_threads(clib, data):
     p.init_index(len(data))
     p.add_items(data, num_threads=4)
     p.set_ef(100)
-    labels, _ = p.knn_query(data, k=1, num_threads=4)
-    assert (labels[:, 0] == np.arange(len(data))).mean() > 0.99
+    queries = data + 0.01
+    labels, dist = p.knn_query(queries, k=3, num_threads=4)
+    true = ((data[labels.astype(np.int64)] - queries[:, None, :]) ** 2).sum(-1)
+    np.testing.assert_allclose(dist, true, rtol=1e-4, atol=1e-6)
+    assert (labels[:, 0] == np.arange(len(data))).mean() > 0.95
 
 
 def test_ctypes_callback_wrapping_python(data):

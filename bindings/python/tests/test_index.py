@@ -108,7 +108,7 @@ def test_add_and_query_returns_exact_neighbours_on_small_data(rng):
     data = rng.random((300, 8), dtype=np.float32)
     p = hnswlib_rs.Index("l2", 8)
     p.init_index(300, ef_construction=100)
-    p.add_items(data, np.arange(300) + 1000)
+    p.add_items(data, np.arange(300) + 1000, num_threads=1)
     p.set_ef(100)
     labels, dist = p.knn_query(data[:20], k=5)
     assert labels.dtype == np.uint64 and dist.dtype == np.float32
@@ -124,7 +124,7 @@ def test_distances_follow_hnswlib_definitions(space, rng):
     data = rng.random((50, 6), dtype=np.float32)
     p = hnswlib_rs.Index(space, 6)
     p.init_index(50)
-    p.add_items(data)
+    p.add_items(data, num_threads=1)
     p.set_ef(50)
     q = rng.random((5, 6), dtype=np.float32)
     labels, dist = p.knn_query(q, k=50)
