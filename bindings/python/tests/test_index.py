@@ -462,8 +462,9 @@ def test_progress_bar_and_callback(capsys, rng):
     assert p.get_current_count() == 1000
     seen = []
     p.add_items(data[1000:1500], progress=lambda done, total: seen.append((done, total)))
-    assert seen and seen[-1] == (500, 500)
-    assert all(t == 500 for _, t in seen) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    # called from the adding threads, so not necessarily in order
+    assert seen and max(seen) == (500, 500)
+    assert all(t == 500 and 0 < d <= 500 for d, t in seen)
     with pytest.raises(RuntimeError, match="Cancelled after"):
         p.add_items(data[1500:], ids=np.arange(1500, 2000), num_threads=1,
                     progress=lambda done, total: done < 100)
