@@ -220,11 +220,11 @@ impl Handle {
         let mut distance = get("distance")?;
         if distance.inherits("NativeSymbolInfo") {
             // The address is not saved; find the function again by name.
-            let name = distance.dollar("name").map_err(|_| bad())?;
-            let dll = distance
-                .dollar("dll")
-                .and_then(|d| d.dollar("name"))
-                .map_err(|_| bad())?;
+            // (DLLInfo's `$` method looks up symbols, so read the list elements directly.)
+            let name = list_get(&distance, "name").ok_or_else(bad)?;
+            let dll = list_get(&distance, "dll")
+                .and_then(|d| list_get(&d, "name"))
+                .ok_or_else(bad)?;
             distance = call!("getNativeSymbolInfo", name, dll).map_err(|e| {
                 rerr(
                     "state",
@@ -248,6 +248,14 @@ impl Handle {
         index.set_ef(num("ef")? as usize);
         Ok(Handle::new(IndexBox::new(index, spec, extra, dim)))
     }
+}
+
+/// Element `name` of an R list.
+fn list_get(x: &Robj, name: &str) -> Option<Robj> {
+    x.as_list()?
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
 }
 
 /// The Handle of one of our ALTREP objects.
