@@ -325,3 +325,58 @@ fn parallel_build_leaves_no_element_unreachable() {
     }
     assert_eq!(unreachable, 0, "elements not found by their own vector");
 }
+
+/// A query that runs while other threads add must still find k results: it must not
+/// descend to an element that is reachable on its upper levels but not yet linked on
+/// level 0 (where the search would find that element alone).
+#[test]
+fn searches_during_adds_return_k_results() {
+    const DIM: usize = 8;
+    const N: usize = 20_000;
+    let mut rng = Rng::new(77);
+    let data = rng.vectors(N, DIM);
+    let index = HnswIndex::new(
+        Space::l2(DIM).unwrap(),
+        &HnswParams {
+            max_elements: N,
+            m: 8,
+            ef_construction: 40,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    index
+        .add_batch(&data[..500 * DIM], None, &AddOptions::default())
+        .unwrap();
+    let done = AtomicBool::new(false);
+    let short = Mutex::new(Vec::new());
+    thread::scope(|s| {
+        s.spawn(|| {
+            let opts = AddOptions {
+                num_threads: 1,
+                ..Default::default()
+            };
+            index.add_batch(&data[500 * DIM..], None, &opts).unwrap();
+            done.store(true, Ordering::Release);
+        });
+        for t in 0..2 {
+            let (index, data, done, short) = (&index, &data, &done, &short);
+            s.spawn(move || {
+                let mut q = t;
+                while !done.load(Ordering::Acquire) {
+                    let query = &data[(q % 500) * DIM..(q % 500 + 1) * DIM];
+                    let hits = index.search(query, 10, &SearchOptions::default()).unwrap();
+                    if hits.len() < 10 {
+                        short.lock().unwrap().push(hits.len());
+                    }
+                    q += 7;
+                }
+            });
+        }
+    });
+    let short = short.into_inner().unwrap();
+    assert!(
+        short.is_empty(),
+        "searches with fewer than 10 results: {short:?}"
+    );
+}

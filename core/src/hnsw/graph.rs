@@ -279,6 +279,12 @@ impl Storage {
         self.header(id).fetch_and(!LINKING_BIT, Ordering::AcqRel);
     }
 
+    /// Whether element `id` is still linking itself in.
+    #[inline(always)]
+    pub(crate) fn is_linking(&self, id: u32) -> bool {
+        self.header(id).load(Ordering::Acquire) & LINKING_BIT != 0
+    }
+
     /// Waits until element `id` is fully linked. Inserts call this before they read or
     /// change an element's lists, as hnswlib's inserts take the element's lock, which
     /// a new element holds for its whole insert: they then see it linked on every

@@ -55,6 +55,11 @@ impl Graph {
                 stats.distances += n as u64;
                 for i in 0..n {
                     let cand = links.get(i);
+                    // A query must not descend to an element still linking itself in:
+                    // its lower lists may be empty yet, and the search would end there.
+                    if !BUILD && self.storage.is_linking(cand) {
+                        continue;
+                    }
                     let d = self.dist_to(q, cand);
                     if d < cur_dist {
                         cur_dist = d;
