@@ -106,6 +106,14 @@ TEST(CompatHnsw, ConstructorDefaultsAndFields) {
     EXPECT_EQ(index.data_size_, 32u);
     EXPECT_FALSE(index.allow_replace_deleted_);
     EXPECT_EQ(index.cur_element_count, 0);
+    EXPECT_TRUE(index.label_lookup_.empty());
+    float v[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    index.addPoint(v, 42);
+    EXPECT_TRUE(index.label_lookup_.find(42) != index.label_lookup_.end());
+    EXPECT_EQ(index.label_lookup_.find(42)->first, 42u);
+    EXPECT_TRUE(index.label_lookup_.find(43) == index.label_lookup_.end());
+    EXPECT_EQ(index.label_lookup_.count(42), 1u);
+    EXPECT_EQ(index.label_lookup_.size(), 1u);
     EXPECT_EQ(index.getMaxElements(), 100u);
     index.ef_ = 42;  // assigning the field sets ef, as in hnswlib
     EXPECT_EQ(index.index().ef(), 42u);

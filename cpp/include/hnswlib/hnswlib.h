@@ -14,12 +14,13 @@
 //
 // Fields user code reads are objects that ask the index when read, so they convert to
 // hnswlib's types: cur_element_count, max_elements_, ef_ (assigning it calls setEf),
-// num_deleted_, M_, ef_construction_, allow_replace_deleted_, metric_hops and
-// metric_distance_computations (both assignable, e.g. `= 0` before a measurement). For
-// BruteforceSearch: cur_element_count and maxelements_.
+// num_deleted_, M_, maxM_, maxM0_, ef_construction_, data_size_, allow_replace_deleted_,
+// metric_hops and metric_distance_computations (both assignable, e.g. `= 0` before a
+// measurement), and label_lookup_ for membership tests (find/end/count/size). For
+// BruteforceSearch: cur_element_count, maxelements_ and data_size_.
 //
 // Not offered, because the index lives in the library and not in these objects: the
-// graph internals (label_lookup_, linkLists_, data_level0_memory_, element_levels_,
+// graph internals (linkLists_, data_level0_memory_, element_levels_,
 // enterpoint_node_, maxlevel_, the locks, visited_list_pool_, ...), functions on
 // internal ids (getDataByInternalId, getExternalLabel, isMarkedDeleted(tableint),
 // get_linklist*, ...), checkIntegrity(), searchStopConditionClosest with
@@ -467,6 +468,32 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
         }
     };
     EfField ef_{this, [](const Self& h) { return h.index_.ef(); }};
+    /// hnswlib's label_lookup_ for membership tests: find(label) != end(), count(label),
+    /// size(), empty(). Internal ids are not offered, so an iterator gives only ->first.
+    class LabelLookup {
+     public:
+        struct const_iterator {
+            std::pair<labeltype, bool> entry;  // label, found
+            bool operator==(const const_iterator& o) const {
+                return entry.second == o.entry.second && (!entry.second || entry.first == o.entry.first);
+            }
+            bool operator!=(const const_iterator& o) const { return !(*this == o); }
+            const std::pair<labeltype, bool>* operator->() const { return &entry; }
+        };
+        using iterator = const_iterator;
+        explicit LabelLookup(const Self* owner) : owner_(owner) {}
+        LabelLookup(const LabelLookup&) = delete;
+        LabelLookup& operator=(const LabelLookup&) = delete;
+        const_iterator find(labeltype label) const { return {{label, owner_->index_.contains(label)}}; }
+        const_iterator end() const { return {{0, false}}; }
+        size_t count(labeltype label) const { return owner_->index_.contains(label) ? 1 : 0; }
+        size_t size() const { return owner_->index_.size(); }
+        bool empty() const { return size() == 0; }
+
+     private:
+        const Self* owner_;
+    };
+    LabelLookup label_lookup_{this};
     detail::MetricField<Self> metric_hops{this, [](const Self& h) { return h.index_.metrics().hops; }};
     detail::MetricField<Self> metric_distance_computations{
         this, [](const Self& h) { return h.index_.metrics().distance_computations; }};
