@@ -508,7 +508,9 @@ TEST(IndexTest, SearchWhileAddingFromThreads) {
             EXPECT_LE(r.size(), 5u);
             for (size_t i = 0; i < r.size(); ++i) {
                 EXPECT_LT(r[i].label, n);
-                if (i > 0) EXPECT_GE(r[i].distance, r[i - 1].distance);
+                if (i > 0) {
+                    EXPECT_GE(r[i].distance, r[i - 1].distance);
+                }
             }
             ++searches;
         }

@@ -255,12 +255,12 @@ size_t search_compat(const IndexBase<Ops>& index, const void* query, size_t k, B
 template <typename dist_t, class Ops>
 std::priority_queue<std::pair<dist_t, labeltype>> knn_queue(const IndexBase<Ops>& index, const void* query,
                                                             size_t k, BaseFilterFunctor* filter, size_t ef) {
-    std::vector<std::pair<dist_t, labeltype>> v;
-    v.reserve(k);
-    search_compat(index, query, k, filter, ef, [&](size_t, uint64_t label, float d) {
-        v.emplace_back(from_float<dist_t>(d), static_cast<labeltype>(label));
+    std::vector<std::pair<dist_t, labeltype>> v(k);
+    size_t found = search_compat(index, query, k, filter, ef, [&](size_t i, uint64_t label, float d) {
+        v[k - 1 - i] = std::make_pair(from_float<dist_t>(d), static_cast<labeltype>(label));
     });
-    // Closest first is already a valid max-heap only reversed; make_heap is O(k).
+    // Farthest first is already a max-heap, so the queue's make_heap moves nothing.
+    v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k - found));
     return std::priority_queue<std::pair<dist_t, labeltype>>(std::less<std::pair<dist_t, labeltype>>(),
                                                              std::move(v));
 }
