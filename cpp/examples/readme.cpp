@@ -36,7 +36,7 @@ int main() {
     try {
         index.add(std::vector<float>(dim + 1), 5000);
     } catch (const std::runtime_error& e) {  // hnswlib::InvalidArgumentError
-        std::printf("error: %s\n", e.what());
+        std::printf("rejected: %s\n", e.what());
     }
     std::remove("readme.hnsw");
     return copy.size() == 1000 && loaded.getCurrentElementCount() == 1000 ? 0 : 1;
