@@ -11,7 +11,7 @@
 use std::io::{self, Read, Write};
 use std::sync::atomic::Ordering;
 
-use super::graph::Layout0;
+use super::graph::{Layout0, LINKING_BIT};
 use super::{Graph, LoadOptions, MAX_M};
 use crate::error::{Error, Result};
 use crate::space::{Space, SpaceKind};
@@ -254,8 +254,13 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
     for id in 0..n as u32 {
         r.read_exact(&mut slot).map_err(io_err)?;
         for (i, w) in slot[..4 * layout.data_word].chunks_exact(4).enumerate() {
-            g.storage
-                .load_slot_word(id, i, u32::from_le_bytes(w.try_into().expect("4 bytes")));
+            let mut word = u32::from_le_bytes(w.try_into().expect("4 bytes"));
+            if i == 0 {
+                // Byte 3 of the header is unused by hnswlib; in memory it marks an
+                // element still being inserted, which a loaded one never is.
+                word &= !LINKING_BIT;
+            }
+            g.storage.load_slot_word(id, i, word);
         }
         let data = &slot[h.offset_data..h.label_offset];
         if space_is_f32 {

@@ -26,6 +26,9 @@ use crate::error::{Error, Result};
 
 /// Deleted flag inside the level-0 header word (hnswlib's `DELETE_MARK` on byte 2).
 pub(crate) const DELETED_BIT: u32 = 1 << 16;
+/// Set while a new element links itself in (byte 3 of the header, unused by hnswlib;
+/// never set in a saved file, since saving excludes inserts).
+pub(crate) const LINKING_BIT: u32 = 1 << 24;
 const COUNT_MASK: u32 = 0xFFFF;
 const LINK_LOCK_STRIPES: usize = 1 << 16;
 
@@ -264,6 +267,35 @@ impl Storage {
     #[inline(always)]
     pub(crate) fn is_deleted(&self, id: u32) -> bool {
         self.header(id).load(Ordering::Relaxed) & DELETED_BIT != 0
+    }
+
+    /// Marks a fresh element as linking itself in: construction work that reaches it
+    /// waits in `wait_linked` until `finish_linking`.
+    pub(crate) fn start_linking(&self, id: u32) {
+        self.header(id).fetch_or(LINKING_BIT, Ordering::AcqRel);
+    }
+
+    pub(crate) fn finish_linking(&self, id: u32) {
+        self.header(id).fetch_and(!LINKING_BIT, Ordering::AcqRel);
+    }
+
+    /// Waits until element `id` is fully linked. Inserts call this before they read or
+    /// change an element's lists, as hnswlib's inserts take the element's lock, which
+    /// a new element holds for its whole insert: they then see it linked on every
+    /// level, instead of an empty lower list (and writing into a list that its owner
+    /// is about to set would lose the link). Never called by queries.
+    #[inline(always)]
+    pub(crate) fn wait_linked(&self, id: u32) {
+        let header = self.header(id);
+        let mut spins = 0u32;
+        while header.load(Ordering::Acquire) & LINKING_BIT != 0 {
+            if spins < 64 {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
+            }
+        }
     }
 
     /// Sets the deleted flag; returns false if it was already set.

@@ -90,35 +90,14 @@ impl Graph {
         let next_entry = selected.last().copied();
         {
             let _own = self.storage.lock(cur);
-            let links = self.storage.links(cur, level);
-            // A new element is reachable at its upper levels before it links level by
-            // level down, so concurrent inserts may already have linked themselves
-            // into this (fresh, so far empty) list. Keep them: overwriting would leave
-            // them unreachable. hnswlib gets the same by holding the new element's lock
-            // for its whole insert, which makes those inserts wait and then add
-            // themselves. Updates rewrite the list, as hnswlib's do.
-            let concurrent = if is_update {
-                Vec::new()
-            } else {
-                links.to_vec()
-            };
-            if concurrent.is_empty() {
-                links.set(selected.iter().copied());
-            } else {
-                let mut ids = selected.clone();
-                ids.extend(
-                    concurrent
-                        .into_iter()
-                        .filter(|&id| id != cur && !selected.contains(&id)),
-                );
-                self.set_pruned(&links, cur, ids, max_links);
-            }
+            self.storage.links(cur, level).set(selected.iter().copied());
         }
         for &other in &selected {
             if self.storage.level(other) < level {
                 // Cannot happen in a consistent graph; never write past a list.
                 continue;
             }
+            self.storage.wait_linked(other);
             let _lock = self.storage.lock(other);
             let links = self.storage.links(other, level);
             let n = links.len();
@@ -163,6 +142,13 @@ impl Graph {
         self.storage.init_element(id, label, level)?;
         // SAFETY: data has data_size bytes; the element is not reachable yet.
         unsafe { self.storage.write_data(id, data) };
+        // Until this guard drops (also on a panic in a custom distance), other inserts
+        // that reach the element wait for it to be linked on every level.
+        self.storage.start_linking(id);
+        let _linking = Linking {
+            storage: &self.storage,
+            id,
+        };
 
         let global_guard = self.global.lock();
         let (entry, max_level) = self.entry();
@@ -183,7 +169,7 @@ impl Graph {
         let mut cur = ep;
         let mut stats = SearchStats::default();
         if level < max_level {
-            cur = self.greedy_descent(q, cur, max_level, level, &mut stats);
+            cur = self.greedy_descent::<true>(q, cur, max_level, level, &mut stats);
         }
         let ep_deleted = self.storage.is_deleted(ep);
         for l in (0..=level.min(max_level)).rev() {
@@ -319,7 +305,7 @@ impl Graph {
         let mut cur = ep;
         let mut stats = SearchStats::default();
         if level < max_level {
-            cur = self.greedy_descent(q, cur, max_level, level, &mut stats);
+            cur = self.greedy_descent::<true>(q, cur, max_level, level, &mut stats);
         }
         for l in (0..=level.min(max_level)).rev() {
             let mut visited = self.visited.get();
@@ -364,5 +350,17 @@ impl Graph {
             .store(n + 1, std::sync::atomic::Ordering::Release);
         map.insert(label, id);
         Ok(id)
+    }
+}
+
+/// Clears an element's linking mark when its insert ends, however it ends.
+struct Linking<'a> {
+    storage: &'a super::graph::Storage,
+    id: u32,
+}
+
+impl Drop for Linking<'_> {
+    fn drop(&mut self) {
+        self.storage.finish_linking(self.id);
     }
 }

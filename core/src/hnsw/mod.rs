@@ -443,7 +443,7 @@ impl HnswIndex {
         let ef = opts.ef.unwrap_or_else(|| self.ef()).max(k);
         let mut stats = SearchStats::default();
         let q = q.as_ptr();
-        let start = g.greedy_descent(q, ep, max_level.max(0) as usize, 0, &mut stats);
+        let start = g.greedy_descent::<false>(q, ep, max_level.max(0) as usize, 0, &mut stats);
         let mut visited = g.visited.get();
         let bare = opts.filter.is_none() && g.deleted_count.load(Ordering::Acquire) == 0;
         let top = if bare {

@@ -30,8 +30,9 @@ impl Graph {
     }
 
     /// Greedy descent from `ep` through levels `from..to` (exclusive, going down):
-    /// move to any strictly closer neighbour until none is closer.
-    pub(crate) fn greedy_descent(
+    /// move to any strictly closer neighbour until none is closer. `BUILD` (inserts
+    /// and updates) waits for elements still linking themselves in.
+    pub(crate) fn greedy_descent<const BUILD: bool>(
         &self,
         q: *const u8,
         ep: u32,
@@ -45,6 +46,9 @@ impl Graph {
         for level in (to + 1..=from).rev() {
             loop {
                 let mut changed = false;
+                if BUILD {
+                    self.storage.wait_linked(cur);
+                }
                 let links = self.storage.links(cur, level);
                 let n = links.len();
                 stats.hops += 1;
@@ -82,7 +86,15 @@ impl Graph {
             .load(std::sync::atomic::Ordering::Acquire)
             > 0;
         let live = |id: u32| !check_deleted || !self.storage.is_deleted(id);
-        self.beam_search::<false>(ep, q, level, ef, live, visited, &mut SearchStats::default())
+        self.beam_search::<false, true>(
+            ep,
+            q,
+            level,
+            ef,
+            live,
+            visited,
+            &mut SearchStats::default(),
+        )
     }
 
     /// Query-time level-0 search (hnswlib's `searchBaseLayerST`). With `BARE` there
@@ -101,15 +113,16 @@ impl Graph {
             BARE || (!self.storage.is_deleted(id)
                 && filter.is_none_or(|f| f(self.storage.label(id))))
         };
-        self.beam_search::<BARE>(ep, q, 0, ef, accept, visited, stats)
+        self.beam_search::<BARE, false>(ep, q, 0, ef, accept, visited, stats)
     }
 
     /// The beam search both of the above are: expand the closest unexpanded candidate
     /// until it is farther than the worst of the `ef` best results; elements that
-    /// `accept` rejects are expanded but never become results.
+    /// `accept` rejects are expanded but never become results. `BUILD` waits for
+    /// elements still linking themselves in before expanding them.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn beam_search<const BARE: bool>(
+    fn beam_search<const BARE: bool, const BUILD: bool>(
         &self,
         ep: u32,
         q: *const u8,
@@ -154,6 +167,9 @@ impl Graph {
 
             // First collect the unvisited neighbours and prefetch their vectors, then
             // compute distances: the memory loads overlap instead of queueing.
+            if BUILD {
+                self.storage.wait_linked(cur.id);
+            }
             let links = self.storage.links(cur.id, level);
             scratch.clear();
             for i in 0..links.len() {

@@ -1,0 +1,297 @@
+//! pip hnswlib's input rules.
+//!
+//! * Vectors: anything numpy can turn into a float32 array (lists, float64 or integer
+//!   arrays, non-contiguous views) is converted to a C-contiguous float32 array; a
+//!   float32 C-contiguous array is used in place, without a copy. A 1-D array is one
+//!   row; more than two dimensions is an error.
+//! * Labels: anything numpy can turn into uint64 (lists, integer or float arrays,
+//!   numpy integer scalars); floats are truncated as in hnswlib, negative Python ints
+//!   raise `OverflowError`.
+//! * Filters: a Python callable, a boolean mask indexed by label, or an array of the
+//!   allowed labels.
+
+use numpy::{
+    Element, PyArray1, PyArray2, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods,
+    PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+use rustc_hash::FxHashSet;
+
+use crate::callbacks::PyCallback;
+use crate::errors::to_py;
+
+static ASARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `numpy.asarray(obj, dtype=T, order="C")`, or `obj` itself when it already is one.
+pub fn contiguous<'py, T: Element>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
+    if let Ok(a) = obj.cast::<PyArrayDyn<T>>() {
+        if a.is_c_contiguous() {
+            return Ok(a.clone());
+        }
+    }
+    let py = obj.py();
+    let f = ASARRAY.import(py, "numpy", "asarray")?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("dtype", numpy::dtype::<T>(py))?;
+    kwargs.set_item("order", "C")?;
+    Ok(f.call((obj,), Some(&kwargs))?
+        .cast_into::<PyArrayDyn<T>>()?)
+}
+
+/// A batch of float32 rows borrowed from a numpy array.
+pub struct Vectors<'py> {
+    array: PyReadonlyArrayDyn<'py, f32>,
+    /// Number of rows (1 for a 1-D input).
+    pub rows: usize,
+}
+
+impl Vectors<'_> {
+    /// The rows, row-major.
+    pub fn data(&self) -> &[f32] {
+        // A C-contiguous array always has a slice view.
+        self.array.as_slice().unwrap_or(&[])
+    }
+}
+
+/// Converts `obj` to rows of `dim` float32 values, checking the shape as hnswlib does
+/// and the width (which hnswlib's knn_query does not check).
+pub fn vectors<'py>(obj: &Bound<'py, PyAny>, dim: usize) -> PyResult<Vectors<'py>> {
+    let array = contiguous::<f32>(obj)?;
+    let (rows, cols) = match array.shape() {
+        [n] => (1, *n),
+        [r, c] => (*r, *c),
+        s => {
+            return Err(PyRuntimeError::new_err(format!(
+                "Input vector data wrong shape. Number of dimensions {}. Data must be a 1D or 2D array.",
+                s.len()
+            )))
+        }
+    };
+    if cols != dim {
+        return Err(to_py(hnswlib_core::Error::DimensionMismatch {
+            expected: dim,
+            got: cols,
+        }));
+    }
+    let array = array
+        .try_readonly()
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    Ok(Vectors { array, rows })
+}
+
+/// Labels as a flat list, plus the number of dimensions of the input (0 for a scalar).
+pub fn labels(obj: &Bound<'_, PyAny>) -> PyResult<(Vec<u64>, usize)> {
+    if let Ok(v) = obj.extract::<u64>() {
+        return Ok((vec![v], 0));
+    }
+    let array = contiguous::<u64>(obj)?;
+    let ndim = array.ndim();
+    let array = array
+        .try_readonly()
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    Ok((
+        array.as_slice().map(<[u64]>::to_vec).unwrap_or_default(),
+        ndim,
+    ))
+}
+
+/// The ids of add_items: one per row. A (rows, 1) array is accepted like a 1-D one
+/// (it is what knn_query returns for k=1).
+pub fn row_labels(obj: Option<&Bound<'_, PyAny>>, rows: usize) -> PyResult<Option<Vec<u64>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    let (ids, _) = labels(obj)?;
+    if ids.len() != rows {
+        return Err(to_py(hnswlib_core::Error::LabelCountMismatch {
+            labels: ids.len(),
+            rows,
+        }));
+    }
+    Ok(Some(ids))
+}
+
+/// A search filter as given by the caller.
+pub enum FilterArg<'py> {
+    /// No filter.
+    None,
+    /// A Python callable `f(label) -> bool`, called with the GIL.
+    Callable(PyCallback),
+    /// `mask[label]` says whether the label is allowed; labels past the end are not.
+    Mask(numpy::PyReadonlyArray1<'py, bool>),
+    /// The allowed labels.
+    Allowed(FxHashSet<u64>),
+}
+
+impl FilterArg<'_> {
+    /// The predicate for the core, or None.
+    pub fn predicate(&self) -> Option<Box<dyn Fn(u64) -> bool + Send + Sync + '_>> {
+        match self {
+            FilterArg::None => None,
+            FilterArg::Callable(cb) => Some(Box::new(move |l| cb.filter(l))),
+            FilterArg::Mask(m) => {
+                let mask = m.as_slice().unwrap_or(&[]);
+                Some(Box::new(move |l| {
+                    usize::try_from(l)
+                        .ok()
+                        .and_then(|i| mask.get(i))
+                        .copied()
+                        .unwrap_or(false)
+                }))
+            }
+            FilterArg::Allowed(set) => Some(Box::new(move |l| set.contains(&l))),
+        }
+    }
+
+    /// The exception a callable filter raised, if any.
+    pub fn take_error(&self) -> Option<PyErr> {
+        match self {
+            FilterArg::Callable(cb) => cb.take_error(),
+            _ => None,
+        }
+    }
+}
+
+/// Converts the `filter` argument of knn_query.
+pub fn filter<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<FilterArg<'py>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(FilterArg::None);
+    };
+    if obj.is_callable() {
+        return Ok(FilterArg::Callable(PyCallback::new(obj.clone().unbind())));
+    }
+    let py = obj.py();
+    let np = py.import("numpy")?;
+    let arr = np.call_method1("asarray", (obj,))?;
+    let arr = arr.cast::<PyUntypedArray>().map_err(PyErr::from)?;
+    if arr.ndim() != 1 {
+        return Err(PyTypeError::new_err(
+            "filter must be a callable f(label) -> bool, a 1-D boolean mask indexed by label, or a 1-D array of allowed labels",
+        ));
+    }
+    let kind = arr.dtype().kind();
+    if kind == b'b' {
+        let mask = contiguous::<bool>(arr.as_any())?
+            .cast_into::<numpy::PyArray1<bool>>()
+            .map_err(PyErr::from)?;
+        let mask = mask
+            .try_readonly()
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        return Ok(FilterArg::Mask(mask));
+    }
+    if kind == b'i' || kind == b'u' || arr.len() == 0 {
+        let (ids, _) = labels(arr.as_any())?;
+        return Ok(FilterArg::Allowed(ids.into_iter().collect()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "filter must be a callable f(label) -> bool, a boolean mask or an array of integer labels, not an array of dtype kind '{}'",
+        kind as char
+    )))
+}
+
+/// Uninitialised (rows, k) result arrays and their buffers.
+pub struct Results<'py> {
+    /// uint64 labels.
+    pub labels: Bound<'py, PyArray2<u64>>,
+    /// float32 distances.
+    pub distances: Bound<'py, PyArray2<f32>>,
+}
+
+impl<'py> Results<'py> {
+    /// Two new (rows, k) arrays.
+    pub fn new(py: Python<'py>, rows: usize, k: usize) -> Self {
+        // SAFETY: the arrays are written in full by the search before Python sees them
+        // (every row's k entries, unused ones with a sentinel); on error they are dropped
+        // unread. u64 and f32 have no invalid bit patterns anyway.
+        unsafe {
+            Results {
+                labels: PyArray2::new(py, [rows, k], false),
+                distances: PyArray2::new(py, [rows, k], false),
+            }
+        }
+    }
+
+    /// Mutable views of both buffers.
+    pub fn buffers(&mut self) -> (&mut [u64], &mut [f32]) {
+        // SAFETY: both arrays were created by `new`, are C-contiguous and are not
+        // shared with Python until `into_tuple`; `&mut self` makes these views the
+        // only ones of their memory for as long as they live.
+        unsafe {
+            (
+                self.labels.as_slice_mut().unwrap_or(&mut []),
+                self.distances.as_slice_mut().unwrap_or(&mut []),
+            )
+        }
+    }
+
+    /// The `(labels, distances)` tuple returned to Python.
+    pub fn into_tuple(self) -> (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray2<f32>>) {
+        (self.labels, self.distances)
+    }
+}
+
+/// `(rows, k)` empty results (k = 0 or no rows).
+pub fn empty_results(
+    py: Python<'_>,
+    rows: usize,
+    k: usize,
+) -> (Bound<'_, PyArray2<u64>>, Bound<'_, PyArray2<f32>>) {
+    (
+        PyArray2::zeros(py, [rows, k], false),
+        PyArray2::zeros(py, [rows, k], false),
+    )
+}
+
+/// Stored vectors as pip hnswlib's get_items returns them: a float32 (n, dim) array
+/// (or shape (0,) when no ids were given) or a list of lists of floats.
+pub fn items_out<'py>(
+    py: Python<'py>,
+    flat: Vec<f32>,
+    n: usize,
+    dim: usize,
+    as_list: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    if as_list {
+        let rows: Vec<&[f32]> = flat.chunks(dim.max(1)).collect();
+        return Ok(pyo3::types::PyList::new(py, rows)?.into_any());
+    }
+    let arr = PyArray1::from_vec(py, flat);
+    if n == 0 {
+        return Ok(arr.into_any());
+    }
+    Ok(arr.reshape([n, dim])?.into_any())
+}
+
+/// get_items' `return_type` check, with hnswlib's message.
+pub fn return_type_is_list(return_type: &str) -> PyResult<bool> {
+    match return_type {
+        "numpy" => Ok(false),
+        "list" => Ok(true),
+        _ => Err(pyo3::exceptions::PyValueError::new_err(
+            "return_type should be \"numpy\" or \"list\"",
+        )),
+    }
+}
+
+/// get_items' `ids`: None gives no ids; a scalar is an error (hnswlib's message).
+pub fn item_ids(ids: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<u64>> {
+    let Some(ids) = ids.filter(|o| !o.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let (ids, ndim) = labels(ids)?;
+    if ndim == 0 {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "get_items accepts a list of indices and returns a list of vectors",
+        ));
+    }
+    Ok(ids)
+}
+
+/// The thread count for a call: the argument when positive, else the index default.
+pub fn threads(arg: i64, default: i64) -> isize {
+    let n = if arg > 0 { arg } else { default };
+    n.clamp(isize::MIN as i64, isize::MAX as i64) as isize
+}

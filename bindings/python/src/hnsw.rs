@@ -1,0 +1,627 @@
+//! `hnswlib_rs.Index`: pip hnswlib's `Index` over [`HnswIndex`].
+//!
+//! The object holds the space, hnswlib's per-object settings (default ef, thread
+//! count) and, once initialised, an `Arc` of the core index. Each call clones what it
+//! needs under a short lock and releases the lock before the work starts, so the GIL
+//! is never held while waiting for the lock, and the lock never while the GIL is
+//! released.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hnswlib_core::{AddOptions, Filter, HnswIndex, HnswParams, LoadOptions, SearchOptions};
+use numpy::PyArray2;
+use parking_lot::RwLock;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::callbacks::PyCallback;
+use crate::convert::{self, Results};
+use crate::errors::{load_error, not_initialized, too_few_results, IntoPy};
+use crate::spaces::{self, SpaceSpec};
+use crate::state;
+
+type KnnResult<'py> = (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray2<f32>>);
+
+/// The mutable part of an `Index`.
+#[derive(Clone)]
+struct Inner {
+    spec: Option<Arc<SpaceSpec>>,
+    index: Option<Arc<HnswIndex>>,
+    /// ef applied at init and load (hnswlib's `default_ef`, also what set_ef sets).
+    default_ef: usize,
+    num_threads: i64,
+    seed: u64,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            spec: None,
+            index: None,
+            default_ef: hnswlib_core::hnsw::DEFAULT_EF,
+            num_threads: default_threads(),
+            seed: 100,
+        }
+    }
+}
+
+/// hnswlib's default thread count: the number of hardware threads.
+pub fn default_threads() -> i64 {
+    std::thread::available_parallelism().map_or(1, |n| n.get() as i64)
+}
+
+/// What a call on an initialised index needs.
+struct Ready {
+    index: Arc<HnswIndex>,
+    spec: Arc<SpaceSpec>,
+    num_threads: i64,
+}
+
+/// The progress callback of add_items and the bar to close afterwards.
+pub struct Progress {
+    callback: PyCallback,
+    bar: Option<Py<PyAny>>,
+}
+
+impl Progress {
+    /// `progress=True` makes a bar (tqdm when installed); a callable is called as
+    /// `f(done, total)` and stops the batch by returning False.
+    pub fn new(
+        py: Python<'_>,
+        arg: Option<&Bound<'_, PyAny>>,
+        total: usize,
+    ) -> PyResult<Option<Self>> {
+        let Some(arg) = arg.filter(|a| !a.is_none()) else {
+            return Ok(None);
+        };
+        if arg.is_callable() {
+            return Ok(Some(Progress {
+                callback: PyCallback::new(arg.clone().unbind()),
+                bar: None,
+            }));
+        }
+        if !arg.is_truthy()? {
+            return Ok(None);
+        }
+        let bar = py
+            .import("hnswlib_rs._progress")?
+            .getattr("ProgressBar")?
+            .call1((total,))?
+            .unbind();
+        Ok(Some(Progress {
+            callback: PyCallback::new(bar.clone_ref(py)),
+            bar: Some(bar),
+        }))
+    }
+
+    /// The function for the core.
+    pub fn func(&self) -> impl Fn(usize, usize) -> bool + Sync + '_ {
+        move |done, total| self.callback.progress(done, total)
+    }
+
+    /// Closes the bar and returns the exception the callback raised, if any.
+    pub fn finish(&self, py: Python<'_>) -> PyResult<()> {
+        if let Some(bar) = &self.bar {
+            bar.call_method0(py, "close")?;
+        }
+        match self.callback.take_error() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An HNSW index, with the API of pip hnswlib's `hnswlib.Index`.
+#[pyclass(module = "hnswlib_rs", name = "Index", frozen)]
+pub struct Index {
+    inner: RwLock<Inner>,
+}
+
+impl Index {
+    fn ready(&self) -> PyResult<Ready> {
+        let g = self.inner.read();
+        match (&g.index, &g.spec) {
+            (Some(index), Some(spec)) => Ok(Ready {
+                index: Arc::clone(index),
+                spec: Arc::clone(spec),
+                num_threads: g.num_threads,
+            }),
+            _ => Err(not_initialized("Index")),
+        }
+    }
+
+    fn spec(&self) -> PyResult<Arc<SpaceSpec>> {
+        self.inner.read().spec.clone().ok_or_else(|| {
+            PyRuntimeError::new_err("The Index was created without a space: use Index(space, dim)")
+        })
+    }
+
+    fn state_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let g = self.inner.read().clone();
+        let spec = g.spec.ok_or_else(|| {
+            PyRuntimeError::new_err("The Index was created without a space: use Index(space, dim)")
+        })?;
+        if spec.custom.is_some() {
+            return Err(PyTypeError::new_err(
+                "an Index with a custom distance cannot be pickled (its distance function is not data); save_index it and load_index it into an Index with the same distance",
+            ));
+        }
+        let d = PyDict::new(py);
+        d.set_item("ser_version", 1)?;
+        d.set_item("space", &spec.name)?;
+        d.set_item("dim", spec.dim)?;
+        d.set_item("index_inited", g.index.is_some())?;
+        d.set_item("ep_added", g.index.as_ref().is_some_and(|i| !i.is_empty()))?;
+        d.set_item("normalize", spec.name == "cosine")?;
+        d.set_item("num_threads", g.num_threads)?;
+        d.set_item("seed", g.seed)?;
+        d.set_item("ef", g.default_ef)?;
+        if let Some(index) = g.index {
+            let bytes = py.detach(|| index.to_bytes());
+            state::file_to_dict(py, &bytes, &d)?;
+            d.set_item("ef", index.ef())?;
+            d.set_item("allow_replace_deleted", index.allow_replace_deleted())?;
+        }
+        Ok(d)
+    }
+
+    fn set_state_dict(&self, py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<()> {
+        let spec = Arc::new(state::space_of(d)?);
+        let mut new = Inner {
+            spec: Some(Arc::clone(&spec)),
+            index: None,
+            default_ef: state::get(d, "ef")?,
+            num_threads: state::get(d, "num_threads")?,
+            seed: state::get::<u64>(d, "seed").unwrap_or(100),
+        };
+        if state::get::<bool>(d, "index_inited")? {
+            let bytes = state::dict_to_file(d, spec.space.data_size())?;
+            let opts = LoadOptions {
+                max_elements: state::get(d, "max_elements")?,
+                allow_replace_deleted: state::get(d, "allow_replace_deleted")?,
+                random_seed: new.seed,
+            };
+            let space = spec.space.clone();
+            let index = py
+                .detach(|| HnswIndex::from_bytes(&bytes, space, &opts))
+                .py()?;
+            index.set_ef(new.default_ef);
+            new.index = Some(Arc::new(index));
+        }
+        *self.inner.write() = new;
+        Ok(())
+    }
+
+    fn copy_from(&self, py: Python<'_>, other: &Index) -> PyResult<()> {
+        let mut g = other.inner.read().clone();
+        if let (Some(index), Some(spec)) = (g.index.take(), &g.spec) {
+            let space = spec.space.clone();
+            let copy = py.detach(|| {
+                let opts = LoadOptions {
+                    max_elements: index.max_elements(),
+                    allow_replace_deleted: index.allow_replace_deleted(),
+                    random_seed: index.random_seed(),
+                };
+                HnswIndex::from_bytes(&index.to_bytes(), space, &opts)
+            });
+            let copy = copy.py()?;
+            copy.set_ef(index.ef());
+            g.index = Some(Arc::new(copy));
+        }
+        *self.inner.write() = g;
+        Ok(())
+    }
+
+    fn with_index<T>(&self, f: impl FnOnce(&HnswIndex) -> T, uninit: T) -> T {
+        match &self.inner.read().index {
+            Some(i) => f(i),
+            None => uninit,
+        }
+    }
+}
+
+#[pymethods]
+impl Index {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn py_new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        Index {
+            inner: RwLock::new(Inner::default()),
+        }
+    }
+
+    /// Index(space, dim, *, distance=None, user_data=None)
+    /// Index(params: dict)
+    /// Index(index: Index)
+    ///
+    /// An empty, uninitialised HNSW index for vectors of `dim` float32 values in
+    /// `space` ('l2': squared L2, 'ip': 1 - inner product, 'cosine': 1 - cosine
+    /// similarity); call init_index or load_index next. From a dict of __getstate__
+    /// (also pip hnswlib's) it is restored; from another Index it is a deep copy.
+    ///
+    /// `space='custom'` takes a `distance`: the address of a native function
+    /// `float f(const void *a, const void *b, const void *user_data)` (an int, a ctypes
+    /// function pointer or a numba cfunc) that runs without the GIL and must be safe
+    /// to call from several threads at once; or a Python callable f(a, b) -> float on
+    /// two float32 arrays, which runs with the GIL and is therefore slow. A native
+    /// function receives `user_data` as its third argument, by default a pointer to
+    /// `dim` as a size_t (what hnswlib's own distance functions expect).
+    #[pyo3(signature = (space=None, dim=None, *, distance=None, user_data=None))]
+    fn __init__(
+        &self,
+        py: Python<'_>,
+        space: Option<&Bound<'_, PyAny>>,
+        dim: Option<i64>,
+        distance: Option<&Bound<'_, PyAny>>,
+        user_data: Option<usize>,
+    ) -> PyResult<()> {
+        match (space, dim) {
+            (Some(s), Some(dim)) => {
+                let name: String = s.extract()?;
+                let spec = spaces::from_args(&name, dim, distance, user_data)?;
+                *self.inner.write() = Inner {
+                    spec: Some(Arc::new(spec)),
+                    ..Inner::default()
+                };
+                Ok(())
+            }
+            (Some(s), None) if s.is_instance_of::<PyDict>() => {
+                self.set_state_dict(py, s.cast::<PyDict>().map_err(PyErr::from)?)
+            }
+            (Some(s), None) if s.is_instance_of::<Index>() => {
+                let other = s.cast::<Index>().map_err(PyErr::from)?;
+                self.copy_from(py, other.get())
+            }
+            _ => Err(PyTypeError::new_err(
+                "Index() takes (space: str, dim: int), (params: dict) or (index: Index)",
+            )),
+        }
+    }
+
+    /// init_index(max_elements, M=16, ef_construction=200, random_seed=100, allow_replace_deleted=False)
+    ///
+    /// Allocates the index for up to `max_elements` vectors (grow it later with
+    /// resize_index). M: links per element (2..10000; 12-48 suit most data).
+    /// ef_construction: build-time candidate list, raised to M if lower (as hnswlib).
+    /// allow_replace_deleted: let add_items(..., replace_deleted=True) reuse the slots
+    /// of deleted elements. The ef set before this call is kept.
+    #[pyo3(signature = (max_elements, M=16, ef_construction=200, random_seed=100, allow_replace_deleted=false))]
+    #[allow(non_snake_case)]
+    fn init_index(
+        &self,
+        py: Python<'_>,
+        max_elements: usize,
+        M: usize,
+        ef_construction: usize,
+        random_seed: u64,
+        allow_replace_deleted: bool,
+    ) -> PyResult<()> {
+        let spec = self.spec()?;
+        if self.inner.read().index.is_some() {
+            return Err(PyRuntimeError::new_err("The index is already initiated."));
+        }
+        let params = HnswParams {
+            max_elements,
+            m: M,
+            ef_construction: ef_construction.max(M),
+            random_seed,
+            allow_replace_deleted,
+        };
+        let space = spec.space.clone();
+        let index = py.detach(|| HnswIndex::new(space, &params)).py()?;
+        let mut g = self.inner.write();
+        if g.index.is_some() {
+            return Err(PyRuntimeError::new_err("The index is already initiated."));
+        }
+        index.set_ef(g.default_ef);
+        g.index = Some(Arc::new(index));
+        g.seed = random_seed;
+        Ok(())
+    }
+
+    /// add_items(data, ids=None, num_threads=-1, replace_deleted=False, progress=False)
+    ///
+    /// Adds the rows of `data` (n x dim, or one vector of dim values; lists and any
+    /// numeric dtype are converted to float32) under `ids` (n labels, or one for one
+    /// row). Without ids, labels continue a counter that advances by n on every call,
+    /// as in hnswlib. An existing label has its vector replaced. num_threads <= 0 uses
+    /// the index's num_threads. progress=True shows a progress bar (tqdm when
+    /// installed); a callable is called as f(done, total) and cancels by returning
+    /// False. The GIL is released while adding.
+    #[pyo3(signature = (data, ids=None, num_threads=-1, replace_deleted=false, progress=None))]
+    fn add_items(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        ids: Option<&Bound<'_, PyAny>>,
+        num_threads: i64,
+        replace_deleted: bool,
+        progress: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let r = self.ready()?;
+        let v = convert::vectors(data, r.spec.dim)?;
+        if v.rows == 0 {
+            return Ok(());
+        }
+        let ids = convert::row_labels(ids, v.rows)?;
+        let progress = Progress::new(py, progress, v.rows)?;
+        let threads = convert::threads(num_threads, r.num_threads);
+        let data = v.data();
+        let index = &r.index;
+        let res = py.detach(|| {
+            let func = progress.as_ref().map(|p| p.func());
+            let opts = AddOptions {
+                num_threads: threads,
+                replace_deleted,
+                progress: func.as_ref().map(|f| f as _),
+            };
+            index.add_batch(data, ids.as_deref(), &opts)
+        });
+        if let Some(p) = &progress {
+            p.finish(py)?;
+        }
+        r.spec.finish(res.py())
+    }
+
+    /// knn_query(data, k=1, num_threads=-1, filter=None, ef=None)
+    ///
+    /// The k nearest neighbours of each row of `data`, closest first: a tuple
+    /// (labels: uint64 (n, k), distances: float32 (n, k)). Raises RuntimeError when a
+    /// row has fewer than k results (as hnswlib). `filter` keeps only some labels: a
+    /// callable f(label) -> bool (called with the GIL: slow, prefer num_threads=1), a
+    /// boolean numpy mask indexed by label, or an array of allowed labels (both
+    /// without the GIL). `ef` overrides the index's ef for this call (the search uses
+    /// max(ef, k)). The GIL is released while searching.
+    #[pyo3(signature = (data, k=1, num_threads=-1, filter=None, ef=None))]
+    fn knn_query<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        k: usize,
+        num_threads: i64,
+        filter: Option<&Bound<'py, PyAny>>,
+        ef: Option<usize>,
+    ) -> PyResult<KnnResult<'py>> {
+        let r = self.ready()?;
+        let v = convert::vectors(data, r.spec.dim)?;
+        if k == 0 || v.rows == 0 {
+            return Ok(convert::empty_results(py, v.rows, k));
+        }
+        let filter = convert::filter(filter)?;
+        let predicate = filter.predicate();
+        let mut out = Results::new(py, v.rows, k);
+        let (labels, distances) = out.buffers();
+        let (rows, queries, index) = (v.rows, v.data(), &r.index);
+        let threads = convert::threads(num_threads, r.num_threads);
+        let res = py.detach(|| {
+            let opts = SearchOptions {
+                ef,
+                filter: predicate.as_deref().map(|p| p as Filter),
+                num_threads: threads,
+            };
+            if rows == 1 {
+                let found = index.search(queries, k, &opts)?;
+                for ((l, d), n) in labels.iter_mut().zip(distances.iter_mut()).zip(&found) {
+                    (*l, *d) = (n.label, n.distance);
+                }
+                Ok(found.len() == k)
+            } else {
+                let mut counts = vec![0usize; rows];
+                index.search_batch_into(queries, k, &opts, labels, distances, &mut counts)?;
+                Ok(counts.iter().all(|&c| c == k))
+            }
+        });
+        if let Some(e) = filter.take_error() {
+            return Err(e);
+        }
+        if !r.spec.finish(res.py())? {
+            return Err(too_few_results(false));
+        }
+        Ok(out.into_tuple())
+    }
+
+    /// get_items(ids=None, return_type='numpy')
+    ///
+    /// The stored vectors of `ids` (a sequence or array of labels): float32 (n, dim),
+    /// or a list of lists with return_type='list'. Cosine indexes store normalised
+    /// vectors. Deleted or unknown labels raise RuntimeError('Label not found').
+    #[pyo3(signature = (ids=None, return_type="numpy"))]
+    fn get_items<'py>(
+        &self,
+        py: Python<'py>,
+        ids: Option<&Bound<'py, PyAny>>,
+        return_type: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let as_list = convert::return_type_is_list(return_type)?;
+        let r = self.ready()?;
+        let ids = convert::item_ids(ids)?;
+        let flat = if ids.is_empty() {
+            Vec::new()
+        } else {
+            r.index.get_items::<f32>(&ids).py()?
+        };
+        convert::items_out(py, flat, ids.len(), r.spec.dim, as_list)
+    }
+
+    /// Every label in the index, deleted ones included.
+    fn get_ids_list(&self) -> PyResult<Vec<u64>> {
+        Ok(self.ready()?.index.ids())
+    }
+
+    /// Sets the query-time ef (size of the dynamic candidate list, default 10).
+    fn set_ef(&self, ef: usize) {
+        let mut g = self.inner.write();
+        g.default_ef = ef;
+        if let Some(i) = &g.index {
+            i.set_ef(ef);
+        }
+    }
+
+    /// Sets the default number of threads of add_items and knn_query.
+    fn set_num_threads(&self, num_threads: i64) {
+        self.inner.write().num_threads = num_threads;
+    }
+
+    /// The exact size in bytes of the file save_index writes.
+    fn index_file_size(&self) -> PyResult<usize> {
+        Ok(self.ready()?.index.file_size())
+    }
+
+    /// save_index(path_to_index)
+    ///
+    /// Saves in hnswlib's file format (pip hnswlib loads it), atomically: a temporary
+    /// file renamed into place. I/O errors raise RuntimeError.
+    fn save_index(&self, py: Python<'_>, path_to_index: PathBuf) -> PyResult<()> {
+        let r = self.ready()?;
+        py.detach(|| r.index.save(&path_to_index)).py()
+    }
+
+    /// load_index(path_to_index, max_elements=0, allow_replace_deleted=False)
+    ///
+    /// Replaces the index with one saved by save_index or by pip hnswlib. The file
+    /// must match this Index's space and dim. max_elements below the element count
+    /// (e.g. 0) keeps the saved capacity. The ef set on this object is kept. On error
+    /// the current index is left as it was.
+    #[pyo3(signature = (path_to_index, max_elements=0, allow_replace_deleted=false))]
+    fn load_index(
+        &self,
+        py: Python<'_>,
+        path_to_index: PathBuf,
+        max_elements: usize,
+        allow_replace_deleted: bool,
+    ) -> PyResult<()> {
+        let spec = self.spec()?;
+        let (seed, ef) = {
+            let g = self.inner.read();
+            (g.seed, g.default_ef)
+        };
+        let opts = LoadOptions {
+            max_elements,
+            allow_replace_deleted,
+            random_seed: seed,
+        };
+        let space = spec.space.clone();
+        let index = py
+            .detach(|| HnswIndex::load(&path_to_index, space, &opts))
+            .map_err(load_error)?;
+        index.set_ef(ef);
+        self.inner.write().index = Some(Arc::new(index));
+        Ok(())
+    }
+
+    /// Marks `label` deleted: it is no longer returned by knn_query.
+    fn mark_deleted(&self, label: u64) -> PyResult<()> {
+        self.ready()?.index.mark_deleted(label).py()
+    }
+
+    /// Undoes mark_deleted.
+    fn unmark_deleted(&self, label: u64) -> PyResult<()> {
+        self.ready()?.index.unmark_deleted(label).py()
+    }
+
+    /// Changes the capacity to `new_size` (not below the element count).
+    fn resize_index(&self, py: Python<'_>, new_size: usize) -> PyResult<()> {
+        let r = self.ready()?;
+        py.detach(|| r.index.resize(new_size)).py()
+    }
+
+    /// The capacity.
+    fn get_max_elements(&self) -> PyResult<usize> {
+        Ok(self.ready()?.index.max_elements())
+    }
+
+    /// The number of elements, deleted ones included (as hnswlib).
+    fn get_current_count(&self) -> PyResult<usize> {
+        Ok(self.ready()?.index.len())
+    }
+
+    /// The number of elements marked deleted.
+    fn get_deleted_count(&self) -> PyResult<usize> {
+        Ok(self.ready()?.index.deleted_count())
+    }
+
+    /// The number of elements not marked deleted (0 before init_index).
+    fn __len__(&self) -> usize {
+        self.with_index(|i| i.len() - i.deleted_count(), 0)
+    }
+
+    /// The space name: 'l2', 'ip', 'cosine' or 'custom'.
+    #[getter]
+    fn space(&self) -> String {
+        spaces::name_of(self.inner.read().spec.as_deref())
+    }
+
+    /// The dimension of the vectors.
+    #[getter]
+    fn dim(&self) -> usize {
+        spaces::dim_of(self.inner.read().spec.as_deref())
+    }
+
+    /// M (0 before init_index).
+    #[getter(M)]
+    fn m(&self) -> usize {
+        self.with_index(|i| i.m(), 0)
+    }
+
+    /// ef_construction (0 before init_index).
+    #[getter]
+    fn ef_construction(&self) -> usize {
+        self.with_index(|i| i.ef_construction(), 0)
+    }
+
+    /// The capacity (0 before init_index).
+    #[getter(max_elements)]
+    fn prop_max_elements(&self) -> usize {
+        self.with_index(|i| i.max_elements(), 0)
+    }
+
+    /// The number of elements, deleted ones included (0 before init_index).
+    #[getter]
+    fn element_count(&self) -> usize {
+        self.with_index(|i| i.len(), 0)
+    }
+
+    /// The query-time ef.
+    #[getter]
+    fn get_ef(&self) -> usize {
+        let g = self.inner.read();
+        g.index.as_ref().map_or(g.default_ef, |i| i.ef())
+    }
+
+    #[setter(ef)]
+    fn set_ef_attr(&self, ef: usize) {
+        self.set_ef(ef);
+    }
+
+    /// The default number of threads of add_items and knn_query.
+    #[getter]
+    fn get_num_threads(&self) -> i64 {
+        self.inner.read().num_threads
+    }
+
+    #[setter(num_threads)]
+    fn set_num_threads_attr(&self, num_threads: i64) {
+        self.set_num_threads(num_threads);
+    }
+
+    /// `(state_dict,)` in pip hnswlib's pickle format.
+    fn __getstate__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, [self.state_dict(py)?])
+    }
+
+    fn __setstate__(&self, py: Python<'_>, state: &Bound<'_, PyAny>) -> PyResult<()> {
+        let d = state::unwrap(state)?;
+        let d = d.cast::<PyDict>().map_err(PyErr::from)?;
+        self.set_state_dict(py, d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<hnswlib_rs.Index(space='{}', dim={})>",
+            self.space(),
+            self.dim()
+        )
+    }
+}

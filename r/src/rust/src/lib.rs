@@ -1,0 +1,444 @@
+//! R bindings of hnswlib-rs (the R package `hnswlibrs`), built with extendr.
+//!
+//! This crate only converts: R matrices to row-major `f32` rows, 1-based R labels to
+//! the core's 0-based labels and back, core errors to R conditions. All index logic is
+//! in `hnswlib-core`. The R code in `R/` drives long batches in chunks so that it can
+//! draw a progress bar and notice Ctrl-C between chunks (R's API may only be used on
+//! R's main thread, while the core adds and searches on worker threads).
+//!
+//! * `handle`: the index handle, an ALTREP raw vector of length 0 that owns the index
+//!   and serialises itself as hnswlib's bytes, so `saveRDS()`/`readRDS()` keep it.
+//! * `distance`: spaces, including custom distances from a C function address or an
+//!   R function.
+//! * `convert`: matrices, labels and errors.
+
+use extendr_api::prelude::*;
+use hnswlib_core::{AddOptions, HnswIndex, HnswParams, LoadOptions, SearchOptions};
+
+mod convert;
+mod distance;
+mod handle;
+
+use convert::{core_err, label_to_core, labels_to_core, rerr, rows_to_f32, Matrix, Result};
+use distance::DistanceSpec;
+use handle::{Handle, IndexBox};
+
+/// Registers the ALTREP class of index handles (called from `.onLoad`).
+#[extendr]
+fn rs_init() {
+    handle::register_class();
+    quiet_error_panics();
+}
+
+/// extendr turns an `Err` returned to R into a panic that it catches and raises as an
+/// R error; the default hook would print each such panic with a backtrace. Ours are
+/// expected errors (their message starts with `hnswlibrs:`), so the hook skips them and
+/// passes every other panic to the previous hook.
+fn quiet_error_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let msg = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied());
+            if !msg.is_some_and(|m| m.starts_with("hnswlibrs:")) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Whether the user pressed Ctrl-C since R last looked; consumes the interrupt.
+#[extendr]
+fn rs_interrupt_pending() -> bool {
+    convert::interrupt_pending()
+}
+
+fn count(x: f64, what: &str) -> Result<usize> {
+    if !x.is_finite() || x < 0.0 || x.fract() != 0.0 || x > 9.0e15 {
+        return Err(rerr(
+            "invalid_argument",
+            &format!("Invalid parameter: {what} must be a non-negative whole number, got {x}"),
+        ));
+    }
+    Ok(x as usize)
+}
+
+/// A handle over the index that `make` builds on the space of `distance`.
+fn make_handle(
+    distance: &Robj,
+    dim: f64,
+    make: impl FnOnce(hnswlib_core::Space) -> Result<HnswIndex>,
+) -> Result<Robj> {
+    let dim = count(dim, "dim")?;
+    let spec = DistanceSpec::from_robj(distance, dim)?;
+    let (space, extra) = spec.space(dim)?;
+    let index = make(space)?;
+    Ok(Handle::new(IndexBox::new(index, spec, extra, dim)).into_robj())
+}
+
+/// A new empty index.
+#[extendr]
+fn rs_new(
+    distance: Robj,
+    dim: f64,
+    max_elements: f64,
+    m: f64,
+    ef_construction: f64,
+    random_seed: f64,
+    allow_replace_deleted: bool,
+) -> Result<Robj> {
+    let params = HnswParams {
+        max_elements: count(max_elements, "max_elements")?,
+        m: count(m, "M")?,
+        ef_construction: count(ef_construction, "ef_construction")?,
+        random_seed: count(random_seed, "random_seed")? as u64,
+        allow_replace_deleted,
+    };
+    make_handle(&distance, dim, |space| {
+        HnswIndex::new(space, &params).map_err(core_err)
+    })
+}
+
+fn load_options(max_elements: f64, allow_replace_deleted: bool, seed: f64) -> Result<LoadOptions> {
+    Ok(LoadOptions {
+        max_elements: count(max_elements, "max_elements")?,
+        allow_replace_deleted,
+        random_seed: count(seed, "random_seed")? as u64,
+    })
+}
+
+/// Loads an index file in hnswlib's format (written by hnswlib, RcppHNSW or hnswlib-rs).
+#[extendr]
+fn rs_load(
+    path: &str,
+    distance: Robj,
+    dim: f64,
+    max_elements: f64,
+    allow_replace_deleted: bool,
+    random_seed: f64,
+) -> Result<Robj> {
+    let opts = load_options(max_elements, allow_replace_deleted, random_seed)?;
+    make_handle(&distance, dim, |space| {
+        HnswIndex::load(path, space, &opts).map_err(core_err)
+    })
+}
+
+/// An index from the bytes of an index file (see `rs_to_raw`).
+#[extendr]
+fn rs_from_raw(
+    bytes: Robj,
+    distance: Robj,
+    dim: f64,
+    max_elements: f64,
+    allow_replace_deleted: bool,
+    random_seed: f64,
+) -> Result<Robj> {
+    let bytes = bytes.as_raw_slice().ok_or_else(|| {
+        rerr(
+            "invalid_argument",
+            "Invalid parameter: bytes must be a raw vector",
+        )
+    })?;
+    let opts = load_options(max_elements, allow_replace_deleted, random_seed)?;
+    make_handle(&distance, dim, |space| {
+        HnswIndex::from_bytes(bytes, space, &opts).map_err(core_err)
+    })
+}
+
+/// The index as the bytes of an index file in hnswlib's format.
+#[extendr]
+fn rs_to_raw(h: Robj) -> Result<Robj> {
+    let h = Handle::from_robj(&h)?;
+    Ok(Raw::from_bytes(&h.index().to_bytes()).into())
+}
+
+/// Saves in hnswlib's format.
+#[extendr]
+fn rs_save(h: Robj, path: &str) -> Result<()> {
+    Handle::from_robj(&h)?.index().save(path).map_err(core_err)
+}
+
+/// Threads for a batch of `rows`, as RcppHNSW: 0 or 1 means the calling thread, and
+/// at least `grain_size` rows per thread. Custom R-function distances always use one.
+fn threads(h: &Handle, n_threads: f64, grain_size: f64, rows: usize) -> Result<isize> {
+    let n = count(n_threads, "n_threads")?;
+    let grain = count(grain_size, "grain_size")?.max(1);
+    if n <= 1 || h.single_threaded() {
+        return Ok(1);
+    }
+    Ok(n.min((rows / grain).max(1)) as isize)
+}
+
+/// Checks a whole batch before any of it is added: dimension, finite values, labels
+/// and room. A chunked add then cannot fail half-way on bad input.
+#[extendr]
+fn rs_check_add(h: Robj, x: Robj, byrow: bool, labels: Robj, replace_deleted: bool) -> Result<()> {
+    let h = Handle::from_robj(&h)?;
+    let m = Matrix::new(&x, byrow, h.dim())?;
+    m.check_finite(0, m.items)?;
+    let index = h.index();
+    let labels = if labels.is_null() {
+        None
+    } else {
+        let l = labels_to_core(&labels)?;
+        if l.len() != m.items {
+            return Err(core_err(hnswlib_core::Error::LabelCountMismatch {
+                labels: l.len(),
+                rows: m.items,
+            }));
+        }
+        Some(l)
+    };
+    if replace_deleted && !index.allow_replace_deleted() {
+        return Err(core_err(hnswlib_core::Error::ReplaceDeletedDisabled));
+    }
+    let mut room = index.max_elements().saturating_sub(index.len());
+    if replace_deleted {
+        room += index.deleted_count();
+    }
+    if m.items > room {
+        let next = index.next_auto_label();
+        let mut fresh = std::collections::HashSet::new();
+        for r in 0..m.items {
+            let l = labels.as_ref().map_or(next + r as u64, |l| l[r]);
+            if !index.contains(l) {
+                fresh.insert(l);
+            }
+        }
+        if fresh.len() > room {
+            return Err(core_err(hnswlib_core::Error::CapacityExceeded {
+                max_elements: index.max_elements(),
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Adds rows `start..end` (0-based, end exclusive) of `x`; `labels` (1-based, for those
+/// rows) or NULL for automatic labels. Returns the 1-based labels used.
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn rs_add(
+    h: Robj,
+    x: Robj,
+    byrow: bool,
+    start: f64,
+    end: f64,
+    labels: Robj,
+    n_threads: f64,
+    grain_size: f64,
+    replace_deleted: bool,
+) -> Result<Robj> {
+    let h = Handle::from_robj(&h)?;
+    let m = Matrix::new(&x, byrow, h.dim())?;
+    let (start, end) = m.range(start, end)?;
+    let rows = end - start;
+    let data = rows_to_f32(&m, start, end);
+    let labels = if labels.is_null() {
+        None
+    } else {
+        Some(labels_to_core(&labels)?)
+    };
+    let index = h.index();
+    let first_auto = index.next_auto_label();
+    // An R distance's failure stops the batch (it cannot raise an error in the core).
+    let rdist = h.r_distance();
+    let keep_going = move |_: usize, _: usize| rdist.as_ref().is_none_or(|d| d.ok());
+    let opts = AddOptions {
+        num_threads: threads(&h, n_threads, grain_size, rows)?,
+        replace_deleted,
+        progress: if h.single_threaded() {
+            Some(&keep_going)
+        } else {
+            None
+        },
+    };
+    let result = index.add_batch(&data, labels.as_deref(), &opts);
+    h.take_distance_error()?;
+    result.map_err(|e| convert::offset_rows(e, start))?;
+    let used: Vec<f64> = match labels {
+        Some(l) => l.iter().map(|&l| l as f64 + 1.0).collect(),
+        None => (0..rows as u64)
+            .map(|r| (first_auto + r) as f64 + 1.0)
+            .collect(),
+    };
+    Ok(used.into())
+}
+
+/// Searches rows `start..end` of `x` for their `k` nearest neighbours. Returns
+/// `list(idx, dist)`: `rows × k` matrices (`k × rows` when `byrow` is FALSE) of 1-based
+/// labels and distances (square roots when `sqrt_dist`); `ef` < 0 uses the index's ef.
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn rs_search(
+    h: Robj,
+    x: Robj,
+    byrow: bool,
+    start: f64,
+    end: f64,
+    k: f64,
+    ef: f64,
+    n_threads: f64,
+    grain_size: f64,
+    sqrt_dist: bool,
+) -> Result<Robj> {
+    let h = Handle::from_robj(&h)?;
+    let m = Matrix::new(&x, byrow, h.dim())?;
+    let (start, end) = m.range(start, end)?;
+    let rows = end - start;
+    let k = count(k, "k")?;
+    m.check_finite(start, end)?;
+    let data = rows_to_f32(&m, start, end);
+    let opts = SearchOptions {
+        ef: if ef < 0.0 {
+            None
+        } else {
+            Some(count(ef, "ef")?)
+        },
+        filter: None,
+        num_threads: threads(&h, n_threads, grain_size, rows)?,
+    };
+    let found = h.index().search_batch(&data, k, &opts);
+    h.take_distance_error()?;
+    let found = found.map_err(|e| convert::offset_rows(e, start))?;
+    if let Some((row, &n)) = found.counts.iter().enumerate().find(|(_, &n)| n < k) {
+        return Err(rerr(
+            "state",
+            &format!(
+                "Unable to find {k} results for query row {}: only {n} found. Probably ef or M is too small, or fewer than k items are in the index",
+                start + row + 1
+            ),
+        ));
+    }
+    convert::results_to_r(&found, rows, k, byrow, sqrt_dist)
+}
+
+/// Applies `op` to each label (1-based in R) of the index, stopping at the first error.
+fn per_label<T>(
+    h: &Robj,
+    labels: &Robj,
+    op: impl Fn(&HnswIndex, u64) -> hnswlib_core::Result<T>,
+) -> Result<Vec<T>> {
+    let h = Handle::from_robj(h)?;
+    labels_to_core(labels)?
+        .into_iter()
+        .map(|l| op(h.index(), l).map_err(core_err))
+        .collect()
+}
+
+/// Marks labels deleted: they still route searches but are never returned.
+#[extendr]
+fn rs_mark_deleted(h: Robj, labels: Robj) -> Result<()> {
+    per_label(&h, &labels, HnswIndex::mark_deleted).map(drop)
+}
+
+/// Undoes `rs_mark_deleted`.
+#[extendr]
+fn rs_unmark_deleted(h: Robj, labels: Robj) -> Result<()> {
+    per_label(&h, &labels, HnswIndex::unmark_deleted).map(drop)
+}
+
+/// Whether each label is marked deleted.
+#[extendr]
+fn rs_is_deleted(h: Robj, labels: Robj) -> Result<Robj> {
+    Ok(per_label(&h, &labels, HnswIndex::is_deleted)?.into())
+}
+
+/// Changes the capacity.
+#[extendr]
+fn rs_resize(h: Robj, max_elements: f64) -> Result<()> {
+    let h = Handle::from_robj(&h)?;
+    h.index()
+        .resize(count(max_elements, "max_elements")?)
+        .map_err(core_err)
+}
+
+/// Sets the query-time ef.
+#[extendr]
+fn rs_set_ef(h: Robj, ef: f64) -> Result<()> {
+    let h = Handle::from_robj(&h)?;
+    h.index().set_ef(count(ef, "ef")?);
+    Ok(())
+}
+
+/// The stored vectors of `labels` (1-based) as a `length(labels) × dim` matrix
+/// (normalised for cosine, as stored).
+#[extendr]
+fn rs_get_items(h: Robj, labels: Robj) -> Result<Robj> {
+    let h = Handle::from_robj(&h)?;
+    let labels = labels_to_core(&labels)?;
+    let dim = h.dim();
+    let flat: Vec<f32> = h.index().get_items(&labels).map_err(core_err)?;
+    let n = labels.len();
+    Ok(RMatrix::<f64>::new_matrix(n, dim, |i, j| flat[i * dim + j] as f64).into())
+}
+
+/// Every label in the index (1-based, ascending), deleted ones included.
+#[extendr]
+fn rs_ids(h: Robj) -> Result<Robj> {
+    let h = Handle::from_robj(&h)?;
+    let ids: Vec<f64> = h.index().ids().iter().map(|&l| l as f64 + 1.0).collect();
+    Ok(ids.into())
+}
+
+/// Parameters and counters of the index.
+#[extendr]
+fn rs_info(h: Robj) -> Result<Robj> {
+    let h = Handle::from_robj(&h)?;
+    let i = h.index();
+    Ok(list!(
+        distance = h.distance_name(),
+        dim = h.dim() as f64,
+        size = i.len() as f64,
+        deleted = i.deleted_count() as f64,
+        max_elements = i.max_elements() as f64,
+        M = i.m() as f64,
+        ef_construction = i.ef_construction() as f64,
+        ef = i.ef() as f64,
+        random_seed = i.random_seed() as f64,
+        allow_replace_deleted = i.allow_replace_deleted(),
+        next_label = i.next_auto_label() as f64 + 1.0,
+        kernels = i.space().kernels_name()
+    )
+    .into())
+}
+
+/// Whether `x` is a live index handle.
+#[extendr]
+fn rs_is_handle(x: Robj) -> bool {
+    Handle::from_robj(&x).is_ok()
+}
+
+/// Checks one 1-based label (used by the R code for scalar arguments).
+#[extendr]
+fn rs_check_label(label: f64) -> Result<f64> {
+    Ok(label_to_core(label)? as f64 + 1.0)
+}
+
+extendr_module! {
+    mod hnswlibrs;
+    fn rs_init;
+    fn rs_interrupt_pending;
+    fn rs_new;
+    fn rs_load;
+    fn rs_from_raw;
+    fn rs_to_raw;
+    fn rs_save;
+    fn rs_check_add;
+    fn rs_add;
+    fn rs_search;
+    fn rs_mark_deleted;
+    fn rs_unmark_deleted;
+    fn rs_is_deleted;
+    fn rs_resize;
+    fn rs_set_ef;
+    fn rs_get_items;
+    fn rs_ids;
+    fn rs_info;
+    fn rs_is_handle;
+    fn rs_check_label;
+}

@@ -1,0 +1,4 @@
+library(testthat)
+library(hnswlibrs)
+
+test_check("hnswlibrs")

@@ -1,0 +1,29 @@
+# Small data and exact neighbours for the tests.
+random_data <- function(n, d, seed = 42) {
+  set.seed(seed)
+  matrix(rnorm(n * d), nrow = n, ncol = d)
+}
+
+# Exact k nearest neighbours (1-based) by squared Euclidean distance, rows of Q among rows of X.
+exact_knn <- function(X, Q, k) {
+  xx <- rowSums(X^2)
+  t(apply(Q, 1, function(q) {
+    d <- xx - 2 * as.vector(X %*% q) + sum(q^2)
+    order(d)[1:k]
+  }))
+}
+
+recall <- function(found, truth) {
+  mean(sapply(seq_len(nrow(truth)), function(i) length(intersect(found[i, ], truth[i, ])))) / ncol(truth)
+}
+
+fixture <- function(name) {
+  test_path("..", "..", "..", "core", "tests", "fixtures", name)
+}
+
+read_f32 <- function(path, dim) {
+  con <- file(path, "rb")
+  on.exit(close(con))
+  v <- readBin(con, "numeric", size = 4, n = file.size(path) / 4, endian = "little")
+  matrix(v, ncol = dim, byrow = TRUE)
+}
