@@ -1,0 +1,572 @@
+// hnswlib/hnswlib.h: hnswlib's C++ API (0.8.0, and 0.6.2 which Debian ships) over
+// hnswlib-rs. A program written for hnswlib switches by changing its include path to
+// this directory's parent and linking libhnswlib (CMake: hnswlib::hnswlib_cpp).
+//
+// Offered, with hnswlib's signatures and defaults: labeltype, DISTFUNC, SpaceInterface
+// (user subclasses with their own data size, distance function and parameter work),
+// L2Space, InnerProductSpace, L2SpaceI, BaseFilterFunctor (non-const operator()),
+// AlgorithmInterface, HierarchicalNSW<dist_t> (build, load and empty constructors,
+// addPoint with replace_deleted, searchKnn, searchKnnCloserFirst, markDelete,
+// unmarkDelete, resizeIndex, saveIndex, loadIndex, getDataByLabel, setEf, getMaxElements,
+// getCurrentElementCount, getDeletedCount, indexFileSize, clear), BruteforceSearch<dist_t>
+// (addPoint, removePoint, searchKnn, saveIndex, loadIndex) and writeBinaryPOD /
+// readBinaryPOD.
+//
+// Fields user code reads are objects that ask the index when read, so they convert to
+// hnswlib's types: cur_element_count, max_elements_, ef_ (assigning it calls setEf),
+// num_deleted_, M_, maxM_, maxM0_, ef_construction_, data_size_, allow_replace_deleted_,
+// metric_hops and metric_distance_computations (both assignable, e.g. `= 0` before a
+// measurement), and label_lookup_ for membership tests (find/end/count/size). For
+// BruteforceSearch: cur_element_count, maxelements_ and data_size_.
+//
+// Not offered, because the index lives in the library and not in these objects: the
+// graph internals (linkLists_, data_level0_memory_, element_levels_,
+// enterpoint_node_, maxlevel_, the locks, visited_list_pool_, ...), functions on
+// internal ids (getDataByInternalId, getExternalLabel, isMarkedDeleted(tableint),
+// get_linklist*, ...), checkIntegrity(), searchStopConditionClosest with
+// BaseSearchStopCondition and the multi-vector spaces, and hnswlib's free distance
+// functions (L2Sqr, InnerProduct, ...); a space's get_dist_func() is the way to a
+// distance.
+//
+// Differences, all where hnswlib crashes or misbehaves: calls on an empty object (before
+// loadIndex) throw instead of crashing; BruteforceSearch::searchKnn with k above the
+// element count returns fewer results (hnswlib asserts); loading checks the file against
+// the space (hnswlib does not); a replace-add with an existing label updates it instead
+// of duplicating it; searchKnn with k 0 returns an empty queue. M above 10000 is capped
+// with hnswlib's warning, and ef_construction below M is raised to M, as in hnswlib.
+//
+// Extras hnswlib lacks: index() gives the hnswlib::Index underneath (batch adds on all
+// cores with progress and cancel, per-call ef, batch search, serialisation to memory,
+// ids, metrics), searchKnn overloads with a per-call ef, and searches may run while other
+// threads add, update or delete. All methods are thread-safe, resizeIndex included.
+//
+// Errors are thrown as hnswlib::Error (derived from std::runtime_error, as hnswlib
+// throws) with the library's message, which is hnswlib's wording where hnswlib has one.
+
+#ifndef HNSWLIB_CPP_HNSWLIB_H
+#define HNSWLIB_CPP_HNSWLIB_H
+
+#include "index.h"
+
+// What hnswlib's headers include, which its users rely on without including it.
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace hnswlib {
+
+typedef size_t labeltype;
+typedef unsigned int tableint;
+typedef unsigned int linklistsizeint;
+static_assert(sizeof(labeltype) == sizeof(uint64_t), "labeltype must be 64 bits");
+
+/// A search filter: return true to accept a label. Called on the searching thread.
+class BaseFilterFunctor {
+ public:
+    virtual bool operator()(hnswlib::labeltype id) {
+        (void)id;
+        return true;
+    }
+    virtual ~BaseFilterFunctor() {}
+};
+
+template <typename T>
+class pairGreater {
+ public:
+    bool operator()(const T& p1, const T& p2) { return p1.first > p2.first; }
+};
+
+template <typename T>
+static void writeBinaryPOD(std::ostream& out, const T& podRef) {
+    out.write(reinterpret_cast<const char*>(&podRef), sizeof(T));
+}
+
+template <typename T>
+static void readBinaryPOD(std::istream& in, T& podRef) {
+    in.read(reinterpret_cast<char*>(&podRef), sizeof(T));
+}
+
+template <typename MTYPE>
+using DISTFUNC = MTYPE (*)(const void*, const void*, const void*);
+
+/// A space: element size, distance function and its parameter.
+template <typename MTYPE>
+class SpaceInterface {
+ public:
+    virtual size_t get_data_size() = 0;
+    virtual DISTFUNC<MTYPE> get_dist_func() = 0;
+    virtual void* get_dist_func_param() = 0;
+    virtual ~SpaceInterface() {}
+};
+
+template <typename dist_t>
+class AlgorithmInterface {
+ public:
+    virtual void addPoint(const void* datapoint, labeltype label, bool replace_deleted = false) = 0;
+
+    /// The k nearest neighbours, farthest on top.
+    virtual std::priority_queue<std::pair<dist_t, labeltype>> searchKnn(
+        const void*, size_t, BaseFilterFunctor* isIdAllowed = nullptr) const = 0;
+
+    /// The k nearest neighbours, closest first.
+    virtual std::vector<std::pair<dist_t, labeltype>> searchKnnCloserFirst(
+        const void* query_data, size_t k, BaseFilterFunctor* isIdAllowed = nullptr) const;
+
+    virtual void saveIndex(const std::string& location) = 0;
+    virtual ~AlgorithmInterface() {}
+};
+
+template <typename dist_t>
+std::vector<std::pair<dist_t, labeltype>> AlgorithmInterface<dist_t>::searchKnnCloserFirst(
+    const void* query_data, size_t k, BaseFilterFunctor* isIdAllowed) const {
+    auto queue = searchKnn(query_data, k, isIdAllowed);
+    std::vector<std::pair<dist_t, labeltype>> result(queue.size());
+    for (size_t i = result.size(); i > 0; --i) {
+        result[i - 1] = queue.top();
+        queue.pop();
+    }
+    return result;
+}
+
+namespace detail {
+
+/// The parameter of a built-in space's distance function. `dim` comes first, so that
+/// `*(size_t*)space.get_dist_func_param()` is the dimension, as in hnswlib.
+struct NativeDistParam {
+    size_t dim;
+    const hnsw_space* space;
+};
+
+inline float native_distance(const void* a, const void* b, const void* param) {
+    auto* p = static_cast<const NativeDistParam*>(param);
+    float d = 0;
+    check(hnsw_space_distance(p->space, a, b, &d));
+    return d;
+}
+
+inline int native_distance_int(const void* a, const void* b, const void* param) {
+    return static_cast<int>(std::lround(native_distance(a, b, param)));
+}
+
+/// A space whose vectors the library knows (no callback per distance).
+class NativeSpace {
+ public:
+    explicit NativeSpace(Space space) : space_(std::move(space)), param_{space_.dim(), space_.handle()} {}
+    NativeSpace(const NativeSpace& o) : NativeSpace(o.space_) {}
+    NativeSpace& operator=(const NativeSpace&) = delete;
+    virtual ~NativeSpace() {}
+    const Space& native_space() const noexcept { return space_; }
+
+ protected:
+    Space space_;
+    NativeDistParam param_;
+};
+
+/// A distance of the library's type (float) from hnswlib's dist_t and back.
+template <typename dist_t>
+dist_t from_float(float d) {
+    if (std::is_integral<dist_t>::value) return static_cast<dist_t>(std::llround(d));
+    return static_cast<dist_t>(d);
+}
+
+/// The library's space for an hnswlib space: the built-in ones directly; any other
+/// SpaceInterface through its DISTFUNC and parameter, which must outlive the index.
+template <typename dist_t>
+Space to_space(SpaceInterface<dist_t>* s) {
+    if (s == nullptr) throw InvalidArgumentError("space: null pointer");
+    if (auto* native = dynamic_cast<NativeSpace*>(s)) return native->native_space();
+    size_t size = s->get_data_size();
+    DISTFUNC<dist_t> f = s->get_dist_func();
+    void* param = s->get_dist_func_param();
+    if (f == nullptr) throw InvalidArgumentError("space: get_dist_func() returned a null function");
+    if constexpr (std::is_same<dist_t, float>::value) {
+        // DISTFUNC<float> is the C distance type: the library calls it directly.
+        return Space::custom(size, f, param);
+    } else {
+        return Space::custom(size, [f, param](const void* a, const void* b) {
+            return static_cast<float>(f(a, b, param));
+        });
+    }
+}
+
+/// A search with an hnswlib filter into buffers of `k` entries.
+template <class Ops>
+size_t search_filtered(const IndexBase<Ops>& index, const void* query, size_t k, BaseFilterFunctor* filter,
+                       size_t ef, uint64_t* labels, float* distances) {
+    FilterCall<BaseFilterFunctor> call{filter, {}};
+    hnsw_search_options o{ef, 0, &filter_trampoline<BaseFilterFunctor>, &call};
+    size_t found = 0;
+    hnsw_status st = Ops::knn(index.handle(), query, k, &o, labels, distances, k, &found);
+    call.error.rethrow_if_pending();
+    index.space().rethrow_callback_error();
+    check(st);
+    return found;
+}
+
+/// Runs a search with an optional hnswlib filter; `emit(i, label, distance)` gets each
+/// result, closest first. Returns the number of results.
+template <class Ops, class Emit>
+size_t search_compat(const IndexBase<Ops>& index, const void* query, size_t k, BaseFilterFunctor* filter,
+                     size_t ef, Emit&& emit) {
+    if (k == 0) return 0;
+    constexpr size_t kStack = 64;
+    uint64_t stack_labels[kStack];
+    float stack_distances[kStack];
+    std::vector<uint64_t> heap_labels;
+    std::vector<float> heap_distances;
+    uint64_t* labels = stack_labels;
+    float* distances = stack_distances;
+    if (k > kStack) {
+        heap_labels.resize(k);
+        heap_distances.resize(k);
+        labels = heap_labels.data();
+        distances = heap_distances.data();
+    }
+    SearchOptions opts;
+    opts.ef = ef;
+    size_t found;
+    if (filter == nullptr) {
+        found = index.search_into(query, k, opts, labels, distances);
+    } else {
+        found = search_filtered(index, query, k, filter, ef, labels, distances);
+    }
+    for (size_t i = 0; i < found; ++i) emit(i, labels[i], distances[i]);
+    return found;
+}
+
+template <typename dist_t, class Ops>
+std::priority_queue<std::pair<dist_t, labeltype>> knn_queue(const IndexBase<Ops>& index, const void* query,
+                                                            size_t k, BaseFilterFunctor* filter, size_t ef) {
+    std::vector<std::pair<dist_t, labeltype>> v(k);
+    size_t found = search_compat(index, query, k, filter, ef, [&](size_t i, uint64_t label, float d) {
+        v[k - 1 - i] = std::make_pair(from_float<dist_t>(d), static_cast<labeltype>(label));
+    });
+    // Farthest first is already a max-heap, so the queue's make_heap moves nothing.
+    v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k - found));
+    return std::priority_queue<std::pair<dist_t, labeltype>>(std::less<std::pair<dist_t, labeltype>>(),
+                                                             std::move(v));
+}
+
+template <typename dist_t, class Ops>
+std::vector<std::pair<dist_t, labeltype>> knn_vector(const IndexBase<Ops>& index, const void* query, size_t k,
+                                                     BaseFilterFunctor* filter, size_t ef) {
+    std::vector<std::pair<dist_t, labeltype>> v;
+    v.reserve(k);
+    search_compat(index, query, k, filter, ef, [&](size_t, uint64_t label, float d) {
+        v.emplace_back(from_float<dist_t>(d), static_cast<labeltype>(label));
+    });
+    return v;
+}
+
+/// A field of hnswlib's that reads (and, for some, writes) the index on access.
+template <class Owner, class T>
+class Field {
+ public:
+    using Getter = T (*)(const Owner&);
+    Field(const Owner* owner, Getter get) : owner_(owner), get_(get) {}
+    Field(const Field&) = delete;
+    Field& operator=(const Field&) = delete;
+    operator T() const { return get_(*owner_); }
+    /// As std::atomic's load(), which hnswlib's atomic fields have.
+    T load() const { return get_(*owner_); }
+    friend std::ostream& operator<<(std::ostream& os, const Field& f) { return os << f.load(); }
+
+ protected:
+    const Owner* owner_;
+    Getter get_;
+};
+
+/// A search counter (metric_hops, metric_distance_computations): reads the library's
+/// counter minus an offset, so that assigning (e.g. 0) restarts the count from there.
+template <class Owner>
+class MetricField {
+ public:
+    using Getter = uint64_t (*)(const Owner&);
+    MetricField(const Owner* owner, Getter get) : owner_(owner), get_(get) {}
+    MetricField(const MetricField&) = delete;
+    MetricField& operator=(const MetricField&) = delete;
+    MetricField& operator=(long value) {
+        base_.store(static_cast<long>(get_(*owner_)) - value);
+        return *this;
+    }
+    operator long() const { return load(); }
+    long load() const { return static_cast<long>(get_(*owner_)) - base_.load(); }
+    friend std::ostream& operator<<(std::ostream& os, const MetricField& f) { return os << f.load(); }
+
+ private:
+    const Owner* owner_;
+    Getter get_;
+    std::atomic<long> base_{0};
+};
+
+}  // namespace detail
+
+// ---- spaces ----------------------------------------------------------------------------
+
+/// Squared Euclidean distance on `dim` floats.
+class L2Space : public SpaceInterface<float>, public detail::NativeSpace {
+ public:
+    explicit L2Space(size_t dim) : NativeSpace(Space::l2(dim)) {}
+    size_t get_data_size() override { return space_.element_size(); }
+    DISTFUNC<float> get_dist_func() override { return &detail::native_distance; }
+    void* get_dist_func_param() override { return &param_; }
+};
+
+/// Inner product distance 1 - dot(a, b) on `dim` floats.
+class InnerProductSpace : public SpaceInterface<float>, public detail::NativeSpace {
+ public:
+    explicit InnerProductSpace(size_t dim) : NativeSpace(Space::ip(dim)) {}
+    size_t get_data_size() override { return space_.element_size(); }
+    DISTFUNC<float> get_dist_func() override { return &detail::native_distance; }
+    void* get_dist_func_param() override { return &param_; }
+};
+
+/// Squared Euclidean distance on `dim` bytes (unsigned char), with int distances.
+class L2SpaceI : public SpaceInterface<int>, public detail::NativeSpace {
+ public:
+    explicit L2SpaceI(size_t dim) : NativeSpace(Space::l2_u8(dim)) {}
+    size_t get_data_size() override { return space_.element_size(); }
+    DISTFUNC<int> get_dist_func() override { return &detail::native_distance_int; }
+    void* get_dist_func_param() override { return &param_; }
+};
+
+// ---- HierarchicalNSW -------------------------------------------------------------------
+
+/// hnswlib's HNSW index. Not copyable or movable (as hnswlib's); index() gives the
+/// hnswlib::Index underneath.
+template <typename dist_t>
+class HierarchicalNSW : public AlgorithmInterface<dist_t> {
+    using Self = HierarchicalNSW<dist_t>;
+
+ public:
+    /// An empty object; call loadIndex before anything else.
+    explicit HierarchicalNSW(SpaceInterface<dist_t>* s) { (void)s; }
+
+    /// Loads an index file; `nmslib` is ignored, as in hnswlib.
+    HierarchicalNSW(SpaceInterface<dist_t>* s, const std::string& location, bool nmslib = false,
+                    size_t max_elements = 0, bool allow_replace_deleted = false) {
+        (void)nmslib;
+        load(location, s, max_elements, allow_replace_deleted);
+    }
+
+    /// A new empty index with room for `max_elements`.
+    HierarchicalNSW(SpaceInterface<dist_t>* s, size_t max_elements, size_t M = 16, size_t ef_construction = 200,
+                    size_t random_seed = 100, bool allow_replace_deleted = false) {
+        if (M > 10000) {
+            std::cerr << "warning: M parameter exceeds 10000 which may lead to adverse effects." << std::endl;
+            std::cerr << "         Cap to 10000 will be applied for the rest of the processing." << std::endl;
+            M = 10000;
+        }
+        IndexParams p;
+        p.max_elements = max_elements;
+        p.M = M;
+        p.ef_construction = std::max(ef_construction, M);
+        p.random_seed = random_seed;
+        p.allow_replace_deleted = allow_replace_deleted;
+        index_ = Index(detail::to_space(s), p);
+    }
+
+    /// The hnswlib API over an index made with the C++ API (e.g. built with
+    /// Index::add_batch on all cores, or from bytes). Its space must compute dist_t
+    /// distances (float spaces for HierarchicalNSW<float>).
+    explicit HierarchicalNSW(Index index) : index_(std::move(index)) {}
+
+    HierarchicalNSW(const HierarchicalNSW&) = delete;
+    HierarchicalNSW& operator=(const HierarchicalNSW&) = delete;
+    ~HierarchicalNSW() override {}
+
+    /// Frees the index; the object is empty afterwards, as after HierarchicalNSW(space).
+    void clear() { index_ = Index(); }
+
+    void addPoint(const void* data_point, labeltype label, bool replace_deleted = false) override {
+        index_.add(data_point, label, replace_deleted);
+    }
+
+    std::priority_queue<std::pair<dist_t, labeltype>> searchKnn(const void* query_data, size_t k,
+                                                                BaseFilterFunctor* isIdAllowed = nullptr) const override {
+        return detail::knn_queue<dist_t>(index_, query_data, k, isIdAllowed, 0);
+    }
+    /// searchKnn with this call's ef (0: the index's ef).
+    std::priority_queue<std::pair<dist_t, labeltype>> searchKnn(const void* query_data, size_t k,
+                                                                BaseFilterFunctor* isIdAllowed, size_t ef) const {
+        return detail::knn_queue<dist_t>(index_, query_data, k, isIdAllowed, ef);
+    }
+    std::vector<std::pair<dist_t, labeltype>> searchKnnCloserFirst(
+        const void* query_data, size_t k, BaseFilterFunctor* isIdAllowed = nullptr) const override {
+        return detail::knn_vector<dist_t>(index_, query_data, k, isIdAllowed, 0);
+    }
+    /// searchKnnCloserFirst with this call's ef (0: the index's ef).
+    std::vector<std::pair<dist_t, labeltype>> searchKnnCloserFirst(const void* query_data, size_t k,
+                                                                   BaseFilterFunctor* isIdAllowed, size_t ef) const {
+        return detail::knn_vector<dist_t>(index_, query_data, k, isIdAllowed, ef);
+    }
+
+    void markDelete(labeltype label) { index_.mark_deleted(label); }
+    void unmarkDelete(labeltype label) { index_.unmark_deleted(label); }
+    void resizeIndex(size_t new_max_elements) { index_.resize(new_max_elements); }
+    void setEf(size_t ef) { index_.set_ef(ef); }
+    size_t getMaxElements() const { return index_.max_elements(); }
+    size_t getCurrentElementCount() const { return index_.size(); }
+    size_t getDeletedCount() const { return index_.deleted_count(); }
+    size_t indexFileSize() const { return index_.serialized_size(); }
+
+    /// The stored vector of `label` as data_t values (LabelNotFoundError, a
+    /// std::runtime_error, for an unknown or deleted label).
+    template <typename data_t>
+    std::vector<data_t> getDataByLabel(labeltype label) const {
+        std::vector<data_t> out(index_.space().element_size() / sizeof(data_t));
+        uint64_t l = label;
+        index_.get_items_into(&l, 1, out.data(), out.size() * sizeof(data_t));
+        return out;
+    }
+
+    void saveIndex(const std::string& location) override { index_.save(location); }
+    void loadIndex(const std::string& location, SpaceInterface<dist_t>* s, size_t max_elements_i = 0) {
+        load(location, s, max_elements_i, index_ ? index_.allow_replace_deleted() : false);
+    }
+
+    /// The hnswlib::Index underneath, for what hnswlib's C++ API lacks.
+    Index& index() noexcept { return index_; }
+    const Index& index() const noexcept { return index_; }
+
+    // hnswlib's public fields, read from the index on access.
+    detail::Field<Self, size_t> cur_element_count{this, [](const Self& h) { return h.index_.size(); }};
+    detail::Field<Self, size_t> max_elements_{this, [](const Self& h) { return h.index_.max_elements(); }};
+    detail::Field<Self, size_t> num_deleted_{this, [](const Self& h) { return h.index_.deleted_count(); }};
+    detail::Field<Self, size_t> M_{this, [](const Self& h) { return h.index_.M(); }};
+    detail::Field<Self, size_t> maxM_{this, [](const Self& h) { return h.index_.M(); }};
+    detail::Field<Self, size_t> maxM0_{this, [](const Self& h) { return 2 * h.index_.M(); }};
+    detail::Field<Self, size_t> ef_construction_{this, [](const Self& h) { return h.index_.ef_construction(); }};
+    detail::Field<Self, bool> allow_replace_deleted_{this,
+                                                     [](const Self& h) { return h.index_.allow_replace_deleted(); }};
+    detail::Field<Self, size_t> data_size_{this, [](const Self& h) { return h.index_.space().element_size(); }};
+    /// hnswlib's ef_: reads the index's ef; assigning sets it.
+    class EfField : public detail::Field<Self, size_t> {
+     public:
+        using detail::Field<Self, size_t>::Field;
+        EfField& operator=(size_t ef) {
+            const_cast<Self*>(this->owner_)->setEf(ef);
+            return *this;
+        }
+    };
+    EfField ef_{this, [](const Self& h) { return h.index_.ef(); }};
+    /// hnswlib's label_lookup_ for membership tests: find(label) != end(), count(label),
+    /// size(), empty(). Internal ids are not offered, so an iterator gives only ->first.
+    class LabelLookup {
+     public:
+        struct const_iterator {
+            std::pair<labeltype, bool> entry;  // label, found
+            bool operator==(const const_iterator& o) const {
+                return entry.second == o.entry.second && (!entry.second || entry.first == o.entry.first);
+            }
+            bool operator!=(const const_iterator& o) const { return !(*this == o); }
+            const std::pair<labeltype, bool>* operator->() const { return &entry; }
+        };
+        using iterator = const_iterator;
+        explicit LabelLookup(const Self* owner) : owner_(owner) {}
+        LabelLookup(const LabelLookup&) = delete;
+        LabelLookup& operator=(const LabelLookup&) = delete;
+        const_iterator find(labeltype label) const { return {{label, owner_->index_.contains(label)}}; }
+        const_iterator end() const { return {{0, false}}; }
+        size_t count(labeltype label) const { return owner_->index_.contains(label) ? 1 : 0; }
+        size_t size() const { return owner_->index_.size(); }
+        bool empty() const { return size() == 0; }
+
+     private:
+        const Self* owner_;
+    };
+    LabelLookup label_lookup_{this};
+    detail::MetricField<Self> metric_hops{this, [](const Self& h) { return h.index_.metrics().hops; }};
+    detail::MetricField<Self> metric_distance_computations{
+        this, [](const Self& h) { return h.index_.metrics().distance_computations; }};
+
+ private:
+    void load(const std::string& location, SpaceInterface<dist_t>* s, size_t max_elements,
+              bool allow_replace_deleted) {
+        LoadOptions o;
+        o.max_elements = max_elements;
+        o.allow_replace_deleted = allow_replace_deleted;
+        index_ = Index::load(location, detail::to_space(s), o);
+    }
+
+    Index index_;
+};
+
+// ---- BruteforceSearch ------------------------------------------------------------------
+
+/// hnswlib's exact index. Not copyable or movable (as hnswlib's); index() gives the
+/// hnswlib::BruteForce underneath.
+template <typename dist_t>
+class BruteforceSearch : public AlgorithmInterface<dist_t> {
+    using Self = BruteforceSearch<dist_t>;
+
+ public:
+    /// An empty object; call loadIndex before anything else.
+    explicit BruteforceSearch(SpaceInterface<dist_t>* s) { (void)s; }
+    /// Loads a file written by saveIndex (here or by hnswlib).
+    BruteforceSearch(SpaceInterface<dist_t>* s, const std::string& location) { loadIndex(location, s); }
+    /// A new empty index with room for `maxElements`.
+    BruteforceSearch(SpaceInterface<dist_t>* s, size_t maxElements) : index_(detail::to_space(s), maxElements) {}
+
+    BruteforceSearch(const BruteforceSearch&) = delete;
+    BruteforceSearch& operator=(const BruteforceSearch&) = delete;
+    ~BruteforceSearch() override {}
+
+    /// Adds or overwrites `label`; `replace_deleted` is ignored, as in hnswlib.
+    void addPoint(const void* datapoint, labeltype label, bool replace_deleted = false) override {
+        (void)replace_deleted;
+        index_.add(datapoint, label);
+    }
+    /// Removes `label`; an unknown label is ignored, as in hnswlib.
+    void removePoint(labeltype cur_external) {
+        try {
+            index_.remove(cur_external);
+        } catch (const LabelNotFoundError&) {
+        }
+    }
+    std::priority_queue<std::pair<dist_t, labeltype>> searchKnn(const void* query_data, size_t k,
+                                                                BaseFilterFunctor* isIdAllowed = nullptr) const override {
+        return detail::knn_queue<dist_t>(index_, query_data, k, isIdAllowed, 0);
+    }
+    std::vector<std::pair<dist_t, labeltype>> searchKnnCloserFirst(
+        const void* query_data, size_t k, BaseFilterFunctor* isIdAllowed = nullptr) const override {
+        return detail::knn_vector<dist_t>(index_, query_data, k, isIdAllowed, 0);
+    }
+    void saveIndex(const std::string& location) override { index_.save(location); }
+    void loadIndex(const std::string& location, SpaceInterface<dist_t>* s) {
+        index_ = BruteForce::load(location, detail::to_space(s));
+    }
+
+    /// The hnswlib::BruteForce underneath.
+    BruteForce& index() noexcept { return index_; }
+    const BruteForce& index() const noexcept { return index_; }
+
+    detail::Field<Self, size_t> cur_element_count{this, [](const Self& b) { return b.index_.size(); }};
+    detail::Field<Self, size_t> maxelements_{this, [](const Self& b) { return b.index_.max_elements(); }};
+    detail::Field<Self, size_t> data_size_{this, [](const Self& b) { return b.index_.space().element_size(); }};
+
+ private:
+    BruteForce index_;
+};
+
+}  // namespace hnswlib
+
+#endif  // HNSWLIB_CPP_HNSWLIB_H

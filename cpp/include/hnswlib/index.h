@@ -1,0 +1,825 @@
+// hnswlib/index.h: the C++17 API of hnswlib-rs, the hnswlib-compatible HNSW port.
+//
+// RAII classes over the C ABI (libhnswlib, <hnswlib.h>): hnswlib::Space, hnswlib::Index
+// (HNSW) and hnswlib::BruteForce (exact search). Vectors go in as std::vector or raw
+// pointers, results come out as std::vector<Neighbor>, filters, distances and progress
+// callbacks are std::function. Every failure of the library is thrown as an exception
+// derived from hnswlib::Error (itself a std::runtime_error) carrying the library's
+// message.
+//
+// Thread safety: every method may be called on the same index from many threads at once
+// (adds, updates, deletes and searches run concurrently; resize waits for the others),
+// except assignment, move and destruction.
+//
+// Callbacks (filters, distances, progress) run on the library's worker threads, possibly
+// several at once, and must be thread-safe. An exception thrown by a callback never
+// crosses into the library: it is caught, the call is wound down (a filter rejects, a
+// distance counts as +infinity, progress cancels) and the exception is rethrown to the
+// caller when the call returns. A distance callback runs inside every add and search, so
+// its exception is rethrown by whichever call on an index of that space returns next.
+//
+// hnswlib's own API (HierarchicalNSW, BruteforceSearch, L2Space, ...) is in
+// "hnswlib/hnswlib.h", which includes this header.
+
+#ifndef HNSWLIB_CPP_INDEX_H
+#define HNSWLIB_CPP_INDEX_H
+
+// The C API. Angle brackets: "hnswlib.h" next to this file is the C++ header.
+#include <hnswlib.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace hnswlib {
+
+// ---- errors ----------------------------------------------------------------------------
+
+/// A failure reported by the library: the status code and its message.
+class Error : public std::runtime_error {
+ public:
+    Error(hnsw_status status, const std::string& message)
+        : std::runtime_error(message), status_(status) {}
+    /// The C status code (HNSW_ERR_*).
+    hnsw_status status() const noexcept { return status_; }
+    /// The status code's name ("HNSW_ERR_IO", ...).
+    const char* status_name() const noexcept { return hnsw_status_name(status_); }
+
+ private:
+    hnsw_status status_;
+};
+
+#define HNSWLIB_CPP_ERROR(Name, Code)                                                   \
+    class Name : public Error {                                                         \
+     public:                                                                            \
+        explicit Name(const std::string& message) : Error(Code, message) {}            \
+    };
+/// Wrong dimension or element type, non-finite value, empty input, bad parameter.
+HNSWLIB_CPP_ERROR(InvalidArgumentError, HNSW_ERR_INVALID_ARGUMENT)
+/// The label is not in the index (or is deleted, for reads of its vector).
+HNSWLIB_CPP_ERROR(LabelNotFoundError, HNSW_ERR_LABEL_NOT_FOUND)
+/// The index is full: resize it, or allow replacing deleted elements.
+HNSWLIB_CPP_ERROR(CapacityError, HNSW_ERR_CAPACITY)
+/// Not allowed in the index's state (already deleted, not deleted, replace disabled, ...).
+HNSWLIB_CPP_ERROR(StateError, HNSW_ERR_STATE)
+/// A file could not be read or written.
+HNSWLIB_CPP_ERROR(IoError, HNSW_ERR_IO)
+/// Corrupted, truncated or incompatible index bytes (including a wrong dimension).
+HNSWLIB_CPP_ERROR(FormatError, HNSW_ERR_FORMAT)
+/// A progress callback returned false; the rows added before that stay in the index.
+HNSWLIB_CPP_ERROR(CancelledError, HNSW_ERR_CANCELLED)
+/// Not enough memory for the request.
+HNSWLIB_CPP_ERROR(OutOfMemoryError, HNSW_ERR_OUT_OF_MEMORY)
+/// A required handle or pointer was null (e.g. an index that was moved from).
+HNSWLIB_CPP_ERROR(NullPointerError, HNSW_ERR_NULL_POINTER)
+/// A buffer was smaller than the result.
+HNSWLIB_CPP_ERROR(BufferTooSmallError, HNSW_ERR_BUFFER_TOO_SMALL)
+/// A bug in the library; the message says where.
+HNSWLIB_CPP_ERROR(InternalError, HNSW_ERR_INTERNAL)
+#undef HNSWLIB_CPP_ERROR
+
+namespace detail {
+
+/// Throws the exception of `status` with `message`.
+[[noreturn]] inline void throw_error(hnsw_status status, const std::string& message) {
+    switch (status) {
+        case HNSW_ERR_INVALID_ARGUMENT: throw InvalidArgumentError(message);
+        case HNSW_ERR_LABEL_NOT_FOUND: throw LabelNotFoundError(message);
+        case HNSW_ERR_CAPACITY: throw CapacityError(message);
+        case HNSW_ERR_STATE: throw StateError(message);
+        case HNSW_ERR_IO: throw IoError(message);
+        case HNSW_ERR_FORMAT: throw FormatError(message);
+        case HNSW_ERR_CANCELLED: throw CancelledError(message);
+        case HNSW_ERR_OUT_OF_MEMORY: throw OutOfMemoryError(message);
+        case HNSW_ERR_NULL_POINTER: throw NullPointerError(message);
+        case HNSW_ERR_BUFFER_TOO_SMALL: throw BufferTooSmallError(message);
+        case HNSW_ERR_INTERNAL: throw InternalError(message);
+        default: throw Error(status, message);
+    }
+}
+
+/// Throws the exception of a failed C call, with the thread's last error message.
+[[noreturn]] inline void throw_status(hnsw_status status) {
+    const char* message = hnsw_last_error();
+    throw_error(status, message != nullptr ? message : "");
+}
+
+/// Throws when `status` is not HNSW_OK.
+inline void check(hnsw_status status) {
+    if (status != HNSW_OK) throw_status(status);
+}
+
+/// The first exception thrown by a callback during a call, possibly on a worker thread,
+/// kept until the calling thread rethrows it.
+class ExceptionSlot {
+ public:
+    /// Keeps the exception being handled (call inside a catch block), unless one is kept.
+    void capture() noexcept {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) {
+            error_ = std::current_exception();
+            pending_.store(true, std::memory_order_release);
+        }
+    }
+    bool pending() const noexcept { return pending_.load(std::memory_order_acquire); }
+    /// Rethrows and forgets the kept exception, if any.
+    void rethrow_if_pending() {
+        if (!pending()) return;
+        std::exception_ptr error;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            error.swap(error_);
+            pending_.store(false, std::memory_order_release);
+        }
+        if (error) std::rethrow_exception(error);
+    }
+
+ private:
+    std::atomic<bool> pending_{false};
+    std::mutex mutex_;
+    std::exception_ptr error_;
+};
+
+/// A search filter around any callable `bool(uint64_t)`; see filter_trampoline.
+template <class F>
+struct FilterCall {
+    F* filter;
+    ExceptionSlot error;
+};
+
+/// The C filter callback: calls the C++ filter, never lets an exception out.
+template <class F>
+bool filter_trampoline(uint64_t label, void* user_data) noexcept {
+    auto* call = static_cast<FilterCall<F>*>(user_data);
+    if (call->error.pending()) return false;
+    try {
+        return static_cast<bool>((*call->filter)(label));
+    } catch (...) {
+        call->error.capture();
+        return false;
+    }
+}
+
+/// The state of a space with a std::function distance, shared by the space and every
+/// index made with it (the library calls it for as long as any of them exists).
+struct DistanceState {
+    std::function<float(const void*, const void*)> distance;
+    ExceptionSlot error;
+};
+
+inline float distance_trampoline(const void* a, const void* b, const void* user_data) noexcept {
+    auto* state = static_cast<DistanceState*>(const_cast<void*>(user_data));
+    try {
+        return state->distance(a, b);
+    } catch (...) {
+        state->error.capture();
+        return std::numeric_limits<float>::infinity();
+    }
+}
+
+/// A batch add's progress callback and the exception it may throw.
+struct ProgressCall {
+    const std::function<bool(size_t, size_t)>* progress;
+    ExceptionSlot error;
+};
+
+inline bool progress_trampoline(size_t done, size_t total, void* user_data) noexcept {
+    auto* call = static_cast<ProgressCall*>(user_data);
+    if (call->error.pending()) return false;
+    try {
+        return (*call->progress)(done, total);
+    } catch (...) {
+        call->error.capture();
+        return false;
+    }
+}
+
+template <class T>
+const char* type_name() {
+    if (std::is_same<T, float>::value) return "float";
+    if (std::is_same<T, uint8_t>::value) return "uint8_t";
+    if (std::is_same<T, double>::value) return "double";
+    if (std::is_same<T, int>::value) return "int";
+    return "this element type";
+}
+
+}  // namespace detail
+
+// ---- spaces ----------------------------------------------------------------------------
+
+/// What the vectors of a space are.
+enum class SpaceKind {
+    L2,            ///< squared Euclidean on floats (hnswlib's L2Space)
+    InnerProduct,  ///< 1 - dot on floats (hnswlib's InnerProductSpace)
+    Cosine,        ///< 1 - cos on floats, stored normalised (hnswlib's Python 'cosine')
+    L2U8,          ///< squared Euclidean on bytes, exact (hnswlib's L2SpaceI)
+    Custom,        ///< opaque elements of a fixed size with a caller's distance
+};
+
+/// A space: element type and size plus distance. Copies share the same C space.
+class Space {
+ public:
+    /// No space: element size 0, no handle. Indexes holding no index hold this.
+    Space() = default;
+    /// Squared Euclidean distance on `dim` floats.
+    static Space l2(size_t dim) { return native(hnsw_space_l2, dim, SpaceKind::L2); }
+    /// Inner product distance 1 - dot(a, b) on `dim` floats.
+    static Space ip(size_t dim) { return native(hnsw_space_ip, dim, SpaceKind::InnerProduct); }
+    /// Cosine distance on `dim` floats (vectors normalised when added and queried).
+    static Space cosine(size_t dim) { return native(hnsw_space_cosine, dim, SpaceKind::Cosine); }
+    /// Squared Euclidean distance on `dim` bytes (uint8_t), exact.
+    static Space l2_u8(size_t dim) { return native(hnsw_space_l2_u8, dim, SpaceKind::L2U8); }
+    /// A space by name: "l2", "ip", "cosine" or "l2u8".
+    static Space by_name(const std::string& name, size_t dim) {
+        if (name == "l2") return l2(dim);
+        if (name == "ip") return ip(dim);
+        if (name == "cosine") return cosine(dim);
+        if (name == "l2u8") return l2_u8(dim);
+        throw InvalidArgumentError("unknown space '" + name +
+                                   "': expected 'l2', 'ip', 'cosine' or 'l2u8'");
+    }
+    /// Elements of `element_size` bytes compared by `distance(a, b)` (smaller is closer).
+    /// It is called from many threads at once; an exception it throws is rethrown by
+    /// the index call during which it happened (that distance counts as +infinity).
+    static Space custom(size_t element_size, std::function<float(const void*, const void*)> distance) {
+        if (!distance) throw InvalidArgumentError("custom space: the distance function is empty");
+        auto state = std::make_shared<DistanceStateHolder>();
+        state->distance = std::move(distance);
+        Space s = make(
+            [&](hnsw_space** out) {
+                return hnsw_space_custom(element_size, &detail::distance_trampoline, state.get(), out);
+            },
+            SpaceKind::Custom);
+        s.state_ = std::move(state);
+        return s;
+    }
+    /// Elements of `element_size` bytes compared by a C function (hnswlib's DISTFUNC and
+    /// its parameter). `distance` must be thread-safe and must not throw; `user_data`
+    /// must outlive every index made with this space.
+    static Space custom(size_t element_size, hnsw_distance_fn distance, const void* user_data) {
+        return make(
+            [&](hnsw_space** out) { return hnsw_space_custom(element_size, distance, user_data, out); },
+            SpaceKind::Custom);
+    }
+
+    SpaceKind kind() const noexcept { return kind_; }
+    /// Floats or bytes per vector; the element size for custom spaces.
+    size_t dim() const noexcept { return dim_; }
+    /// Bytes per vector.
+    size_t element_size() const noexcept { return element_size_; }
+    /// The distance of two vectors as an index computes it (cosine: pass normalised
+    /// vectors). Each points to one vector of this space.
+    float distance(const void* a, const void* b) const {
+        float d = 0;
+        hnsw_status st = hnsw_space_distance(handle_.get(), a, b, &d);
+        rethrow_callback_error();
+        detail::check(st);
+        return d;
+    }
+    template <class T>
+    float distance(const std::vector<T>& a, const std::vector<T>& b) const {
+        check_vectors<T>(a.size(), 1, "a");
+        check_vectors<T>(b.size(), 1, "b");
+        return distance(static_cast<const void*>(a.data()), static_cast<const void*>(b.data()));
+    }
+
+    /// The C handle (owned by this object and its copies).
+    const hnsw_space* handle() const noexcept { return handle_.get(); }
+
+    /// Throws unless `n` values of type T are `rows` vectors of this space (`rows` 0:
+    /// any whole number of vectors). Returns the number of vectors.
+    template <class T>
+    size_t check_vectors(size_t n, size_t rows, const char* what) const {
+        static_assert(std::is_trivially_copyable<T>::value, "vectors must be trivially copyable");
+        bool type_ok = kind_ == SpaceKind::Custom ||
+                       (kind_ == SpaceKind::L2U8 ? std::is_same<T, uint8_t>::value
+                                                 : std::is_same<T, float>::value);
+        if (!type_ok) {
+            throw InvalidArgumentError(std::string(what) + ": wrong element type: the space stores " +
+                                       (kind_ == SpaceKind::L2U8 ? "uint8_t" : "float") + " vectors, got " +
+                                       detail::type_name<T>());
+        }
+        size_t bytes = n * sizeof(T);
+        size_t per = element_size_;
+        if (per == 0 || bytes % per != 0 || (rows != 0 && bytes != rows * per) || (rows == 0 && bytes == 0)) {
+            size_t dim = per / sizeof(T);
+            std::string got = std::to_string(n) + " values";
+            if (rows == 0) got += " (not a non-zero multiple of the dimension)";
+            else if (rows > 1) got += " for " + std::to_string(rows) + " vectors";
+            throw InvalidArgumentError(std::string(what) +
+                                       ": wrong dimensionality of the vectors: the index has dim " +
+                                       std::to_string(dim) + ", got " + got);
+        }
+        return bytes / per;
+    }
+
+    /// Rethrows an exception a std::function distance threw during the last calls.
+    void rethrow_callback_error() const {
+        if (state_) state_->error.rethrow_if_pending();
+    }
+
+ private:
+    using DistanceStateHolder = detail::DistanceState;
+
+    template <class Make>
+    static Space make(Make&& create, SpaceKind kind) {
+        hnsw_space* raw = nullptr;
+        detail::check(create(&raw));
+        Space s;
+        s.handle_.reset(raw, hnsw_space_free);
+        s.kind_ = kind;
+        detail::check(hnsw_space_dim(raw, &s.dim_));
+        detail::check(hnsw_space_element_size(raw, &s.element_size_));
+        return s;
+    }
+    static Space native(hnsw_status (*create)(size_t, hnsw_space**), size_t dim, SpaceKind kind) {
+        return make([&](hnsw_space** out) { return create(dim, out); }, kind);
+    }
+
+    std::shared_ptr<hnsw_space> handle_;
+    std::shared_ptr<detail::DistanceState> state_;
+    SpaceKind kind_ = SpaceKind::Custom;
+    size_t dim_ = 0;
+    size_t element_size_ = 0;
+};
+
+// ---- options and results ---------------------------------------------------------------
+
+/// Construction parameters of an HNSW index (hnswlib's names and defaults).
+struct IndexParams {
+    IndexParams() = default;
+    explicit IndexParams(size_t max_elements_, size_t M_ = 16, size_t ef_construction_ = 200,
+                         uint64_t random_seed_ = 100, bool allow_replace_deleted_ = false)
+        : max_elements(max_elements_), M(M_), ef_construction(ef_construction_), random_seed(random_seed_),
+          allow_replace_deleted(allow_replace_deleted_) {}
+    size_t max_elements = 0;           ///< capacity; grow it later with resize()
+    size_t M = 16;                     ///< links per element on the upper levels, 2..10000
+    size_t ef_construction = 200;      ///< candidate list size while building, >= M
+    uint64_t random_seed = 100;        ///< seed of the level generator
+    bool allow_replace_deleted = false;  ///< whether adds may reuse deleted elements' slots
+};
+
+/// Settings of a batch add.
+struct AddOptions {
+    int num_threads = 0;          ///< threads; 0 or negative: all cores
+    bool replace_deleted = false;  ///< put new labels into deleted elements' slots
+    /// Called with (rows done, total rows), possibly from several threads; return false
+    /// to cancel (CancelledError; the rows added so far stay in the index).
+    std::function<bool(size_t, size_t)> progress;
+};
+
+/// Settings of a search.
+struct SearchOptions {
+    SearchOptions() = default;
+    explicit SearchOptions(size_t ef_, int num_threads_ = 0, std::function<bool(uint64_t)> filter_ = {})
+        : ef(ef_), num_threads(num_threads_), filter(std::move(filter_)) {}
+    size_t ef = 0;         ///< candidate list size for this call; 0: the index's ef
+    int num_threads = 0;   ///< threads of batch searches; 0 or negative: all cores
+    /// Only labels it accepts are returned; empty accepts all. Must be thread-safe.
+    std::function<bool(uint64_t)> filter;
+};
+
+/// Settings of loading an index from a file or bytes.
+struct LoadOptions {
+    size_t max_elements = 0;             ///< new capacity if >= the element count; 0 keeps the file's
+    bool allow_replace_deleted = false;  ///< whether adds may reuse deleted elements' slots
+    uint64_t random_seed = 100;          ///< seed of the level generator for later adds
+};
+
+/// One search result.
+struct Neighbor {
+    uint64_t label;
+    float distance;
+    bool operator==(const Neighbor& o) const { return label == o.label && distance == o.distance; }
+    bool operator!=(const Neighbor& o) const { return !(*this == o); }
+};
+
+/// Search statistics (hnswlib's metric_hops and metric_distance_computations).
+struct Metrics {
+    uint64_t hops = 0;
+    uint64_t distance_computations = 0;
+};
+
+/// A buffer allocated by the library (a serialised index). Move-only.
+class Buffer {
+ public:
+    Buffer() = default;
+    Buffer(uint8_t* data, size_t size) : data_(data), size_(size) {}
+    Buffer(Buffer&& o) noexcept : data_(o.data_), size_(o.size_) { o.data_ = nullptr; o.size_ = 0; }
+    Buffer& operator=(Buffer&& o) noexcept {
+        if (this != &o) {
+            hnsw_buffer_free(data_, size_);
+            data_ = o.data_;
+            size_ = o.size_;
+            o.data_ = nullptr;
+            o.size_ = 0;
+        }
+        return *this;
+    }
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    ~Buffer() { hnsw_buffer_free(data_, size_); }
+    const uint8_t* data() const noexcept { return data_; }
+    size_t size() const noexcept { return size_; }
+    const uint8_t* begin() const noexcept { return data_; }
+    const uint8_t* end() const noexcept { return data_ + size_; }
+    std::vector<uint8_t> to_vector() const { return std::vector<uint8_t>(begin(), end()); }
+
+ private:
+    uint8_t* data_ = nullptr;
+    size_t size_ = 0;
+};
+
+/// The library's version, e.g. "0.1.0".
+inline std::string version() { return hnsw_version(); }
+/// The distance kernels chosen for this CPU: "avx512", "avx2", "neon" or "scalar".
+inline std::string simd_path() { return hnsw_simd_path(); }
+
+namespace detail {
+
+/// The C functions of the HNSW index, under the names IndexBase uses.
+struct HnswOps {
+    using Handle = hnsw_index;
+    static void free(hnsw_index* h) { hnsw_index_free(h); }
+    static constexpr auto knn = hnsw_index_knn;
+    static constexpr auto knn_batch = hnsw_index_knn_batch;
+    static constexpr auto get_items = hnsw_index_get_items;
+    static constexpr auto ids = hnsw_index_ids;
+    static constexpr auto count = hnsw_index_count;
+    static constexpr auto max_elements = hnsw_index_max_elements;
+    static constexpr auto dim = hnsw_index_dim;
+    static constexpr auto contains = hnsw_index_contains;
+    static constexpr auto resize = hnsw_index_resize;
+    static constexpr auto save = hnsw_index_save;
+    static constexpr auto serialize = hnsw_index_serialize;
+};
+
+/// The C functions of the brute-force index.
+struct BruteForceOps {
+    using Handle = hnsw_bf;
+    static void free(hnsw_bf* h) { hnsw_bf_free(h); }
+    static constexpr auto knn = hnsw_bf_knn;
+    static constexpr auto knn_batch = hnsw_bf_knn_batch;
+    static constexpr auto get_items = hnsw_bf_get_items;
+    static constexpr auto ids = hnsw_bf_ids;
+    static constexpr auto count = hnsw_bf_count;
+    static constexpr auto max_elements = hnsw_bf_max_elements;
+    static constexpr auto dim = hnsw_bf_dim;
+    static constexpr auto contains = hnsw_bf_contains;
+    static constexpr auto resize = hnsw_bf_resize;
+    static constexpr auto save = hnsw_bf_save;
+    static constexpr auto serialize = hnsw_bf_serialize;
+};
+
+/// What Index and BruteForce share: ownership of the handle, search, reads, saving.
+template <class Ops>
+class IndexBase {
+ public:
+    using Handle = typename Ops::Handle;
+
+    IndexBase(const IndexBase&) = delete;
+    IndexBase& operator=(const IndexBase&) = delete;
+    IndexBase(IndexBase&& o) noexcept : handle_(o.handle_), space_(std::move(o.space_)) { o.handle_ = nullptr; }
+    IndexBase& operator=(IndexBase&& o) noexcept {
+        if (this != &o) {
+            Ops::free(handle_);
+            handle_ = o.handle_;
+            space_ = std::move(o.space_);
+            o.handle_ = nullptr;
+        }
+        return *this;
+    }
+    ~IndexBase() { Ops::free(handle_); }
+
+    /// Whether this object holds an index (false after a move or default construction).
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    /// The space the index was made or loaded with.
+    const Space& space() const noexcept { return space_; }
+    /// The C handle, owned by this object.
+    const Handle* handle() const noexcept { return handle_; }
+
+    /// The `k` nearest neighbours of `query` (one vector of the space), closest first;
+    /// fewer when fewer elements match.
+    std::vector<Neighbor> search(const void* query, size_t k, const SearchOptions& opts = {}) const {
+        std::vector<uint64_t> labels(k);
+        std::vector<float> distances(k);
+        size_t found = search_into(query, k, opts, labels.data(), distances.data());
+        std::vector<Neighbor> out(found);
+        for (size_t i = 0; i < found; ++i) out[i] = Neighbor{labels[i], distances[i]};
+        return out;
+    }
+    template <class T>
+    std::vector<Neighbor> search(const std::vector<T>& query, size_t k, const SearchOptions& opts = {}) const {
+        space_.check_vectors<T>(query.size(), 1, "query");
+        return search(static_cast<const void*>(query.data()), k, opts);
+    }
+
+    /// Search into caller buffers of at least `k` entries; returns the number of results.
+    size_t search_into(const void* query, size_t k, const SearchOptions& opts, uint64_t* labels,
+                       float* distances) const {
+        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr};
+        size_t found = 0;
+        if (!opts.filter) {
+            finish(Ops::knn(handle_, query, k, &o, labels, distances, k, &found));
+            return found;
+        }
+        using F = const std::function<bool(uint64_t)>;
+        FilterCall<F> call{&opts.filter, {}};
+        o.filter = &filter_trampoline<F>;
+        o.filter_user_data = &call;
+        hnsw_status st = Ops::knn(handle_, query, k, &o, labels, distances, k, &found);
+        call.error.rethrow_if_pending();
+        finish(st);
+        return found;
+    }
+
+    /// The `k` nearest neighbours of each query (rows of the space's vectors, one after
+    /// the other), on `opts.num_threads` threads.
+    std::vector<std::vector<Neighbor>> search_batch(const void* queries, size_t rows, size_t k,
+                                                    const SearchOptions& opts = {}) const {
+        std::vector<uint64_t> labels(rows * k);
+        std::vector<float> distances(rows * k);
+        std::vector<size_t> counts(rows);
+        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr};
+        using F = const std::function<bool(uint64_t)>;
+        FilterCall<F> call{&opts.filter, {}};
+        if (opts.filter) {
+            o.filter = &filter_trampoline<F>;
+            o.filter_user_data = &call;
+        }
+        hnsw_status st = Ops::knn_batch(handle_, queries, rows, k, &o, labels.data(), distances.data(),
+                                        labels.size(), counts.data());
+        call.error.rethrow_if_pending();
+        finish(st);
+        std::vector<std::vector<Neighbor>> out(rows);
+        for (size_t r = 0; r < rows; ++r) {
+            out[r].resize(counts[r]);
+            for (size_t i = 0; i < counts[r]; ++i) out[r][i] = Neighbor{labels[r * k + i], distances[r * k + i]};
+        }
+        return out;
+    }
+    template <class T>
+    std::vector<std::vector<Neighbor>> search_batch(const std::vector<T>& queries, size_t k,
+                                                    const SearchOptions& opts = {}) const {
+        size_t rows = space_.check_vectors<T>(queries.size(), 0, "queries");
+        return search_batch(static_cast<const void*>(queries.data()), rows, k, opts);
+    }
+
+    /// The stored vector of `label` (cosine: normalised).
+    template <class T>
+    std::vector<T> get_item(uint64_t label) const {
+        return get_items<T>(std::vector<uint64_t>{label});
+    }
+    /// The stored vectors of `labels`, one after the other.
+    template <class T>
+    std::vector<T> get_items(const std::vector<uint64_t>& labels) const {
+        std::vector<T> out(labels.size() * space_.element_size() / sizeof(T));
+        space_.check_vectors<T>(out.size(), labels.size(), "get_items");
+        get_items_into(labels.data(), labels.size(), out.data(), out.size() * sizeof(T));
+        return out;
+    }
+    /// The stored vectors of `n` labels as raw bytes into `out` of `out_bytes` bytes.
+    void get_items_into(const uint64_t* labels, size_t n, void* out, size_t out_bytes) const {
+        finish(Ops::get_items(handle_, labels, n, out, out_bytes));
+    }
+
+    /// Every label, ascending.
+    std::vector<uint64_t> ids() const {
+        for (;;) {
+            size_t count = 0;
+            finish(Ops::ids(handle_, nullptr, 0, &count));
+            std::vector<uint64_t> out(count);
+            hnsw_status st = Ops::ids(handle_, out.data(), out.size(), &count);
+            if (st == HNSW_ERR_BUFFER_TOO_SMALL) continue;  // grew in between: ask again
+            finish(st);
+            out.resize(count);
+            return out;
+        }
+    }
+    /// Whether `label` is in the index.
+    bool contains(uint64_t label) const { return get_value<bool>(Ops::contains, label); }
+    /// Number of elements (deleted ones included, for HNSW).
+    size_t size() const { return get_value<size_t>(Ops::count); }
+    /// Capacity.
+    size_t max_elements() const { return get_value<size_t>(Ops::max_elements); }
+    /// Floats or bytes per vector (element size for custom spaces).
+    size_t dim() const { return get_value<size_t>(Ops::dim); }
+    /// Changes the capacity; StateError below the element count.
+    void resize(size_t max_elements) { finish(Ops::resize(handle_, max_elements)); }
+    /// Saves in hnswlib's file format (temporary file, sync, rename).
+    void save(const std::string& path) const { finish(Ops::save(handle_, path.c_str())); }
+    /// The index in hnswlib's file format, in memory.
+    Buffer serialize() const {
+        uint8_t* data = nullptr;
+        size_t len = 0;
+        finish(Ops::serialize(handle_, &data, &len));
+        return Buffer(data, len);
+    }
+    /// serialize(), copied into a vector.
+    std::vector<uint8_t> to_bytes() const { return serialize().to_vector(); }
+
+ protected:
+    IndexBase() = default;
+    IndexBase(Handle* handle, Space space) : handle_(handle), space_(std::move(space)) {}
+
+    /// Checks a C call's status, rethrowing first what a distance callback threw.
+    void finish(hnsw_status status) const {
+        space_.rethrow_callback_error();
+        if (status != HNSW_OK) throw_status(status);
+    }
+    template <class T, class F, class... A>
+    T get_value(F f, A... args) const {
+        T v{};
+        finish(f(handle_, args..., &v));
+        return v;
+    }
+    /// Creates a handle with `create(Handle**)` and wraps it.
+    template <class Self, class Create>
+    static Self adopt(const Space& space, Create&& create) {
+        Handle* h = nullptr;
+        hnsw_status st = create(&h);
+        space.rethrow_callback_error();
+        check(st);
+        return Self(h, space);
+    }
+
+    Handle* handle_ = nullptr;
+    Space space_;
+};
+
+}  // namespace detail
+
+// ---- the HNSW index --------------------------------------------------------------------
+
+/// An HNSW index (hnswlib's HierarchicalNSW). Move-only; all methods are thread-safe.
+class Index : public detail::IndexBase<detail::HnswOps> {
+ public:
+    /// An empty object holding no index; every call but assignment throws NullPointerError.
+    Index() = default;
+    /// A new empty index of `space`.
+    Index(const Space& space, const IndexParams& params) : Index(create(space, params)) {}
+
+    /// Loads an index file written by save() or hnswlib; `space` must match it.
+    static Index load(const std::string& path, const Space& space, const LoadOptions& opts = {}) {
+        hnsw_load_options o = c_load(opts);
+        return adopt<Index>(space, [&](hnsw_index** out) {
+            return hnsw_index_load(path.c_str(), space.handle(), &o, out);
+        });
+    }
+    /// Loads an index from bytes in hnswlib's file format (as from to_bytes()).
+    static Index from_bytes(const uint8_t* data, size_t len, const Space& space, const LoadOptions& opts = {}) {
+        hnsw_load_options o = c_load(opts);
+        return adopt<Index>(space, [&](hnsw_index** out) {
+            return hnsw_index_deserialize(data, len, space.handle(), &o, out);
+        });
+    }
+    static Index from_bytes(const std::vector<uint8_t>& bytes, const Space& space, const LoadOptions& opts = {}) {
+        return from_bytes(bytes.data(), bytes.size(), space, opts);
+    }
+
+    /// Adds one vector under `label`; an existing label's vector is replaced (its
+    /// neighbourhood repaired). With `replace_deleted` a new label may take the slot of
+    /// a deleted element (the index must allow it).
+    void add(const void* vector, uint64_t label, bool replace_deleted = false) {
+        finish(hnsw_index_add(handle_, vector, label, replace_deleted));
+    }
+    template <class T>
+    void add(const std::vector<T>& vector, uint64_t label, bool replace_deleted = false) {
+        space_.check_vectors<T>(vector.size(), 1, "vector");
+        add(static_cast<const void*>(vector.data()), label, replace_deleted);
+    }
+    /// Adds `rows` vectors (one after the other) on several threads. `labels` holds
+    /// `rows` labels, or is null for automatic labels (the element count so far). Every
+    /// row and the capacity are checked before anything is added.
+    void add_batch(const void* data, size_t rows, const uint64_t* labels, const AddOptions& opts = {}) {
+        hnsw_add_options o{opts.num_threads, opts.replace_deleted, nullptr, nullptr};
+        detail::ProgressCall call{&opts.progress, {}};
+        if (opts.progress) {
+            o.progress = &detail::progress_trampoline;
+            o.progress_user_data = &call;
+        }
+        hnsw_status st = hnsw_index_add_batch(handle_, data, rows, labels, &o);
+        call.error.rethrow_if_pending();
+        finish(st);
+    }
+    /// add_batch over a vector of rows; `labels` empty means automatic labels.
+    template <class T>
+    void add_batch(const std::vector<T>& data, const std::vector<uint64_t>& labels = {},
+                   const AddOptions& opts = {}) {
+        size_t rows = space_.check_vectors<T>(data.size(), 0, "data");
+        if (!labels.empty() && labels.size() != rows) {
+            throw InvalidArgumentError("add_batch: " + std::to_string(labels.size()) + " labels for " +
+                                       std::to_string(rows) + " rows");
+        }
+        add_batch(data.data(), rows, labels.empty() ? nullptr : labels.data(), opts);
+    }
+
+    /// Marks `label` deleted: it still routes searches but is never returned.
+    void mark_deleted(uint64_t label) { finish(hnsw_index_mark_deleted(handle_, label)); }
+    /// Undoes mark_deleted.
+    void unmark_deleted(uint64_t label) { finish(hnsw_index_unmark_deleted(handle_, label)); }
+    /// Whether `label` is marked deleted (LabelNotFoundError for an unknown label).
+    bool is_deleted(uint64_t label) const { return get_value<bool>(hnsw_index_is_deleted, label); }
+    /// Number of elements marked deleted.
+    size_t deleted_count() const { return get_value<size_t>(hnsw_index_deleted_count); }
+
+    /// Sets the query-time ef (default 10); searches use max(ef, k).
+    void set_ef(size_t ef) { finish(hnsw_index_set_ef(handle_, ef)); }
+    size_t ef() const { return get_value<size_t>(hnsw_index_get_ef); }
+    size_t M() const { return get_value<size_t>(hnsw_index_m); }
+    size_t ef_construction() const { return get_value<size_t>(hnsw_index_ef_construction); }
+    bool allow_replace_deleted() const { return get_value<bool>(hnsw_index_allow_replace_deleted); }
+    /// Size in bytes of the file save() would write now.
+    size_t serialized_size() const { return get_value<size_t>(hnsw_index_serialized_size); }
+
+    /// Search statistics since creation or reset_metrics().
+    Metrics metrics() const {
+        Metrics m;
+        finish(hnsw_index_metrics(handle_, &m.hops, &m.distance_computations));
+        return m;
+    }
+    void reset_metrics() { finish(hnsw_index_reset_metrics(handle_)); }
+
+ private:
+    friend class detail::IndexBase<detail::HnswOps>;
+    Index(hnsw_index* h, const Space& space) : IndexBase(h, space) {}
+    static Index create(const Space& space, const IndexParams& p) {
+        hnsw_params c{p.max_elements, p.M, p.ef_construction, p.random_seed, p.allow_replace_deleted};
+        return adopt<Index>(space, [&](hnsw_index** out) { return hnsw_index_new(space.handle(), &c, out); });
+    }
+    static hnsw_load_options c_load(const LoadOptions& o) {
+        return hnsw_load_options{o.max_elements, o.allow_replace_deleted, o.random_seed};
+    }
+};
+
+// ---- the brute-force index -------------------------------------------------------------
+
+/// An exact (brute-force) index (hnswlib's BruteforceSearch / BFIndex). Move-only.
+class BruteForce : public detail::IndexBase<detail::BruteForceOps> {
+ public:
+    /// An empty object holding no index.
+    BruteForce() = default;
+    /// A new empty index of `space` with room for `max_elements` vectors.
+    BruteForce(const Space& space, size_t max_elements) : BruteForce(create(space, max_elements)) {}
+
+    /// Loads a file written by save() or hnswlib; `max_elements` 0 keeps the file's capacity.
+    static BruteForce load(const std::string& path, const Space& space, size_t max_elements = 0) {
+        return adopt<BruteForce>(space, [&](hnsw_bf** out) {
+            return hnsw_bf_load(path.c_str(), space.handle(), max_elements, out);
+        });
+    }
+    static BruteForce from_bytes(const uint8_t* data, size_t len, const Space& space, size_t max_elements = 0) {
+        return adopt<BruteForce>(space, [&](hnsw_bf** out) {
+            return hnsw_bf_deserialize(data, len, space.handle(), max_elements, out);
+        });
+    }
+    static BruteForce from_bytes(const std::vector<uint8_t>& bytes, const Space& space, size_t max_elements = 0) {
+        return from_bytes(bytes.data(), bytes.size(), space, max_elements);
+    }
+
+    /// Adds one vector under `label`; an existing label's vector is overwritten.
+    void add(const void* vector, uint64_t label) { finish(hnsw_bf_add(handle_, vector, label)); }
+    template <class T>
+    void add(const std::vector<T>& vector, uint64_t label) {
+        space_.check_vectors<T>(vector.size(), 1, "vector");
+        add(static_cast<const void*>(vector.data()), label);
+    }
+    /// Adds `rows` vectors under `rows` labels; all are checked before any is added.
+    void add_batch(const void* data, size_t rows, const uint64_t* labels) {
+        finish(hnsw_bf_add_batch(handle_, data, rows, labels));
+    }
+    template <class T>
+    void add_batch(const std::vector<T>& data, const std::vector<uint64_t>& labels) {
+        size_t rows = space_.check_vectors<T>(data.size(), 0, "data");
+        if (labels.size() != rows) {
+            throw InvalidArgumentError("add_batch: " + std::to_string(labels.size()) + " labels for " +
+                                       std::to_string(rows) + " rows");
+        }
+        add_batch(data.data(), rows, labels.data());
+    }
+    /// Removes `label` (LabelNotFoundError for an unknown label).
+    void remove(uint64_t label) { finish(hnsw_bf_remove(handle_, label)); }
+
+ private:
+    friend class detail::IndexBase<detail::BruteForceOps>;
+    BruteForce(hnsw_bf* h, const Space& space) : IndexBase(h, space) {}
+    static BruteForce create(const Space& space, size_t max_elements) {
+        return adopt<BruteForce>(space, [&](hnsw_bf** out) { return hnsw_bf_new(space.handle(), max_elements, out); });
+    }
+};
+
+}  // namespace hnswlib
+
+#endif  // HNSWLIB_CPP_INDEX_H
