@@ -2,7 +2,7 @@
 # into the jar, runs the JUnit 5 suites (surefire) and the jar-loading tests (failsafe).
 
 MVN       ?= mvn
-MVN_FLAGS ?= -B -q
+MVN_FLAGS ?= -B -q -Dstyle.color=never
 
 TEST_SUITES += test-java
 
