@@ -21,3 +21,10 @@ test-java: java-tools rust-tools
 	@cat java/target/surefire-reports/*.txt java/target/failsafe-reports/*.txt 2>/dev/null | \
 	    awk -F'[:,] *' '/^Tests run:/ { t += $$2; f += $$4 + $$6; s += $$8 } \
 	        END { printf "java: %d passed, %d failed, %d skipped\n", t - f - s, f, s }'
+
+# Single-query QPS on GloVe from Java against the Rust core (a benchmark, not a test).
+BENCH_JAVA_ARGS ?=
+
+.PHONY: bench-java
+bench-java: venv java-tools rust-tools
+	CARGO="$(CARGO)" MVN="$(MVN)" $(VPY) java/bench/glove_java.py $(BENCH_JAVA_ARGS)
