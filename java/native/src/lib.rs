@@ -355,6 +355,40 @@ fn write_row(
     Ok(())
 }
 
+/// What both search natives do around the search itself: look the index up, read the
+/// queries, wrap the Java filter, and turn a callback's exception or the core's error
+/// into the failure.
+#[allow(clippy::too_many_arguments)]
+fn searching<T>(
+    env: &mut Env,
+    id: jlong,
+    queries: &JFloatArray,
+    buffer: &JObject,
+    (pos, len): (jint, jint),
+    k: jint,
+    ef: jint,
+    filter: &JObject,
+    threads: jint,
+    search: impl FnOnce(&Index, &[f32], usize, &SearchOptions) -> hnswlib_core::Result<T>,
+) -> Res<T> {
+    let entry = registry::get(id)?;
+    let queries = read_floats(env, queries, buffer.as_raw(), pos, len)?;
+    let k = non_negative(k.into(), "k")?;
+    let upcalls = Upcalls::new(env, entry.id, filter, &JObject::null())?;
+    let accept = |label: u64| upcalls.filter(label);
+    let opts = SearchOptions {
+        ef: per_call_ef(ef),
+        filter: if upcalls.has_filter() {
+            Some(&accept)
+        } else {
+            None
+        },
+        num_threads: threads as isize,
+    };
+    let result = search(&entry.index, &queries, k, &opts);
+    entry.checked(upcalls.finish(result))
+}
+
 /// `static native int search(long id, float[] query, Buffer buf, int pos, int len,
 /// int k, int ef, LongPredicate filter, long[] outLabels, float[] outDistances)`:
 /// writes up to k results (closest first) and returns how many.
@@ -375,25 +409,21 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
     out_distances: JFloatArray<'l>,
 ) -> jint {
     run(&mut env, |env| {
-        let entry = registry::get(id)?;
-        let query = read_floats(env, &query, buffer.as_raw(), pos, len)?;
-        let k = non_negative(k.into(), "k")?;
-        let upcalls = Upcalls::new(env, entry.id, &filter, &JObject::null())?;
-        let accept = |label: u64| upcalls.filter(label);
-        let opts = SearchOptions {
-            ef: per_call_ef(ef),
-            filter: if upcalls.has_filter() {
-                Some(&accept)
-            } else {
-                None
+        let found = searching(
+            env,
+            id,
+            &query,
+            &buffer,
+            (pos, len),
+            k,
+            ef,
+            &filter,
+            1,
+            |index, q, k, opts| match index {
+                Index::Hnsw(h) => h.search(q, k, opts),
+                Index::Brute(b) => b.search(q, k, opts),
             },
-            num_threads: 1,
-        };
-        let result = match &entry.index {
-            Index::Hnsw(h) => h.search(&query, k, &opts),
-            Index::Brute(b) => b.search(&query, k, &opts),
-        };
-        let found = entry.checked(upcalls.finish(result))?;
+        )?;
         write_row(env, &found, &out_labels, &out_distances)?;
         Ok(found.len() as jint)
     })
@@ -422,25 +452,21 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchBatch<'l>(
     out_counts: JIntArray<'l>,
 ) {
     run(&mut env, |env| {
-        let entry = registry::get(id)?;
-        let queries = read_floats(env, &queries, buffer.as_raw(), pos, len)?;
-        let k = non_negative(k.into(), "k")?;
-        let upcalls = Upcalls::new(env, entry.id, &filter, &JObject::null())?;
-        let accept = |label: u64| upcalls.filter(label);
-        let opts = SearchOptions {
-            ef: per_call_ef(ef),
-            filter: if upcalls.has_filter() {
-                Some(&accept)
-            } else {
-                None
+        let res = searching(
+            env,
+            id,
+            &queries,
+            &buffer,
+            (pos, len),
+            k,
+            ef,
+            &filter,
+            threads,
+            |index, q, k, opts| match index {
+                Index::Hnsw(h) => h.search_batch(q, k, opts),
+                Index::Brute(b) => b.search_batch(q, k, opts),
             },
-            num_threads: threads as isize,
-        };
-        let result = match &entry.index {
-            Index::Hnsw(h) => h.search_batch(&queries, k, &opts),
-            Index::Brute(b) => b.search_batch(&queries, k, &opts),
-        };
-        let res = entry.checked(upcalls.finish(result))?;
+        )?;
         let labels: Vec<i64> = res.labels.iter().map(|&l| l as i64).collect();
         let counts: Vec<i32> = res.counts.iter().map(|&c| c as i32).collect();
         out_labels.set_region(env, 0, &labels)?;
