@@ -28,3 +28,8 @@ BENCH_JAVA_ARGS ?=
 .PHONY: bench-java
 bench-java: venv java-tools rust-tools
 	CARGO="$(CARGO)" MVN="$(MVN)" $(VPY) java/bench/glove_java.py $(BENCH_JAVA_ARGS)
+
+.PHONY: clean-java
+clean: clean-java
+clean-java:
+	rm -rf java/target
