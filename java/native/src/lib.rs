@@ -723,3 +723,35 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_symbolAddress<'l>(
         Ok(addr as usize as jlong)
     })
 }
+
+/// `static native long searchLoop(long id, float[] queries, int k, int ef)`: searches
+/// every row of `queries` once, one core `search` call per row on this thread, and
+/// returns the nanoseconds taken. The GloVe benchmark times this next to the same
+/// queries made through `knn` from Java, on the same index in the same process, to
+/// measure what the binding adds.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_searchLoop<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    queries: JFloatArray<'l>,
+    k: jint,
+    ef: jint,
+) -> jlong {
+    run(&mut env, |env| {
+        let entry = registry::get(id)?;
+        let queries = read_floats(env, &queries, std::ptr::null_mut(), 0, 0)?;
+        let k = non_negative(k.into(), "k")?;
+        let opts = SearchOptions {
+            ef: per_call_ef(ef),
+            ..Default::default()
+        };
+        let index = entry.hnsw()?;
+        let dim = index.dim();
+        let start = std::time::Instant::now();
+        for q in queries.chunks_exact(dim) {
+            std::hint::black_box(index.search(q, k, &opts)?);
+        }
+        Ok(start.elapsed().as_nanos() as jlong)
+    })
+}

@@ -67,4 +67,10 @@ final class Native {
     static native byte[] toBytes(long id);
 
     static native long symbolAddress(String library, String symbol);
+
+    /**
+     * Searches every row of {@code queries} once with the engine's own loop on this thread
+     * and returns the nanoseconds taken: the baseline of the GloVe benchmark.
+     */
+    static native long searchLoop(long id, float[] queries, int k, int ef);
 }
