@@ -1,0 +1,757 @@
+//! # hnswlib-jni
+//!
+//! The JNI library of the Java binding of hnswlib-rs (`io.github.hnswlibrs:hnswlib-rs`).
+//! It implements the static native methods of the package-private Java class
+//! `io.github.hnswlibrs.Native`, and does nothing but convert: Java arguments to
+//! core calls, core results to Java arrays, core errors to Java exceptions.
+//!
+//! * [`registry`]: index handles are ids in a table, never pointers, so use after
+//!   close and close during use are safe.
+//! * [`upcalls`]: filters, progress listeners and Java distances called from the
+//!   core's worker threads.
+//! * [`fail`]: the mapping of errors (and panics) to Java exceptions.
+//!
+//! Every native method runs its body inside `EnvUnowned::with_env`, which catches
+//! panics, so no panic unwinds into the JVM.
+
+pub mod fail;
+pub mod registry;
+pub mod upcalls;
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use hnswlib_core::{
+    AddOptions, BruteForceIndex, CDistanceFn, HnswIndex, HnswParams, LoadOptions, Neighbor,
+    SearchOptions, Space,
+};
+use jni::objects::{JByteArray, JClass, JFloatArray, JIntArray, JLongArray, JObject, JString};
+use jni::sys::{jboolean, jbyteArray, jfloatArray, jint, jlong, jlongArray, jobject};
+use jni::{jni_sig, jni_str, Env, EnvUnowned};
+
+use crate::fail::{Fail, Res, ThrowFail};
+use crate::registry::Index;
+use crate::upcalls::{JavaDistance, Upcalls};
+
+/// Space kinds as numbered by `io.github.hnswlibrs.Space`.
+const SPACE_L2: jint = 0;
+const SPACE_IP: jint = 1;
+const SPACE_COSINE: jint = 2;
+const SPACE_JAVA: jint = 3;
+const SPACE_NATIVE: jint = 4;
+
+fn non_negative(v: i64, what: &str) -> Res<usize> {
+    usize::try_from(v).map_err(|_| Fail::Arg(format!("{what} must not be negative, got {v}")))
+}
+
+/// The core space for a Java `io.github.hnswlibrs.Space` (fields `kind`, `dim`,
+/// `distance`, `function`, `userData`), and its Java distance if it has one.
+fn make_space(env: &mut Env, space: &JObject) -> Res<(Space, Option<Arc<JavaDistance>>)> {
+    if space.is_null() {
+        return Err(Fail::Arg("the space must not be null".into()));
+    }
+    let kind = env.get_field(space, jni_str!("kind"), jni_sig!("I"))?.i()?;
+    let dim = env.get_field(space, jni_str!("dim"), jni_sig!("I"))?.i()?;
+    let dim = non_negative(dim.into(), "dim")?;
+    let float_bytes = || {
+        dim.checked_mul(4)
+            .ok_or_else(|| Fail::Arg(format!("dim {dim} is too large")))
+    };
+    let space = match kind {
+        SPACE_L2 => Space::l2(dim)?,
+        SPACE_IP => Space::ip(dim)?,
+        SPACE_COSINE => Space::cosine(dim)?,
+        SPACE_JAVA => {
+            let obj = env.get_field(
+                space,
+                jni_str!("distance"),
+                jni_sig!("Lio/github/hnswlibrs/FloatDistance;"),
+            )?;
+            let obj = obj.l()?;
+            let d = Arc::new(JavaDistance::new(env, &obj, dim)?);
+            let call = Arc::clone(&d);
+            let space = Space::custom(float_bytes()?, move |a: &[u8], b: &[u8]| {
+                call.distance(a, b)
+            })?;
+            return Ok((space, Some(d)));
+        }
+        SPACE_NATIVE => {
+            let function = env
+                .get_field(space, jni_str!("function"), jni_sig!("J"))?
+                .j()?;
+            let user_data = env
+                .get_field(space, jni_str!("userData"), jni_sig!("J"))?
+                .j()?;
+            if function == 0 {
+                return Err(Fail::Arg("the distance function address is 0".into()));
+            }
+            // SAFETY: a non-zero address given to Space.nativeFunction, whose contract
+            // (documented there) is a function of hnswlib's DISTFUNC signature that
+            // reads two vectors of dim floats and may be called from any thread for as
+            // long as the index lives. Function and data pointers have the same size.
+            let func: CDistanceFn =
+                unsafe { std::mem::transmute::<usize, CDistanceFn>(function as usize) };
+            // SAFETY: as above; user_data is passed back to the function unchanged.
+            unsafe { Space::custom_c(float_bytes()?, func, user_data as usize as *const c_void)? }
+        }
+        _ => return Err(Fail::Arg(format!("unknown space kind {kind}"))),
+    };
+    Ok((space, None))
+}
+
+/// Input vectors: a Java array (copied) or a direct buffer (borrowed).
+enum Floats<'a> {
+    Owned(Vec<f32>),
+    Borrowed(&'a [f32]),
+}
+
+impl std::ops::Deref for Floats<'_> {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        match self {
+            Floats::Owned(v) => v,
+            Floats::Borrowed(s) => s,
+        }
+    }
+}
+
+/// Reads `array` whole, or else `len` floats at float offset `pos` of the direct
+/// buffer `buffer`. The buffer's memory is used in place, without a copy.
+fn read_floats<'a>(
+    env: &mut Env,
+    array: &JFloatArray,
+    buffer: jobject,
+    pos: jint,
+    len: jint,
+) -> Res<Floats<'a>> {
+    if !array.is_null() {
+        let n = array.len(env)?;
+        let mut v = vec![0f32; n];
+        array.get_region(env, 0, &mut v)?;
+        return Ok(Floats::Owned(v));
+    }
+    if buffer.is_null() {
+        return Err(Fail::Arg("the vectors must not be null".into()));
+    }
+    let raw = env.get_raw();
+    // SAFETY: `raw` is the attached thread's valid JNIEnv and `buffer` a live local
+    // reference to a java.nio.Buffer; both functions only read it and throw nothing.
+    let (addr, capacity) = unsafe {
+        let iface = *raw;
+        (
+            ((*iface).v1_4.GetDirectBufferAddress)(raw, buffer),
+            ((*iface).v1_4.GetDirectBufferCapacity)(raw, buffer),
+        )
+    };
+    if addr.is_null() || capacity < 0 {
+        return Err(Fail::Arg("the FloatBuffer must be a direct buffer".into()));
+    }
+    if pos < 0 || len < 0 || i64::from(pos) + i64::from(len) > capacity {
+        return Err(Fail::Arg(format!(
+            "buffer range {pos}+{len} is outside its capacity {capacity}"
+        )));
+    }
+    if !(addr as usize).is_multiple_of(std::mem::align_of::<f32>()) {
+        return Err(Fail::Arg(
+            "the FloatBuffer's memory is not 4-byte aligned".into(),
+        ));
+    }
+    // SAFETY: the buffer is direct, its `capacity` floats start at `addr` (4-byte
+    // aligned, checked), and `pos + len <= capacity`. The Java caller keeps the buffer
+    // reachable for the whole native call, so the memory stays allocated while the
+    // slice is used; Java may write to it concurrently, which can change the values
+    // read (the core copies and validates each vector) but not their location.
+    let slice =
+        unsafe { std::slice::from_raw_parts((addr as *const f32).add(pos as usize), len as usize) };
+    Ok(Floats::Borrowed(slice))
+}
+
+/// Java longs as u64 labels (bit for bit), or None for a null array.
+fn read_labels(env: &mut Env, labels: &JLongArray) -> Res<Option<Vec<u64>>> {
+    if labels.is_null() {
+        return Ok(None);
+    }
+    let n = labels.len(env)?;
+    let mut v = vec![0i64; n];
+    labels.get_region(env, 0, &mut v)?;
+    Ok(Some(v.into_iter().map(|l| l as u64).collect()))
+}
+
+/// A per-call ef: negative means the index's own.
+fn per_call_ef(ef: jint) -> Option<usize> {
+    usize::try_from(ef).ok()
+}
+
+/// Runs a native method body: errors and panics become Java exceptions.
+fn run<'l, T: Default>(env: &mut EnvUnowned<'l>, body: impl FnOnce(&mut Env<'l>) -> Res<T>) -> T {
+    env.with_env(body).resolve::<ThrowFail>()
+}
+
+// ---- creating, loading, closing ----------------------------------------------------
+
+/// `static native long newHnsw(Space space, long maxElements, int m,
+/// int efConstruction, long seed, boolean allowReplaceDeleted)`
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_newHnsw<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    space: JObject<'l>,
+    max_elements: jlong,
+    m: jint,
+    ef_construction: jint,
+    seed: jlong,
+    allow_replace_deleted: jboolean,
+) -> jlong {
+    run(&mut env, |env| {
+        let (space, java) = make_space(env, &space)?;
+        let params = HnswParams {
+            max_elements: non_negative(max_elements, "maxElements")?,
+            m: non_negative(m.into(), "M")?,
+            ef_construction: non_negative(ef_construction.into(), "efConstruction")?,
+            random_seed: seed as u64,
+            allow_replace_deleted,
+        };
+        let index = HnswIndex::new(space, &params)?;
+        Ok(registry::register(Index::Hnsw(index), java) as jlong)
+    })
+}
+
+/// `static native long newBruteForce(Space space, long maxElements)`
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_newBruteForce<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    space: JObject<'l>,
+    max_elements: jlong,
+) -> jlong {
+    run(&mut env, |env| {
+        let (space, java) = make_space(env, &space)?;
+        let index = BruteForceIndex::new(space, non_negative(max_elements, "maxElements")?)?;
+        Ok(registry::register(Index::Brute(index), java) as jlong)
+    })
+}
+
+/// `static native long load(boolean hnsw, String path, byte[] bytes, Space space,
+/// long maxElements, boolean allowReplaceDeleted, long seed)`: an HNSW or brute-force
+/// index from the file `path`, or from `bytes` when path is null.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_load<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    hnsw: jboolean,
+    path: JString<'l>,
+    bytes: JByteArray<'l>,
+    space: JObject<'l>,
+    max_elements: jlong,
+    allow_replace_deleted: jboolean,
+    seed: jlong,
+) -> jlong {
+    run(&mut env, |env| {
+        let (space, java) = make_space(env, &space)?;
+        let max_elements = non_negative(max_elements, "maxElements")?;
+        let path = if path.is_null() {
+            None
+        } else {
+            Some(path.try_to_string(env)?)
+        };
+        let bytes = match path {
+            None => env.convert_byte_array(&bytes)?,
+            Some(_) => Vec::new(),
+        };
+        let index = if hnsw {
+            let opts = LoadOptions {
+                max_elements,
+                allow_replace_deleted,
+                random_seed: seed as u64,
+            };
+            Index::Hnsw(match &path {
+                Some(p) => HnswIndex::load(p, space, &opts)?,
+                None => HnswIndex::from_bytes(&bytes, space, &opts)?,
+            })
+        } else {
+            Index::Brute(match &path {
+                Some(p) => BruteForceIndex::load(p, space, max_elements)?,
+                None => BruteForceIndex::from_bytes(&bytes, space, max_elements)?,
+            })
+        };
+        Ok(registry::register(index, java) as jlong)
+    })
+}
+
+/// `static native void free(long id)`: closes the index (idempotent).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_free<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+) {
+    run(&mut env, |_| {
+        registry::remove(id);
+        Ok(())
+    })
+}
+
+// ---- adding -----------------------------------------------------------------------
+
+/// `static native void add(long id, float[] data, Buffer buf, int pos, int len,
+/// long[] labels, int threads, boolean replaceDeleted, ProgressListener progress)`:
+/// the rows of `data`, or of `len` floats of the direct buffer at `pos`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_add<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    data: JFloatArray<'l>,
+    buffer: JObject<'l>,
+    pos: jint,
+    len: jint,
+    labels: JLongArray<'l>,
+    threads: jint,
+    replace_deleted: jboolean,
+    progress: JObject<'l>,
+) {
+    run(&mut env, |env| {
+        let entry = registry::get(id)?;
+        let data = read_floats(env, &data, buffer.as_raw(), pos, len)?;
+        let labels = read_labels(env, &labels)?;
+        let upcalls = Upcalls::new(env, entry.id, &JObject::null(), &progress)?;
+        let result = match &entry.index {
+            Index::Hnsw(h) => {
+                let report = |done: usize, total: usize| upcalls.progress(done, total);
+                let opts = AddOptions {
+                    num_threads: threads as isize,
+                    replace_deleted,
+                    progress: if upcalls.has_progress() {
+                        Some(&report)
+                    } else {
+                        None
+                    },
+                };
+                h.add_batch(&data, labels.as_deref(), &opts)
+            }
+            Index::Brute(b) => match &labels {
+                Some(l) => b.add_batch(&data, l),
+                None => return Err(Fail::Arg("a brute-force index needs labels".into())),
+            },
+        };
+        entry.checked(upcalls.finish(result))
+    })
+}
+
+// ---- searching --------------------------------------------------------------------
+
+fn write_row(
+    env: &mut Env,
+    found: &[Neighbor],
+    out_labels: &JLongArray,
+    out_distances: &JFloatArray,
+) -> Res<()> {
+    let labels: Vec<i64> = found.iter().map(|n| n.label as i64).collect();
+    let distances: Vec<f32> = found.iter().map(|n| n.distance).collect();
+    out_labels.set_region(env, 0, &labels)?;
+    out_distances.set_region(env, 0, &distances)?;
+    Ok(())
+}
+
+/// What both search natives do around the search itself: look the index up, read the
+/// queries, wrap the Java filter, and turn a callback's exception or the core's error
+/// into the failure.
+#[allow(clippy::too_many_arguments)]
+fn searching<T>(
+    env: &mut Env,
+    id: jlong,
+    queries: &JFloatArray,
+    buffer: &JObject,
+    (pos, len): (jint, jint),
+    k: jint,
+    ef: jint,
+    filter: &JObject,
+    threads: jint,
+    search: impl FnOnce(&Index, &[f32], usize, &SearchOptions) -> hnswlib_core::Result<T>,
+) -> Res<T> {
+    let entry = registry::get(id)?;
+    let queries = read_floats(env, queries, buffer.as_raw(), pos, len)?;
+    let k = non_negative(k.into(), "k")?;
+    let upcalls = Upcalls::new(env, entry.id, filter, &JObject::null())?;
+    let accept = |label: u64| upcalls.filter(label);
+    let opts = SearchOptions {
+        ef: per_call_ef(ef),
+        filter: if upcalls.has_filter() {
+            Some(&accept)
+        } else {
+            None
+        },
+        num_threads: threads as isize,
+    };
+    let result = search(&entry.index, &queries, k, &opts);
+    entry.checked(upcalls.finish(result))
+}
+
+/// `static native int search(long id, float[] query, Buffer buf, int pos, int len,
+/// int k, int ef, LongPredicate filter, long[] outLabels, float[] outDistances)`:
+/// writes up to k results (closest first) and returns how many.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    query: JFloatArray<'l>,
+    buffer: JObject<'l>,
+    pos: jint,
+    len: jint,
+    k: jint,
+    ef: jint,
+    filter: JObject<'l>,
+    out_labels: JLongArray<'l>,
+    out_distances: JFloatArray<'l>,
+) -> jint {
+    run(&mut env, |env| {
+        let found = searching(
+            env,
+            id,
+            &query,
+            &buffer,
+            (pos, len),
+            k,
+            ef,
+            &filter,
+            1,
+            |index, q, k, opts| match index {
+                Index::Hnsw(h) => h.search(q, k, opts),
+                Index::Brute(b) => b.search(q, k, opts),
+            },
+        )?;
+        write_row(env, &found, &out_labels, &out_distances)?;
+        Ok(found.len() as jint)
+    })
+}
+
+/// `static native void searchBatch(long id, float[] queries, Buffer buf, int pos,
+/// int len, int k, int ef, LongPredicate filter, int threads, long[] outLabels,
+/// float[] outDistances, int[] outCounts)`: rows × k results, -1 / +infinity where a
+/// row has fewer than k.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_searchBatch<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    queries: JFloatArray<'l>,
+    buffer: JObject<'l>,
+    pos: jint,
+    len: jint,
+    k: jint,
+    ef: jint,
+    filter: JObject<'l>,
+    threads: jint,
+    out_labels: JLongArray<'l>,
+    out_distances: JFloatArray<'l>,
+    out_counts: JIntArray<'l>,
+) {
+    run(&mut env, |env| {
+        let res = searching(
+            env,
+            id,
+            &queries,
+            &buffer,
+            (pos, len),
+            k,
+            ef,
+            &filter,
+            threads,
+            |index, q, k, opts| match index {
+                Index::Hnsw(h) => h.search_batch(q, k, opts),
+                Index::Brute(b) => b.search_batch(q, k, opts),
+            },
+        )?;
+        let labels: Vec<i64> = res.labels.iter().map(|&l| l as i64).collect();
+        let counts: Vec<i32> = res.counts.iter().map(|&c| c as i32).collect();
+        out_labels.set_region(env, 0, &labels)?;
+        out_distances.set_region(env, 0, &res.distances)?;
+        out_counts.set_region(env, 0, &counts)?;
+        Ok(())
+    })
+}
+
+// ---- labels and state -------------------------------------------------------------
+
+/// Label operations of [`Java_io_github_hnswlibrs_Native_labelOp`].
+const OP_MARK_DELETED: jint = 0;
+const OP_UNMARK_DELETED: jint = 1;
+const OP_IS_DELETED: jint = 2;
+const OP_CONTAINS: jint = 3;
+const OP_REMOVE: jint = 4;
+
+/// `static native boolean labelOp(long id, int op, long label)`: mark/unmark
+/// deleted, is deleted, contains, remove (brute force).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_labelOp<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    op: jint,
+    label: jlong,
+) -> jboolean {
+    run(&mut env, |_| {
+        let entry = registry::get(id)?;
+        let label = label as u64;
+        Ok(match op {
+            OP_MARK_DELETED => entry.hnsw()?.mark_deleted(label).map(|_| true)?,
+            OP_UNMARK_DELETED => entry.hnsw()?.unmark_deleted(label).map(|_| true)?,
+            OP_IS_DELETED => entry.hnsw()?.is_deleted(label)?,
+            OP_CONTAINS => match &entry.index {
+                Index::Hnsw(h) => h.contains(label),
+                Index::Brute(b) => b.contains(label),
+            },
+            OP_REMOVE => entry.brute()?.remove(label).map(|_| true)?,
+            _ => return Err(Fail::Arg(format!("unknown label operation {op}"))),
+        })
+    })
+}
+
+/// Numbers of [`Java_io_github_hnswlibrs_Native_info`].
+const INFO_SIZE: jint = 0;
+const INFO_MAX_ELEMENTS: jint = 1;
+const INFO_DELETED: jint = 2;
+const INFO_M: jint = 3;
+const INFO_EF_CONSTRUCTION: jint = 4;
+const INFO_EF: jint = 5;
+const INFO_ALLOW_REPLACE_DELETED: jint = 6;
+const INFO_FILE_SIZE: jint = 7;
+
+/// `static native long info(long id, int what)`: counts and parameters.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_info<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    what: jint,
+) -> jlong {
+    run(&mut env, |_| {
+        let entry = registry::get(id)?;
+        let n = match (&entry.index, what) {
+            (Index::Hnsw(h), INFO_SIZE) => h.len(),
+            (Index::Brute(b), INFO_SIZE) => b.len(),
+            (Index::Hnsw(h), INFO_MAX_ELEMENTS) => h.max_elements(),
+            (Index::Brute(b), INFO_MAX_ELEMENTS) => b.max_elements(),
+            (Index::Hnsw(h), INFO_DELETED) => h.deleted_count(),
+            (Index::Hnsw(h), INFO_M) => h.m(),
+            (Index::Hnsw(h), INFO_EF_CONSTRUCTION) => h.ef_construction(),
+            (Index::Hnsw(h), INFO_EF) => h.ef(),
+            (Index::Hnsw(h), INFO_ALLOW_REPLACE_DELETED) => usize::from(h.allow_replace_deleted()),
+            (Index::Hnsw(h), INFO_FILE_SIZE) => h.file_size(),
+            _ => return Err(Fail::Arg(format!("unknown info {what}"))),
+        };
+        Ok(n as jlong)
+    })
+}
+
+/// `static native void setEf(long id, int ef)`
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_setEf<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    ef: jint,
+) {
+    run(&mut env, |_| {
+        let entry = registry::get(id)?;
+        entry.hnsw()?.set_ef(non_negative(ef.into(), "ef")?);
+        Ok(())
+    })
+}
+
+/// `static native void resize(long id, long maxElements)`
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_resize<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    max_elements: jlong,
+) {
+    run(&mut env, |_| {
+        let entry = registry::get(id)?;
+        let max = non_negative(max_elements, "maxElements")?;
+        match &entry.index {
+            Index::Hnsw(h) => h.resize(max)?,
+            Index::Brute(b) => b.resize(max)?,
+        }
+        Ok(())
+    })
+}
+
+/// `static native float[] getItems(long id, long[] labels)`: the stored vectors,
+/// concatenated.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_getItems<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    labels: JLongArray<'l>,
+) -> jfloatArray {
+    run(&mut env, |env| {
+        let entry = registry::get(id)?;
+        let labels = read_labels(env, &labels)?
+            .ok_or_else(|| Fail::Arg("labels must not be null".into()))?;
+        let items: Vec<f32> = match &entry.index {
+            Index::Hnsw(h) => h.get_items(&labels)?,
+            Index::Brute(b) => {
+                let mut out = Vec::new();
+                for &l in &labels {
+                    out.extend(b.get_item::<f32>(l)?);
+                }
+                out
+            }
+        };
+        let array = JFloatArray::new(env, items.len())?;
+        array.set_region(env, 0, &items)?;
+        Ok(array.into_raw())
+    })
+}
+
+/// `static native long[] ids(long id)`: every label, ascending (as u64).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_ids<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+) -> jlongArray {
+    run(&mut env, |env| {
+        let entry = registry::get(id)?;
+        let ids = match &entry.index {
+            Index::Hnsw(h) => h.ids(),
+            Index::Brute(b) => b.ids(),
+        };
+        let ids: Vec<i64> = ids.into_iter().map(|l| l as i64).collect();
+        let array = JLongArray::new(env, ids.len())?;
+        array.set_region(env, 0, &ids)?;
+        Ok(array.into_raw())
+    })
+}
+
+// ---- saving -----------------------------------------------------------------------
+
+/// `static native void save(long id, String path)`
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_save<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    path: JString<'l>,
+) {
+    run(&mut env, |env| {
+        let entry = registry::get(id)?;
+        let path = path.try_to_string(env)?;
+        match &entry.index {
+            Index::Hnsw(h) => h.save(path)?,
+            Index::Brute(b) => b.save(path)?,
+        }
+        Ok(())
+    })
+}
+
+/// `static native byte[] toBytes(long id)`
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_toBytes<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+) -> jbyteArray {
+    run(&mut env, |env| {
+        let entry = registry::get(id)?;
+        let bytes = match &entry.index {
+            Index::Hnsw(h) => h.to_bytes(),
+            Index::Brute(b) => b.to_bytes(),
+        };
+        if bytes.len() > i32::MAX as usize - 8 {
+            return Err(Fail::State(format!(
+                "the index takes {} bytes, more than a Java byte array holds; use save instead",
+                bytes.len()
+            )));
+        }
+        Ok(env.byte_array_from_slice(&bytes)?.into_raw())
+    })
+}
+
+/// `static native long symbolAddress(String library, String symbol)`: the address of
+/// `symbol` in the shared library `library` (loaded with `dlopen` and never unloaded,
+/// so the address stays valid for the life of the process).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_symbolAddress<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    library: JString<'l>,
+    symbol: JString<'l>,
+) -> jlong {
+    run(&mut env, |env| {
+        let library = library.try_to_string(env)?;
+        let symbol = symbol.try_to_string(env)?;
+        let c = |s: &str| {
+            std::ffi::CString::new(s)
+                .map_err(|_| Fail::Arg(format!("{s:?} contains a NUL character")))
+        };
+        let (lib_c, sym_c) = (c(&library)?, c(&symbol)?);
+        let dl_error = || {
+            // SAFETY: dlerror returns null or a NUL-terminated message owned by libc.
+            let msg = unsafe { libc::dlerror() };
+            if msg.is_null() {
+                String::from("unknown error")
+            } else {
+                // SAFETY: non-null, NUL-terminated (above).
+                unsafe { std::ffi::CStr::from_ptr(msg) }
+                    .to_string_lossy()
+                    .into_owned()
+            }
+        };
+        // SAFETY: a valid NUL-terminated path; loading runs the library's initialisers,
+        // which is what the caller asks for by naming it.
+        let handle = unsafe { libc::dlopen(lib_c.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+        if handle.is_null() {
+            return Err(Fail::Arg(format!("cannot load {library}: {}", dl_error())));
+        }
+        // SAFETY: `handle` is a live dlopen handle (never closed) and the name is valid.
+        let addr = unsafe { libc::dlsym(handle, sym_c.as_ptr()) };
+        if addr.is_null() {
+            return Err(Fail::Arg(format!(
+                "no symbol {symbol} in {library}: {}",
+                dl_error()
+            )));
+        }
+        Ok(addr as usize as jlong)
+    })
+}
+
+/// `static native long searchLoop(long id, float[] queries, int k, int ef)`: searches
+/// every row of `queries` once, one core `search` call per row on this thread, and
+/// returns the nanoseconds taken. The GloVe benchmark times this next to the same
+/// queries made through `knn` from Java, on the same index in the same process, to
+/// measure what the binding adds.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_searchLoop<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    queries: JFloatArray<'l>,
+    k: jint,
+    ef: jint,
+) -> jlong {
+    run(&mut env, |env| {
+        let entry = registry::get(id)?;
+        let queries = read_floats(env, &queries, std::ptr::null_mut(), 0, 0)?;
+        let k = non_negative(k.into(), "k")?;
+        let opts = SearchOptions {
+            ef: per_call_ef(ef),
+            ..Default::default()
+        };
+        let index = entry.hnsw()?;
+        let dim = index.dim();
+        let start = std::time::Instant::now();
+        for q in queries.chunks_exact(dim) {
+            std::hint::black_box(index.search(q, k, &opts)?);
+        }
+        Ok(start.elapsed().as_nanos() as jlong)
+    })
+}

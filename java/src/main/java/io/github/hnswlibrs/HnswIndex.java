@@ -1,0 +1,312 @@
+package io.github.hnswlibrs;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * An HNSW approximate nearest-neighbour index: hnswlib's {@code Index}
+ * ({@code HierarchicalNSW}) with the same parameters, defaults and files.
+ *
+ * <pre>{@code
+ * try (HnswIndex index = new HnswIndex(Space.cosine(4), 1000)) {   // M=16, efConstruction=200
+ *     index.add(new float[][] {{1, 0, 0, 0}, {0, 1, 0, 0}}, new long[] {10, 11});
+ *     index.setEf(50);
+ *     SearchResult r = index.knn(new float[] {0.9f, 0.1f, 0, 0}, 1);   // r.labels()[0] == 10
+ *     index.save(Path.of("index.bin"));                                // hnswlib's format
+ * }
+ * }</pre>
+ *
+ * <p>Differences from hnswlib: bad input throws instead of crashing or returning garbage
+ * (wrong dimension, NaN, k &lt; 1, unknown labels); {@code knn} returns fewer than k
+ * neighbours when fewer exist instead of failing; {@link #save(Path)} reports I/O errors.
+ * See {@link VectorIndex} for threads, labels and input.
+ */
+public final class HnswIndex extends VectorIndex {
+    /** hnswlib's default M. */
+    public static final int DEFAULT_M = 16;
+    /** hnswlib's default ef_construction. */
+    public static final int DEFAULT_EF_CONSTRUCTION = 200;
+    /** hnswlib's default random seed. */
+    public static final long DEFAULT_RANDOM_SEED = 100;
+
+    private HnswIndex(long id, Space space) {
+        super(id, space);
+    }
+
+    /**
+     * An empty index with hnswlib's defaults (M=16, efConstruction=200, randomSeed=100).
+     *
+     * @param space the space
+     * @param maxElements the capacity (grow it later with {@link #resize(long)})
+     */
+    public HnswIndex(Space space, long maxElements) {
+        this(space, maxElements, DEFAULT_M, DEFAULT_EF_CONSTRUCTION, DEFAULT_RANDOM_SEED, false);
+    }
+
+    /**
+     * An empty index (hnswlib's {@code init_index}).
+     *
+     * @param space the space
+     * @param maxElements the capacity (grow it later with {@link #resize(long)})
+     * @param m links per element on the upper levels (2..10000; 2·M on level 0)
+     * @param efConstruction candidate list size while building, at least M
+     * @param randomSeed seed of the level generator
+     * @param allowReplaceDeleted whether adds may reuse the slots of deleted elements
+     * @throws IllegalArgumentException for parameters out of range
+     */
+    public HnswIndex(Space space, long maxElements, int m, int efConstruction, long randomSeed,
+            boolean allowReplaceDeleted) {
+        this(Native.newHnsw(Objects.requireNonNull(space, "space"), maxElements, m, efConstruction, randomSeed,
+                allowReplaceDeleted), space);
+    }
+
+    /**
+     * An empty index by hnswlib's space name, with hnswlib's defaults.
+     *
+     * @param space {@code "l2"}, {@code "ip"} or {@code "cosine"}
+     * @param dim floats per vector
+     * @param maxElements the capacity
+     */
+    public HnswIndex(String space, int dim, long maxElements) {
+        this(Space.of(space, dim), maxElements);
+    }
+
+    /**
+     * An empty index by hnswlib's space name.
+     *
+     * @param space {@code "l2"}, {@code "ip"} or {@code "cosine"}
+     * @param dim floats per vector
+     * @param maxElements the capacity
+     * @param m links per element
+     * @param efConstruction candidate list size while building
+     * @param randomSeed seed of the level generator
+     * @param allowReplaceDeleted whether adds may reuse deleted slots
+     */
+    public HnswIndex(String space, int dim, long maxElements, int m, int efConstruction, long randomSeed,
+            boolean allowReplaceDeleted) {
+        this(Space.of(space, dim), maxElements, m, efConstruction, randomSeed, allowReplaceDeleted);
+    }
+
+    /**
+     * Loads an index saved by hnswlib ({@code save_index}) or by {@link #save(Path)}.
+     *
+     * @param path the file
+     * @param space the space it was built with (the dimension is checked against the file)
+     * @return the index
+     * @throws IOException if the file cannot be read
+     * @throws IndexFormatException if it is not a valid index for this space
+     */
+    public static HnswIndex load(Path path, Space space) throws IOException {
+        return load(path, space, 0, false);
+    }
+
+    /**
+     * Loads an index, as hnswlib's {@code load_index(path, max_elements, allow_replace_deleted)}.
+     *
+     * @param path the file
+     * @param space the space it was built with
+     * @param maxElements a new capacity, used when at least the element count (0 keeps the file's)
+     * @param allowReplaceDeleted whether adds may reuse deleted slots
+     * @return the index
+     * @throws IOException if the file cannot be read
+     * @throws IndexFormatException if it is not a valid index for this space
+     */
+    public static HnswIndex load(Path path, Space space, long maxElements, boolean allowReplaceDeleted)
+            throws IOException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(space, "space");
+        return new HnswIndex(Native.load(true, path.toString(), null, space, maxElements, allowReplaceDeleted,
+                DEFAULT_RANDOM_SEED), space);
+    }
+
+    /**
+     * Reads an index from the bytes of an index file ({@link #toBytes()}).
+     *
+     * @param bytes hnswlib's file format
+     * @param space the space it was built with
+     * @return the index
+     * @throws IndexFormatException if the bytes are not a valid index for this space
+     */
+    public static HnswIndex fromBytes(byte[] bytes, Space space) throws IndexFormatException {
+        return fromBytes(bytes, space, 0, false);
+    }
+
+    /**
+     * Reads an index from bytes, with a capacity and slot reuse as for {@link #load(Path, Space, long, boolean)}.
+     *
+     * @param bytes hnswlib's file format
+     * @param space the space it was built with
+     * @param maxElements a new capacity, used when at least the element count
+     * @param allowReplaceDeleted whether adds may reuse deleted slots
+     * @return the index
+     * @throws IndexFormatException if the bytes are not a valid index for this space
+     */
+    public static HnswIndex fromBytes(byte[] bytes, Space space, long maxElements, boolean allowReplaceDeleted)
+            throws IndexFormatException {
+        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(space, "space");
+        return new HnswIndex(Native.load(true, null, bytes, space, maxElements, allowReplaceDeleted,
+                DEFAULT_RANDOM_SEED), space);
+    }
+
+    // ---- adding ---------------------------------------------------------------------
+
+    /**
+     * Adds one vector; with {@code replaceDeleted} a deleted element's slot is reused.
+     *
+     * @param vector {@link #dim()} finite floats
+     * @param label its label; an existing label is updated in place
+     * @param replaceDeleted reuse a deleted slot (needs {@code allowReplaceDeleted})
+     */
+    public void add(float[] vector, long label, boolean replaceDeleted) {
+        addRows(Objects.requireNonNull(vector, "vector"), null, new long[] {label},
+                AddOptions.defaults().withThreads(1).withReplaceDeleted(replaceDeleted));
+    }
+
+    /**
+     * Adds rows on several threads (hnswlib's {@code add_items}). Every row is checked,
+     * and the capacity, before anything is added; a cancel or a later failure keeps the
+     * rows added so far.
+     *
+     * @param vectors rows of {@link #dim()} floats
+     * @param labels one label per row, or null for hnswlib's automatic labels (a counter
+     *     that starts at 0, or at the element count after a load, and advances by the row
+     *     count on every add of rows)
+     * @param options threads, slot reuse, progress
+     * @throws java.util.concurrent.CancellationException if the progress listener cancelled
+     */
+    public void add(float[][] vectors, long[] labels, AddOptions options) {
+        addRows(flatten(vectors), null, labels, Objects.requireNonNull(options, "options"));
+    }
+
+    /**
+     * Adds the rows held by the remaining floats of a direct buffer, read in place.
+     *
+     * @param vectors a direct buffer in native byte order, {@link #dim()} floats per row
+     * @param labels one label per row, or null for automatic labels
+     * @param options threads, slot reuse, progress
+     */
+    public void add(FloatBuffer vectors, long[] labels, AddOptions options) {
+        addRows(null, checkBuffer(vectors), labels, Objects.requireNonNull(options, "options"));
+    }
+
+    /**
+     * Adds rows with automatic labels (hnswlib's {@code add_items(data)}).
+     *
+     * @param vectors rows of {@link #dim()} floats
+     */
+    public void add(float[][] vectors) {
+        add(vectors, null, AddOptions.defaults());
+    }
+
+    // ---- deletion -------------------------------------------------------------------
+
+    /**
+     * Marks {@code label} deleted: it still routes searches but is never returned.
+     *
+     * @param label the label
+     * @throws LabelNotFoundException if it is not in the index
+     * @throws IllegalStateException if it is already deleted
+     */
+    public void markDeleted(long label) {
+        labelOp(Native.LABEL_MARK_DELETED, label);
+    }
+
+    /**
+     * Undoes {@link #markDeleted(long)}.
+     *
+     * @param label the label
+     * @throws LabelNotFoundException if it is not in the index
+     * @throws IllegalStateException if it is not deleted
+     */
+    public void unmarkDeleted(long label) {
+        labelOp(Native.LABEL_UNMARK_DELETED, label);
+    }
+
+    /**
+     * Whether {@code label} is marked deleted.
+     *
+     * @param label the label
+     * @return true if deleted
+     * @throws LabelNotFoundException if it is not in the index
+     */
+    public boolean isDeleted(long label) {
+        return labelOp(Native.LABEL_IS_DELETED, label);
+    }
+
+    /**
+     * Number of elements marked deleted.
+     *
+     * @return the count
+     */
+    public long deletedCount() {
+        return info(Native.INFO_DELETED);
+    }
+
+    // ---- parameters -----------------------------------------------------------------
+
+    /**
+     * Sets the query-time ef (default 10; the effective value is {@code max(ef, k)}).
+     *
+     * @param ef the size of the candidate list, at least 0
+     */
+    public void setEf(int ef) {
+        try {
+            Native.setEf(id(), ef);
+        } finally {
+            keepAlive();
+        }
+    }
+
+    /**
+     * The query-time ef.
+     *
+     * @return ef
+     */
+    public int getEf() {
+        return (int) info(Native.INFO_EF);
+    }
+
+    @Override
+    int defaultEf() {
+        return getEf();
+    }
+
+    /**
+     * M.
+     *
+     * @return links per element on the upper levels
+     */
+    public int m() {
+        return (int) info(Native.INFO_M);
+    }
+
+    /**
+     * efConstruction.
+     *
+     * @return the candidate list size while building
+     */
+    public int efConstruction() {
+        return (int) info(Native.INFO_EF_CONSTRUCTION);
+    }
+
+    /**
+     * Whether adds may reuse the slots of deleted elements.
+     *
+     * @return the setting given at creation or load
+     */
+    public boolean allowReplaceDeleted() {
+        return info(Native.INFO_ALLOW_REPLACE_DELETED) != 0;
+    }
+
+    /**
+     * Exact size in bytes of the saved index (hnswlib's {@code index_file_size}).
+     *
+     * @return the file size
+     */
+    public long indexFileSize() {
+        return info(Native.INFO_FILE_SIZE);
+    }
+}

@@ -1,0 +1,76 @@
+package io.github.hnswlibrs;
+
+import java.nio.Buffer;
+import java.util.function.LongPredicate;
+
+/**
+ * The native methods of the JNI library (crate {@code hnswlib-jni}). Every index is an id
+ * into the library's table of open indexes, never a pointer: a call with the id of a
+ * closed index throws {@link IllegalStateException}.
+ */
+final class Native {
+    static final int LABEL_MARK_DELETED = 0;
+    static final int LABEL_UNMARK_DELETED = 1;
+    static final int LABEL_IS_DELETED = 2;
+    static final int LABEL_CONTAINS = 3;
+    static final int LABEL_REMOVE = 4;
+
+    static final int INFO_SIZE = 0;
+    static final int INFO_MAX_ELEMENTS = 1;
+    static final int INFO_DELETED = 2;
+    static final int INFO_M = 3;
+    static final int INFO_EF_CONSTRUCTION = 4;
+    static final int INFO_EF = 5;
+    static final int INFO_ALLOW_REPLACE_DELETED = 6;
+    static final int INFO_FILE_SIZE = 7;
+
+    static {
+        NativeLibrary.load();
+    }
+
+    private Native() {}
+
+    static native long newHnsw(Space space, long maxElements, int m, int efConstruction, long seed,
+            boolean allowReplaceDeleted);
+
+    static native long newBruteForce(Space space, long maxElements);
+
+    /** An HNSW or brute-force index from the file {@code path}, or from {@code bytes} if path is null. */
+    static native long load(boolean hnsw, String path, byte[] bytes, Space space, long maxElements,
+            boolean allowReplaceDeleted, long seed);
+
+    static native void free(long id);
+
+    static native void add(long id, float[] data, Buffer buffer, int pos, int len, long[] labels, int threads,
+            boolean replaceDeleted, ProgressListener progress);
+
+    static native int search(long id, float[] query, Buffer buffer, int pos, int len, int k, int ef,
+            LongPredicate filter, long[] outLabels, float[] outDistances);
+
+    static native void searchBatch(long id, float[] queries, Buffer buffer, int pos, int len, int k, int ef,
+            LongPredicate filter, int threads, long[] outLabels, float[] outDistances, int[] outCounts);
+
+    static native boolean labelOp(long id, int op, long label);
+
+    static native long info(long id, int what);
+
+    static native void setEf(long id, int ef);
+
+    static native void resize(long id, long maxElements);
+
+    static native float[] getItems(long id, long[] labels);
+
+    static native long[] ids(long id);
+
+    static native void save(long id, String path);
+
+    static native byte[] toBytes(long id);
+
+    static native long symbolAddress(String library, String symbol);
+
+    /**
+     * Searches every row of {@code queries} once with the engine's own loop on this thread
+     * and returns the nanoseconds taken: the baseline of the GloVe benchmark.
+     */
+    static native long searchLoop(long id, float[] queries, int k, int ef);
+}

@@ -1,0 +1,68 @@
+package io.github.hnswlibrs;
+
+import java.util.function.LongPredicate;
+
+/**
+ * Per-call search settings. Immutable: each {@code with} method returns a copy.
+ *
+ * <pre>{@code
+ * SearchOptions opts = SearchOptions.defaults().withEf(100).withFilter(label -> label % 2 == 0);
+ * }</pre>
+ */
+public final class SearchOptions {
+    private static final SearchOptions DEFAULTS = new SearchOptions(-1, null, 0);
+
+    final int ef;
+    final LongPredicate filter;
+    final int threads;
+
+    private SearchOptions(int ef, LongPredicate filter, int threads) {
+        this.ef = ef;
+        this.filter = filter;
+        this.threads = threads;
+    }
+
+    /**
+     * The index's ef, no filter, all cores for batches.
+     *
+     * @return the defaults
+     */
+    public static SearchOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * The size of the candidate list for this call only (the effective value is
+     * {@code max(ef, k)}, as in hnswlib); ignored by {@link BruteForceIndex}.
+     *
+     * @param ef the ef, at least 0; negative means the index's own ef
+     * @return a copy with this ef
+     */
+    public SearchOptions withEf(int ef) {
+        return new SearchOptions(ef, filter, threads);
+    }
+
+    /**
+     * Only labels the filter accepts are returned (hnswlib's {@code filter}). The filter is
+     * called from native worker threads, concurrently, each call attaching the thread to
+     * the JVM: it is slow, and must be thread-safe. It must not use the index being
+     * searched (that throws {@link IllegalStateException}). An exception it throws ends the
+     * search and is rethrown from it.
+     *
+     * @param filter the predicate, or null for none
+     * @return a copy with this filter
+     */
+    public SearchOptions withFilter(LongPredicate filter) {
+        return new SearchOptions(ef, filter, threads);
+    }
+
+    /**
+     * Threads for batch searches.
+     *
+     * @param threads the thread count; 0 or negative means all cores
+     * @return a copy with this thread count
+     */
+    public SearchOptions withThreads(int threads) {
+        return new SearchOptions(ef, filter, threads);
+    }
+}

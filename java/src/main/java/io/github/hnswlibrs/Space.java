@@ -1,0 +1,191 @@
+package io.github.hnswlibrs;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * What a vector is and how two are compared: hnswlib's spaces.
+ *
+ * <ul>
+ *   <li>{@link #l2(int)}: squared Euclidean distance (hnswlib {@code 'l2'});</li>
+ *   <li>{@link #ip(int)}: inner product, distance {@code 1 - dot(a, b)} ({@code 'ip'});</li>
+ *   <li>{@link #cosine(int)}: {@code 1 - cos(a, b)}; vectors are normalised when added and
+ *       when searched, and stored normalised ({@code 'cosine'});</li>
+ *   <li>{@link #custom(int, FloatDistance)}: a distance written in Java (slow, see there);</li>
+ *   <li>{@link #nativeFunction(int, long, long)}: a distance compiled to native code, called
+ *       at full speed.</li>
+ * </ul>
+ *
+ * <p>All spaces hold vectors of {@code dim} floats. Instances are immutable.
+ */
+public final class Space {
+    static final int L2 = 0;
+    static final int IP = 1;
+    static final int COSINE = 2;
+    static final int JAVA = 3;
+    static final int NATIVE = 4;
+
+    final int kind;
+    final int dim;
+    final FloatDistance distance;
+    final long function;
+    final long userData;
+
+    private Space(int kind, int dim, FloatDistance distance, long function, long userData) {
+        if (dim < 1) {
+            throw new IllegalArgumentException("Invalid parameter: dim must be at least 1");
+        }
+        this.kind = kind;
+        this.dim = dim;
+        this.distance = distance;
+        this.function = function;
+        this.userData = userData;
+    }
+
+    /**
+     * Squared L2 distance.
+     *
+     * @param dim floats per vector
+     * @return the space
+     */
+    public static Space l2(int dim) {
+        return new Space(L2, dim, null, 0, 0);
+    }
+
+    /**
+     * Inner product: distance {@code 1 - dot(a, b)}.
+     *
+     * @param dim floats per vector
+     * @return the space
+     */
+    public static Space ip(int dim) {
+        return new Space(IP, dim, null, 0, 0);
+    }
+
+    /**
+     * Cosine distance {@code 1 - dot(a, b) / (|a| |b|)}; vectors are stored normalised.
+     *
+     * @param dim floats per vector
+     * @return the space
+     */
+    public static Space cosine(int dim) {
+        return new Space(COSINE, dim, null, 0, 0);
+    }
+
+    /**
+     * A space by hnswlib's name: {@code "l2"}, {@code "ip"} or {@code "cosine"}.
+     *
+     * @param name the name
+     * @param dim floats per vector
+     * @return the space
+     * @throws IllegalArgumentException for another name
+     */
+    public static Space of(String name, int dim) {
+        switch (Objects.requireNonNull(name, "name").toLowerCase(Locale.ROOT)) {
+            case "l2":
+                return l2(dim);
+            case "ip":
+                return ip(dim);
+            case "cosine":
+                return cosine(dim);
+            default:
+                throw new IllegalArgumentException(
+                        "Space name must be one of l2, ip, or cosine, got \"" + name + "\"");
+        }
+    }
+
+    /**
+     * A custom distance written in Java.
+     *
+     * <p><b>Slow:</b> the index calls the distance from its native worker threads, each
+     * call attaching the thread to the JVM and copying both vectors into new Java arrays;
+     * expect it to be one to two orders of magnitude slower than the built-in spaces or
+     * {@link #nativeFunction(int, long, long)}. It must be thread-safe and should not
+     * throw: an exception it throws fails the operation that called it (and is rethrown
+     * from it), and an add that failed this way may leave its elements poorly linked.
+     *
+     * @param dim floats per vector
+     * @param distance the distance; smaller means closer
+     * @return the space
+     */
+    public static Space custom(int dim, FloatDistance distance) {
+        return new Space(JAVA, dim, Objects.requireNonNull(distance, "distance"), 0, 0);
+    }
+
+    /**
+     * A custom distance compiled to native code: hnswlib's {@code DISTFUNC},
+     * {@code float f(const void *a, const void *b, const void *userData)}, called with
+     * pointers to two vectors of {@code dim} floats and {@code userData} unchanged, from
+     * many threads at once, for as long as an index uses the space.
+     *
+     * <p>The address can come from {@link #nativeFunction(int, Path, String, long)}, a JNI
+     * library of your own, JNA ({@code Pointer.nativeValue}) or the foreign function API.
+     * Like any raw pointer, a wrong address or a function with another signature crashes
+     * the JVM; the library cannot check it.
+     *
+     * @param dim floats per vector
+     * @param address the function's address
+     * @param userData passed to every call as the third argument
+     * @return the space
+     */
+    public static Space nativeFunction(int dim, long address, long userData) {
+        if (address == 0) {
+            throw new IllegalArgumentException("the distance function address is 0");
+        }
+        return new Space(NATIVE, dim, null, address, userData);
+    }
+
+    /**
+     * A custom distance exported by a shared library: loads the library (it stays loaded)
+     * and looks up {@code symbol}, then as {@link #nativeFunction(int, long, long)}.
+     *
+     * @param dim floats per vector
+     * @param library the shared library file
+     * @param symbol the name of the exported distance function
+     * @param userData passed to every call as the third argument
+     * @return the space
+     * @throws IllegalArgumentException if the library cannot be loaded or lacks the symbol
+     */
+    public static Space nativeFunction(int dim, Path library, String symbol, long userData) {
+        Objects.requireNonNull(library, "library");
+        Objects.requireNonNull(symbol, "symbol");
+        long address = Native.symbolAddress(library.toAbsolutePath().toString(), symbol);
+        return nativeFunction(dim, address, userData);
+    }
+
+    /**
+     * Floats per vector.
+     *
+     * @return the dimension
+     */
+    public int dim() {
+        return dim;
+    }
+
+    /**
+     * hnswlib's name of the space ({@code "l2"}, {@code "ip"}, {@code "cosine"}), or
+     * {@code "custom"} / {@code "native"} for custom distances.
+     *
+     * @return the name
+     */
+    public String name() {
+        switch (kind) {
+            case L2:
+                return "l2";
+            case IP:
+                return "ip";
+            case COSINE:
+                return "cosine";
+            case JAVA:
+                return "custom";
+            default:
+                return "native";
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Space(" + name() + ", dim=" + dim + ")";
+    }
+}
