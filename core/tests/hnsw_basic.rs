@@ -766,3 +766,40 @@ fn levels_are_drawn_like_hnswlib() {
         "{above0} elements above level 0"
     );
 }
+
+/// A huge k (hnswlib users pass one to mean "everything") returns every live element,
+/// without trying to reserve room for k results.
+#[test]
+fn huge_k_returns_everything() {
+    let mut rng = Rng::new(5);
+    let data = rng.vectors(50, 4);
+    let index = HnswIndex::new(
+        Space::l2(4).unwrap(),
+        &HnswParams {
+            max_elements: 50,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    index
+        .add_batch(&data, None, &AddOptions::default())
+        .unwrap();
+    index.mark_deleted(3).unwrap();
+    let hits = index
+        .search(&data[..4], usize::MAX, &SearchOptions::default())
+        .unwrap();
+    assert_eq!(hits.len(), 49);
+    assert!(hits.iter().all(|h| h.label != 3));
+    let bf = BruteForceIndex::new(Space::l2(4).unwrap(), 50).unwrap();
+    bf.add_batch(&data, &(0..50).collect::<Vec<u64>>()).unwrap();
+    assert_eq!(
+        bf.search(&data[..4], usize::MAX, &SearchOptions::default())
+            .unwrap()
+            .len(),
+        50
+    );
+    // A batch needs rows × k buffers: refused with an error, not an abort.
+    assert!(index
+        .search_batch(&data[..8], usize::MAX, &SearchOptions::default())
+        .is_err());
+}

@@ -423,7 +423,8 @@ impl HnswIndex {
         check_k(k)?;
         let g = self.read();
         let q = g.space.prepare(query, 0)?;
-        let mut out = Vec::with_capacity(k);
+        // k may be anything a caller passes (hnswlib users pass huge k to get "all").
+        let mut out = Vec::with_capacity(k.min(g.storage.len()));
         self.search_prepared(&g, &q, k, opts, &mut out);
         Ok(out)
     }
@@ -513,7 +514,7 @@ impl HnswIndex {
             let q = g
                 .space
                 .prepare(&queries[r * per_row..(r + 1) * per_row], r)?;
-            let mut found = Vec::with_capacity(k);
+            let mut found = Vec::with_capacity(k.min(g.storage.len()));
             self.search_prepared(&g, &q, k, opts, &mut found);
             out.write(r, &found);
             Ok(())
