@@ -55,13 +55,11 @@ impl Graph {
                 stats.distances += n as u64;
                 for i in 0..n {
                     let cand = links.get(i);
+                    let d = self.dist_to(q, cand);
                     // A query must not descend to an element still linking itself in:
                     // its lower lists may be empty yet, and the search would end there.
-                    if !BUILD && self.storage.is_linking(cand) {
-                        continue;
-                    }
-                    let d = self.dist_to(q, cand);
-                    if d < cur_dist {
+                    // (Checked only for moves, so the header line is rarely loaded.)
+                    if d < cur_dist && (BUILD || !self.storage.is_linking(cand)) {
                         cur_dist = d;
                         cur = cand;
                         changed = true;
