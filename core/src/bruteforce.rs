@@ -608,6 +608,20 @@ impl BruteForceIndex {
         Ok(out)
     }
 
+    /// The stored vectors of `labels`, concatenated (as [`HnswIndex::get_items`]).
+    ///
+    /// [`HnswIndex::get_items`]: crate::HnswIndex::get_items
+    ///
+    /// # Errors
+    /// As [`BruteForceIndex::get_item`], for the first label that fails.
+    pub fn get_items<T: Element>(&self, labels: &[u64]) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for &l in labels {
+            out.extend(self.get_item::<T>(l)?);
+        }
+        Ok(out)
+    }
+
     /// The labels of all stored elements, in ascending order.
     pub fn ids(&self) -> Vec<u64> {
         let mut ids = self.storage.read().labels.clone();

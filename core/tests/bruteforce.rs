@@ -1361,3 +1361,17 @@ fn shared_between_threads() {
     });
     assert_eq!(index.len(), 4 * (200 - 67));
 }
+
+#[test]
+fn get_items_concatenates_and_fails_on_unknown_labels() {
+    let bf = BruteForceIndex::new(Space::l2(2).unwrap(), 4).unwrap();
+    bf.add_batch(&[1.0f32, 2.0, 3.0, 4.0], &[7, 9]).unwrap();
+    assert_eq!(
+        bf.get_items::<f32>(&[9, 7]).unwrap(),
+        vec![3.0, 4.0, 1.0, 2.0]
+    );
+    assert!(matches!(
+        bf.get_items::<f32>(&[7, 8]),
+        Err(Error::LabelNotFound(8))
+    ));
+}

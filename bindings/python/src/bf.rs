@@ -222,10 +222,7 @@ impl BFIndex {
         let as_list = convert::return_type_is_list(return_type)?;
         let r = self.ready()?;
         let ids = convert::item_ids(ids)?;
-        let mut flat = Vec::with_capacity(ids.len() * r.spec.dim);
-        for &l in &ids {
-            flat.extend(r.index.get_item::<f32>(l).py()?);
-        }
+        let flat = r.index.get_items::<f32>(&ids).py()?;
         convert::items_out(py, flat, ids.len(), r.spec.dim, as_list)
     }
 

@@ -598,13 +598,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_getItems<'l>(
             .ok_or_else(|| Fail::Arg("labels must not be null".into()))?;
         let items: Vec<f32> = match &entry.index {
             Index::Hnsw(h) => h.get_items(&labels)?,
-            Index::Brute(b) => {
-                let mut out = Vec::new();
-                for &l in &labels {
-                    out.extend(b.get_item::<f32>(l)?);
-                }
-                out
-            }
+            Index::Brute(b) => b.get_items(&labels)?,
         };
         let array = JFloatArray::new(env, items.len())?;
         array.set_region(env, 0, &items)?;
