@@ -29,7 +29,9 @@ pub fn write_atomically(
         let mut w = BufWriter::with_capacity(1 << 20, file);
         write(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?.file;
-        file.sync_all()?;
+        // fdatasync: the bytes and the length; the rest of the inode is not needed to
+        // read the file back.
+        file.sync_data()?;
         fs::rename(&tmp, path)?;
         // Make the rename itself durable; not every file system can sync a directory.
         if let Ok(d) = File::open(dir) {
