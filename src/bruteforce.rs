@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 
 use hnswlib_core::BruteForceIndex;
 
-use crate::args::{handle, path, put_new, slice, with_vectors, Layout};
+use crate::args::{check_out, handle, path, put_new, slice, with_vectors, Layout};
 use crate::index::{self, get, hnsw_bf, run};
 use crate::options::hnsw_search_options;
 use crate::space::hnsw_space;
@@ -25,6 +25,8 @@ pub extern "C" fn hnsw_bf_new(
     out: *mut *mut hnsw_bf,
 ) -> hnsw_status {
     guard(|| {
+        // Checked first, so that a NULL `out` costs no work.
+        check_out(out, "out")?;
         let space = handle(space, "space")?.space.clone();
         boxed(BruteForceIndex::new(space, max_elements)?, out)
     })
@@ -192,6 +194,8 @@ pub extern "C" fn hnsw_bf_load(
     out: *mut *mut hnsw_bf,
 ) -> hnsw_status {
     guard(|| {
+        // Checked first, so that a NULL `out` costs no work.
+        check_out(out, "out")?;
         let space = handle(space, "space")?.space.clone();
         let path = self::path(path, "path")?;
         boxed(BruteForceIndex::load(path, space, max_elements)?, out)
@@ -219,6 +223,8 @@ pub extern "C" fn hnsw_bf_deserialize(
     out: *mut *mut hnsw_bf,
 ) -> hnsw_status {
     guard(|| {
+        // Checked first, so that a NULL `out` costs no work.
+        check_out(out, "out")?;
         let space = handle(space, "space")?.space.clone();
         let bytes = slice(data, len, "data")?;
         boxed(

@@ -12,7 +12,7 @@ use std::ffi::{c_char, c_void};
 
 use hnswlib_core::{HnswIndex, HnswParams, LoadOptions};
 
-use crate::args::{handle, path, put, put_new, slice, with_vectors, Layout};
+use crate::args::{check_out, handle, path, put, put_new, slice, with_vectors, Layout};
 use crate::index::{self, get, hnsw_index, run};
 use crate::options::{hnsw_add_options, hnsw_load_options, hnsw_params, hnsw_search_options, Add};
 use crate::space::hnsw_space;
@@ -42,6 +42,8 @@ pub extern "C" fn hnsw_index_new(
     out: *mut *mut hnsw_index,
 ) -> hnsw_status {
     guard(|| {
+        // Checked first, so that a NULL `out` costs no work.
+        check_out(out, "out")?;
         let space = handle(space, "space")?.space.clone();
         // SAFETY: the C contract: NULL or a pointer to a valid params struct.
         let params = unsafe { params.as_ref() }
@@ -338,6 +340,8 @@ pub extern "C" fn hnsw_index_load(
     out: *mut *mut hnsw_index,
 ) -> hnsw_status {
     guard(|| {
+        // Checked first, so that a NULL `out` costs no work.
+        check_out(out, "out")?;
         let space = handle(space, "space")?.space.clone();
         let path = self::path(path, "path")?;
         boxed(HnswIndex::load(path, space, &load_options(opts))?, out)
@@ -375,6 +379,8 @@ pub extern "C" fn hnsw_index_deserialize(
     out: *mut *mut hnsw_index,
 ) -> hnsw_status {
     guard(|| {
+        // Checked first, so that a NULL `out` costs no work.
+        check_out(out, "out")?;
         let space = handle(space, "space")?.space.clone();
         let bytes = slice(data, len, "data")?;
         boxed(

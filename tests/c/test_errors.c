@@ -107,6 +107,13 @@ static void test_null_pointers(void) {
     FAILS(E, "path", hnsw_index_save(index, NULL));
     FAILS(E, "path", hnsw_index_load(NULL, space, NULL, &(hnsw_index *){0}));
     FAILS(E, "data", hnsw_index_deserialize(NULL, 10, space, NULL, &(hnsw_index *){0}));
+    /* A NULL `out` is reported before any work: not the missing file, not the bad bytes. */
+    FAILS(E, "out", hnsw_index_new(space, NULL, NULL));
+    FAILS(E, "out", hnsw_index_load("no-such-file.hnsw", space, NULL, NULL));
+    FAILS(E, "out", hnsw_index_deserialize((const uint8_t *)"x", 1, space, NULL, NULL));
+    FAILS(E, "out", hnsw_bf_new(space, 4, NULL));
+    FAILS(E, "out", hnsw_bf_load("no-such-file.bf", space, 0, NULL));
+    FAILS(E, "out", hnsw_bf_deserialize((const uint8_t *)"x", 1, space, 0, NULL));
     FAILS(E, "path", hnsw_bf_save(bf, NULL));
     FAILS(E, "a", hnsw_space_distance(space, NULL, v, d));
     FAILS(E, "out", hnsw_space_distance(space, v, v, NULL));
