@@ -16,9 +16,13 @@ man <- file.path(dirname(here), "man")
 pkg <- "hnswlibrs"
 
 problems <- character()
+count <- 0
 problem <- function(what, lines) {
   lines <- lines[nzchar(trimws(lines))]
-  if (length(lines)) problems <<- c(problems, paste0(what, ": ", lines))
+  if (length(lines)) {
+    problems <<- c(problems, paste0(what, ": ", lines))
+    count <<- count + 1
+  }
 }
 
 # Runs expr; returns its value, recording its warnings and error as problems of `what`.
@@ -68,13 +72,13 @@ for (f in rd_files) {
   if (!file.exists(ex)) next
   set.seed(1)
   what <- paste("examples of", basename(f))
-  before <- length(problems)
+  before <- count
   checked(what, utils::capture.output(source(ex, local = new.env(), echo = FALSE)))
-  if (length(problems) == before) ran <- ran + 1
+  if (count == before) ran <- ran + 1
   unlink(ex)
 }
 
 writeLines(problems)
 cat(sprintf("docs: %d Rd files, %d with examples that ran cleanly, %d problems\n",
-            length(rd_files), ran, length(problems)))
-quit(status = if (length(problems)) 1 else 0)
+            length(rd_files), ran, count))
+quit(status = if (count) 1 else 0)
