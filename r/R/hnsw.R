@@ -1,6 +1,92 @@
 # hnsw_build(), hnsw_search() and hnsw_knn(): RcppHNSW's functions, same arguments.
 
-#' Build an HNSW index from the rows (or columns, byrow = FALSE) of X.
+#' Build an HNSW index
+#'
+#' Builds a Hierarchical Navigable Small World index over the rows of `X` (its
+#' columns with `byrow = FALSE`), for approximate nearest-neighbour searches with
+#' [hnsw_search()]. The arguments are those of `RcppHNSW::hnsw_build()`.
+#'
+#' The whole of `X` is checked (dimension, `NA`/`NaN`/`Inf`) before the first item
+#' is added, so a bad matrix adds nothing. Items are then added in chunks of about
+#' 1% of the rows (at least 1,000 and at most 20,000 rows; 50 rows with an R
+#' distance function), each chunk on up to `n_threads` threads. Between chunks
+#' R's main thread draws the progress bar, calls a `progress` function and looks
+#' for an interrupt (Ctrl-C).
+#'
+#' @section Cancelling:
+#' Ctrl-C, or a `progress` function returning `FALSE`, stops the build before the
+#' next chunk with an error condition of class `hnswlibrs_cancelled` (see
+#' [hnswlibrs-package]). Its element `index` is the index holding the rows added so
+#' far, under their usual labels; it stays usable, so the rest can be added later
+#' with `$addItems()`. Its elements `done`, `total`, `interrupted` (`TRUE` for
+#' Ctrl-C) and `operation` (`"add"`) say where it stopped.
+#'
+#' @section Differences from RcppHNSW:
+#' `progress` may be a function, and builds can be cancelled cleanly; errors from
+#' the index are conditions of class `hnswlibrs_error` (see [hnswlibrs-package]);
+#' `distance` may be a custom distance; and the returned index survives
+#' [saveRDS()]/[readRDS()].
+#'
+#' @param X A numeric matrix, one item per row (per column with `byrow = FALSE`).
+#'   Integer and logical matrices are converted; values are stored as
+#'   single-precision floats, as in hnswlib. Anything but a matrix (e.g. a data
+#'   frame or a vector) is an error ("X must be matrix"), and so is a character
+#'   matrix; a matrix with no items, or holding `NA`, `NaN` or an infinite value,
+#'   is an `hnswlibrs_invalid_argument` error naming the first bad item (1-based).
+#' @param distance The distance: `"euclidean"` (the default), `"l2"` (squared
+#'   Euclidean), `"cosine"` (1 minus the cosine similarity) or `"ip"` (1 minus the
+#'   inner product). Names are matched with [match.arg()], so abbreviations work
+#'   and any other name is an error ("should be one of"). A custom distance, an R
+#'   function or a native symbol, is accepted too: see [hnsw_index()].
+#' @param M The number of neighbours each item is linked to in the graph (hnswlib's
+#'   `M`), a whole number from 2 to 10,000. Larger values give better recall for
+#'   more memory and build time; 2 to 100 is sensible. Below 2 is an error ("M
+#'   cannot be < 2").
+#' @param ef The size of the candidate list while building (hnswlib's
+#'   `ef_construction`), a whole number; values below `M` are raised to `M`. Larger
+#'   values give a better index and a slower build.
+#' @param verbose If `TRUE`, log the steps with time stamps through [message()]
+#'   and draw the progress bar when `progress = "bar"`.
+#' @param progress `"bar"` (the default) draws RcppHNSW's text progress bar on
+#'   standard error when `verbose = TRUE`; any other string draws nothing. Or a
+#'   function `function(done, total)`, called on R's main thread after each chunk
+#'   with the number of items processed so far and their total; returning `FALSE`
+#'   stops the work (see the section Cancelling of [hnsw_build()]).
+#' @param n_threads The number of threads: 0 (the default) or 1 works on the
+#'   calling thread, as in RcppHNSW; a larger number uses up to that many threads,
+#'   fewer when there would be under `grain_size` items per thread. A whole
+#'   number >= 0, otherwise an error. An index with an R distance function always
+#'   works on one thread.
+#' @param grain_size The minimum number of items per thread (default 1), a whole
+#'   number >= 0.
+#' @param byrow `TRUE` (the default) if the items are the rows of `X`, `FALSE` if
+#'   they are its columns.
+#' @param random_seed The seed of the generator that draws each item's level in
+#'   the graph, a whole number >= 0 (default 100). The same data, parameters and
+#'   seed give the same index when it is built on one thread.
+#'
+#' @return An index object (a reference object, see [HnswL2] for its methods) of
+#'   class `HnswEuclidean`, `HnswL2`, `HnswCosine` or `HnswIp` according to
+#'   `distance` (class `HnswIndex` for a custom distance), holding item `i` under
+#'   the label `i` (1-based). Its query-time `ef` is 10 until [hnsw_search()] or
+#'   `$setEf()` changes it.
+#'
+#' @seealso [hnsw_search()], [hnsw_knn()], [hnsw_index()] for an empty index,
+#'   [HnswL2] for the methods of the index.
+#' @examples
+#' X <- matrix(rnorm(200 * 8), ncol = 8)
+#' ann <- hnsw_build(X, distance = "l2", M = 12, ef = 100)
+#' ann$size()
+#' hnsw_search(X[1:3, ], ann, k = 4)$idx
+#'
+#' # items in columns, two threads
+#' ann_col <- hnsw_build(t(X), distance = "cosine", byrow = FALSE, n_threads = 2)
+#'
+#' # a progress function sees how many items are done
+#' ann <- hnsw_build(X, progress = function(done, total) {
+#'   cat("added", done, "of", total, "items\n")
+#'   TRUE
+#' })
 #' @export
 hnsw_build <- function(X, distance = c("euclidean", "l2", "cosine", "ip"), M = 16, ef = 200,
                        verbose = FALSE, progress = "bar", n_threads = 0, grain_size = 1,
@@ -26,7 +112,65 @@ hnsw_build <- function(X, distance = c("euclidean", "l2", "cosine", "ip"), M = 1
   ann
 }
 
-#' Search an index for the k nearest neighbours of the rows (or columns) of X.
+#' Search an HNSW index
+#'
+#' Finds the approximate `k` nearest neighbours of each row of `X` (each column
+#' with `byrow = FALSE`) among the items of an index. The arguments and the result
+#' are those of `RcppHNSW::hnsw_search()`.
+#'
+#' As in RcppHNSW, `ef` (raised to `k`), `n_threads` and `grain_size` are stored in
+#' `ann`: they stay its settings for later method calls such as `$getNNs()`.
+#' Queries are checked (dimension, `NA`/`NaN`/`Inf`) before any search. More than
+#' 20,000 queries, or a `progress` function, a progress bar or an R distance
+#' function, make the search run in chunks like [hnsw_build()]; a `progress`
+#' function returning `FALSE`, or Ctrl-C, then stops it with an
+#' `hnswlibrs_cancelled` condition whose `index` is `NULL` (no results are
+#' returned).
+#'
+#' @inheritParams hnsw_build
+#' @param X A numeric matrix of queries, one per row (per column with
+#'   `byrow = FALSE`), each with as many values as the index's dimension (else an
+#'   `hnswlibrs_invalid_argument` error, "Wrong dimensionality"). Converted and
+#'   checked as in [hnsw_build()]; a matrix with no queries gives empty results.
+#' @param ann An index, from [hnsw_build()], [hnsw_index()], [hnsw_load()],
+#'   [hnsw_from_raw()] or `new(HnswL2, ...)` and the like; anything else is an
+#'   error.
+#' @param k The number of neighbours to return, a whole number >= 1. When the
+#'   index cannot find `k` items for a query (it holds fewer than `k` items that
+#'   are not deleted, or `ef` is too small for a poorly connected graph), the call
+#'   fails with an `hnswlibrs_state` error ("Unable to find k results for query
+#'   row i").
+#' @param ef The size of the candidate list during the search (default 10), a
+#'   whole number >= 1; values below `k` are raised to `k`. Larger values give
+#'   better recall and slower searches.
+#' @param n_threads,grain_size As in [hnsw_build()], for the search.
+#' @param byrow `TRUE` (the default) if the queries are the rows of `X`, `FALSE`
+#'   if they are its columns; it also sets the shape of the result.
+#'
+#' @return A list with elements
+#'   \describe{
+#'     \item{`idx`}{an integer matrix of the labels (1-based) of the neighbours;}
+#'     \item{`dist`}{a double matrix of their distances to the query;}
+#'   }
+#'   each `nrow(X)` x `k`, one row per query with its neighbours closest first
+#'   (`k` x `ncol(X)`, one column per query, with `byrow = FALSE`). Distances are
+#'   computed in single precision: for `"euclidean"` the Euclidean distance (the
+#'   square root of `"l2"`'s), for `"l2"` its square, for `"cosine"` 1 minus the
+#'   cosine similarity, for `"ip"` 1 minus the inner product, and for a custom
+#'   distance its value.
+#'
+#' @seealso [hnsw_build()], [hnsw_knn()], and the methods `$getNNs()` and
+#'   `$getAllNNsList()` of [HnswL2].
+#' @examples
+#' X <- matrix(rnorm(300 * 5), ncol = 5)
+#' ann <- hnsw_build(X[1:250, ], distance = "euclidean")
+#' res <- hnsw_search(X[251:300, ], ann, k = 5, ef = 20)
+#' dim(res$idx)
+#' res$dist[1, ]
+#'
+#' # queries in columns give k x n results
+#' res_col <- hnsw_search(t(X[251:260, ]), ann, k = 3, byrow = FALSE)
+#' dim(res_col$idx)
 #' @export
 hnsw_search <- function(X, ann, k, ef = 10, verbose = FALSE, progress = "bar", n_threads = 0,
                         grain_size = 1, byrow = TRUE) {
@@ -47,7 +191,41 @@ hnsw_search <- function(X, ann, k, ef = 10, verbose = FALSE, progress = "bar", n
   res
 }
 
-#' Find the k nearest neighbours of every row of X among the rows of X.
+#' Find the nearest neighbours of every item
+#'
+#' Builds an index over the rows of `X` (its columns with `byrow = FALSE`) with
+#' [hnsw_build()] and searches it with [hnsw_search()] for the approximate `k`
+#' nearest neighbours of every item. The arguments and the result are those of
+#' `RcppHNSW::hnsw_knn()`.
+#'
+#' @inheritParams hnsw_build
+#' @inheritParams hnsw_search
+#' @param k The number of neighbours of each item (default 10), a whole number
+#'   from 1 to the number of items; more items is an error ("k cannot be larger
+#'   than"). Each item counts as a neighbour of itself.
+#' @param ef_construction The size of the candidate list while building (the `ef`
+#'   of [hnsw_build()]); raised to `k` and to `M`.
+#' @param ef The size of the candidate list while searching (default 10); raised
+#'   to `k`.
+#'
+#' @return `list(idx, dist)` as from [hnsw_search()]: `n` x `k` matrices for `n`
+#'   items (`k` x `n` with `byrow = FALSE`) of 1-based integer labels, which are
+#'   row (column) numbers of `X`, and double distances, closest first. With
+#'   `"euclidean"`, `"l2"` or `"cosine"` the first neighbour of an item is normally
+#'   the item itself, at distance 0.
+#'
+#' @seealso [hnsw_build()] and [hnsw_search()] to keep the index and search it for
+#'   other points.
+#' @examples
+#' X <- matrix(rnorm(300 * 8), ncol = 8)
+#' nn <- hnsw_knn(X, k = 5, distance = "l2")
+#' dim(nn$idx)
+#' head(nn$idx)
+#' head(nn$dist)
+#'
+#' # cosine distances, items in columns, two threads
+#' nn_col <- hnsw_knn(t(X), k = 3, distance = "cosine", byrow = FALSE, n_threads = 2)
+#' dim(nn_col$idx)
 #' @export
 hnsw_knn <- function(X, k = 10, distance = c("euclidean", "l2", "cosine", "ip"), M = 16,
                      ef_construction = 200, ef = 10, verbose = FALSE, progress = "bar",

@@ -3,7 +3,7 @@
 
 distance_class <- c(l2 = "HnswL2", euclidean = "HnswEuclidean", cosine = "HnswCosine", ip = "HnswIp")
 
-#' @export
+#' @exportClass HnswIndex
 HnswIndex <- setRefClass(
   "HnswIndex",
   fields = list(
@@ -223,6 +223,190 @@ make_generator <- function(name) {
   new("hnswlibrs_generator", structure(name, package = "hnswlibrs"), generator = getRefClass(name))
 }
 
+#' HNSW index classes: HnswL2, HnswEuclidean, HnswCosine, HnswIp
+#'
+#' Reference classes of HNSW indexes, in the style of RcppHNSW's classes of the
+#' same names: create one with `new()`, [hnsw_build()], [hnsw_index()] or
+#' [hnsw_load()], then call its methods with `$`. `HnswL2` uses the squared
+#' Euclidean distance, `HnswEuclidean` the same index returning Euclidean
+#' distances (square roots), `HnswCosine` 1 minus the cosine similarity (items are
+#' normalised when added) and `HnswIp` 1 minus the inner product. All four extend
+#' the class `HnswIndex`, which is also the class of indexes with a custom
+#' distance (see [hnsw_index()]); test for an index with `is(x, "HnswIndex")`.
+#'
+#' @section Construction:
+#' \preformatted{
+#' new(HnswL2, dim, max_elements = 0, M = 16, ef_construction = 200,
+#'     random_seed = 100)
+#' new(HnswL2, dim, filename, max_elements = 0)
+#' HnswL2$new(dim, max_elements, ...)
+#' }
+#' and likewise for `HnswEuclidean`, `HnswCosine` and `HnswIp` (these objects are
+#' generators: `$new()` and the other methods of reference class generators work
+#' on them). The first form
+#' makes an empty index for items of `dim` values with room for `max_elements`
+#' items; `ef_construction` below `M` is raised to `M`, and the arguments are
+#' checked as in [hnsw_index()]. The second form loads an index file (as
+#' [hnsw_load()], whose `max_elements` it takes as third argument). `dim`,
+#' `max_elements`, `M`, `ef_construction` and `random_seed` must be whole numbers
+#' (`dim` >= 1), otherwise the call fails with an error. To let new items reuse
+#' the slots of deleted ones, create the index with [hnsw_index()] or
+#' [hnsw_load()] and `allow_replace_deleted = TRUE`.
+#'
+#' @section Adding items:
+#' Labels are 1-based numbers (whole numbers from 1 to 2^53; searches return them
+#' as integers and fail on labels above 2147483647). Every batch is
+#' checked before its first item is added: its dimension, `NA`/`NaN`/`Inf`
+#' values, the number of labels and the room left. An error then adds nothing.
+#' Adding beyond the capacity is an `hnswlibrs_capacity` error: grow the index
+#' with `$resizeIndex()` first.
+#' * `$addItem(v)`: adds the numeric vector `v` (of length `dim`) under the next
+#'   automatic label. Automatic labels are 1, 2, ... for a new index, the number
+#'   of items + 1, + 2, ... after loading a file; each batch added moves them on
+#'   by its number of rows (`$info()$next_label` tells the next one).
+#' * `$addItems(X, labels = NULL, replace_deleted = FALSE, progress = NULL,
+#'   verbose = FALSE)`: adds the rows of the matrix `X` under `labels` (a numeric
+#'   vector with one label per row, else an `hnswlibrs_invalid_argument` error)
+#'   or under the next automatic labels, and returns the labels used, invisibly.
+#'   A label that is already in the index is updated: its vector is replaced and
+#'   its links repaired; a deleted label is updated and undeleted (in an index
+#'   that allows replacing deleted items, that needs `replace_deleted = TRUE`,
+#'   else an `hnswlibrs_state` error). With `replace_deleted = TRUE` new items
+#'   reuse the slots of deleted items, whose labels then leave the index; that
+#'   needs an index created with `allow_replace_deleted = TRUE` (else an
+#'   `hnswlibrs_state` error). `progress` and `verbose` are as in [hnsw_build()]
+#'   (a function `function(done, total)`; `verbose = TRUE` draws a progress bar);
+#'   Ctrl-C or a `progress` function returning `FALSE` stop the batch with an
+#'   `hnswlibrs_cancelled` condition, leaving the rows added so far in the index.
+#'   Works on `$setNumThreads()` threads.
+#' * `$addItemsCol(X, labels = NULL, replace_deleted = FALSE, progress = NULL,
+#'   verbose = FALSE)`: as `$addItems()`, for items in the columns of `X`.
+#' * `$updateItems(labels, X)`: as `$addItems(X, labels)`: replaces the vectors of
+#'   labels in the index by the rows of `X` (labels not in the index are added).
+#'
+#' @section Searching:
+#' Searches use the index's query-time `ef` (`$setEf()`; at least `k` is used)
+#' and `$setNumThreads()` threads. Each returns labels (1-based integers) closest
+#' first; deleted items are never returned. When `k` items cannot be found for a
+#' query (fewer than `k` items that are not deleted), the call fails with an
+#' `hnswlibrs_state` error. `k` is a whole number >= 1.
+#' * `$getNNs(v, k)`: the labels of the `k` nearest neighbours of the vector `v`,
+#'   an integer vector.
+#' * `$getNNsList(v, k, include_distances = TRUE)`: `list(item, distance)`, the
+#'   labels and the distances of the `k` nearest neighbours of `v` (only `item`
+#'   when `include_distances = FALSE`).
+#' * `$getAllNNs(X, k)`: the labels of the `k` nearest neighbours of each row of
+#'   the matrix `X`, an `nrow(X)` x `k` integer matrix.
+#' * `$getAllNNsList(X, k, include_distances = TRUE, progress = NULL, verbose =
+#'   FALSE)`: `list(item, distance)` of `nrow(X)` x `k` matrices of labels and
+#'   distances (only `item` when `include_distances = FALSE`). `progress` and
+#'   `verbose` are as in [hnsw_search()].
+#' * `$getAllNNsCol(X, k)`, `$getAllNNsListCol(X, k, include_distances = TRUE,
+#'   progress = NULL, verbose = FALSE)`: as the two above, for queries in the
+#'   columns of `X`; the results are `k` x `ncol(X)`, one column per query.
+#' * `$getItems(ids)`: the stored vectors of the labels `ids`, a `length(ids)` x
+#'   `dim` matrix (in single precision, and normalised for `HnswCosine`). A label
+#'   that is not in the index, or is deleted, is an `hnswlibrs_label_not_found`
+#'   error.
+#' * `$getIdsList()`: every label in the index, deleted ones included, ascending.
+#'
+#' @section Deleting items:
+#' Deleted items still guide searches through the graph but are never returned;
+#' they count in `$size()` until their slots are reused (`replace_deleted`).
+#' * `$markDeleted(label)`: marks the labels in the vector `label` deleted, in
+#'   order, stopping at the first error: an unknown label is an
+#'   `hnswlibrs_label_not_found` error, a deleted one an `hnswlibrs_state` error.
+#'   Labels that are not whole numbers >= 1 are an `hnswlibrs_invalid_argument`
+#'   error before any label is marked.
+#' * `$unmarkDeleted(label)`: undoes `$markDeleted()`; a label that is not
+#'   deleted is an `hnswlibrs_state` error.
+#' * `$isDeleted(label)`: a logical vector, whether each label is deleted.
+#'
+#' @section Size and parameters:
+#' * `$size()`, `$getCurrentCount()`: the number of items, deleted ones included
+#'   (as in hnswlib).
+#' * `$getDeletedCount()`: the number of deleted items.
+#' * `$getMaxElements()`: the capacity.
+#' * `$resizeIndex(new_size)`: changes the capacity to `new_size`; below the
+#'   number of items it is an `hnswlibrs_state` error.
+#' * `$setEf(ef)`, `$getEf()`: the query-time `ef`, the size of the candidate list
+#'   of searches (a whole number >= 1; 10 for a new or loaded index). Larger
+#'   values give better recall and slower searches.
+#' * `$setNumThreads(n)`: the threads of later adds and searches, as `n_threads`
+#'   of [hnsw_build()]: 0 (the default) or 1 works on the calling thread.
+#' * `$setGrainSize(g)`: the minimum number of items per thread (default 1).
+#' * `$info()`: a list of the index's parameters and counts: `distance` (`"l2"`,
+#'   `"ip"`, `"cosine"`, `"native"` or `"R function"`; an `HnswEuclidean` index
+#'   says `"l2"`), `dim`, `size`, `deleted`, `max_elements`, `M`,
+#'   `ef_construction`, `ef`, `random_seed`, `allow_replace_deleted`, `next_label`
+#'   (the next automatic label) and `kernels` (the SIMD distance kernels in use).
+#' * `$show()`, or printing the index: a one-line summary.
+#'
+#' The setters return the index invisibly, so calls can be chained.
+#'
+#' @section Saving:
+#' * `$save(filename)`: writes the index file in hnswlib's format (`~` is
+#'   expanded; an `hnswlibrs_io` error when it cannot be written). hnswlib (C++
+#'   and Python) and RcppHNSW read these files, and [hnsw_load()] reads theirs;
+#'   the file stores label `l` as `l - 1`, as RcppHNSW does, so 0-based labels
+#'   written by hnswlib's Python binding come back one higher. The file records
+#'   neither the distance nor the query-time `ef`.
+#' * `$toRaw()`: the bytes of that file, a raw vector (see [hnsw_from_raw()]).
+#'
+#' An index can also be saved with [saveRDS()] (or [serialize()], e.g. to send it
+#' to parallel workers): unlike RcppHNSW's, it comes back from [readRDS()] as a
+#' working index, in this or another R session (the package is loaded as
+#' needed), with its `ef`. The copy is independent of the original. An index with
+#' an R distance function keeps the function; one with a native distance from
+#' [getNativeSymbolInfo()] finds the symbol again by name, so its library must be
+#' loaded before reading it.
+#'
+#' Assigning an index (`b <- a`) does not copy it: both names refer to the same
+#' index, as with RcppHNSW's classes.
+#'
+#' @name HnswL2
+#' @aliases HnswL2 HnswEuclidean HnswCosine HnswIp HnswIndex HnswIndex-class
+#'   HnswL2-class HnswEuclidean-class HnswCosine-class HnswIp-class
+#'   $,hnswlibrs_generator-method
+#' @seealso [hnsw_build()], [hnsw_search()], [hnsw_index()], [hnsw_load()].
+#' @examples
+#' X <- matrix(rnorm(300 * 4), ncol = 4)
+#' ann <- new(HnswL2, 4, 300, M = 8, ef_construction = 50)
+#' ann$addItems(X[1:250, ])
+#' ann$addItem(X[251, ])
+#' ann$size()
+#' ann$setEf(20)
+#' ann$getNNs(X[1, ], 3)
+#' ann$getNNsList(X[1, ], 3)
+#' nn <- ann$getAllNNsList(X[1:5, ], 3)
+#' nn$item
+#' ann$getAllNNsCol(t(X[1:5, ]), 3)
+#' ann$getItems(c(1, 2))
+#' ann
+#'
+#' # own labels, updates and deletion
+#' cos <- new(HnswCosine, 4, 100)
+#' used <- cos$addItems(X[1:50, ], labels = 1001:1050)
+#' cos$updateItems(1001, X[60, , drop = FALSE])
+#' cos$markDeleted(c(1002, 1003))
+#' cos$isDeleted(1001:1003)
+#' cos$getDeletedCount()
+#' cos$unmarkDeleted(1002)
+#'
+#' # growing, saving and loading
+#' ann$resizeIndex(400)
+#' ann$addItems(X[252:300, ])
+#' f <- tempfile(fileext = ".hnsw")
+#' ann$save(f)
+#' same <- new(HnswL2, 4, f)
+#' same$getNNs(X[1, ], 3)
+#' rds <- tempfile(fileext = ".rds")
+#' saveRDS(ann, rds)
+#' copy <- readRDS(rds)
+#' copy$getNNs(X[1, ], 3)
+#' unlink(c(f, rds))
+NULL
+
 #' @export
 HnswL2 <- make_generator("HnswL2")
 #' @export
@@ -249,7 +433,85 @@ check_distance <- function(distance) {
   distance
 }
 
-#' Create an empty index.
+#' Create an empty HNSW index
+#'
+#' Creates an index with room for `max_elements` items of `dim` values, to fill
+#' with its `$addItems()` method (see [HnswL2]). Unlike `new(HnswL2, ...)` it
+#' takes a custom distance and `allow_replace_deleted`.
+#'
+#' @section Custom distances:
+#' A C function (a native symbol) must have hnswlib's signature,
+#' \preformatted{float f(const void *a, const void *b, const void *param)}
+#' where `a` and `b` point to two items of `dim` single-precision floats and
+#' `param` points to `dim` as a `size_t`; it must return the distance (smaller is
+#' closer). Compile it into a shared library, load that with [dyn.load()] and
+#' give `getNativeSymbolInfo("f", dll)`, or its `$address` (an external pointer).
+#' Symbols registered with R's routine registration are refused (their address
+#' is not the function's), and a NULL pointer is an `hnswlibrs_invalid_argument`
+#' error. The function is called from many threads at once, so it must be
+#' thread-safe, and its library must stay loaded while the index is used.
+#'
+#' An R function `function(a, b)` gets two numeric vectors of length `dim` (the
+#' items' values in single precision) and must return one finite number. It is
+#' slow, one R call per distance, and meant for experiments: R runs only on its
+#' main thread, so such an index adds and searches on the calling thread, one
+#' distance at a time, whatever the number of threads, in chunks of 50 items so
+#' that Ctrl-C is noticed. When the function fails or returns anything else, the
+#' batch stops with an `hnswlibrs_distance` error; the items added before stay in
+#' the index (the one being added may be poorly linked).
+#'
+#' Indexes with a custom distance have class `HnswIndex` and `$info()$distance`
+#' `"native"` or `"R function"`. The index file written by `$save()` does not
+#' record the distance: load it with [hnsw_load()] and the same distance. With
+#' [saveRDS()] the index keeps an R function, and a native symbol from
+#' [getNativeSymbolInfo()] by its name and library (load the library before
+#' [readRDS()]); an index made from a bare `$address` cannot be read back.
+#'
+#' @param distance `"euclidean"` (the default), `"l2"`, `"cosine"` or `"ip"` (see
+#'   [hnsw_build()]; here names must be given in full, and any other string is an
+#'   `hnswlibrs_invalid_argument` error), or a custom distance: a native symbol
+#'   (as returned by [getNativeSymbolInfo()], or its `$address`) or an R function
+#'   (see the section Custom distances).
+#' @param dim The number of values of each item, a whole number >= 1.
+#' @param max_elements The capacity, a whole number >= 0. Adding more items is an
+#'   `hnswlibrs_capacity` error; `$resizeIndex()` changes it.
+#' @param M The number of neighbours each item is linked to (hnswlib's `M`), a
+#'   whole number from 2 to 10,000, else an `hnswlibrs_invalid_argument` error.
+#' @param ef_construction The size of the candidate list while adding items, a
+#'   whole number of at least `M` (it is not raised here: a smaller value is an
+#'   `hnswlibrs_invalid_argument` error).
+#' @param random_seed The seed of the generator of the items' levels, a whole
+#'   number >= 0.
+#' @param allow_replace_deleted `TRUE` lets `$addItems(..., replace_deleted =
+#'   TRUE)` put new items in the slots of deleted ones (hnswlib's
+#'   `allow_replace_deleted`). Such an index updates a deleted label only with
+#'   `replace_deleted = TRUE`.
+#'
+#' @return An empty index (see [HnswL2] for its methods) of class
+#'   `HnswEuclidean`, `HnswL2`, `HnswCosine` or `HnswIp` according to `distance`,
+#'   or `HnswIndex` for a custom distance, with query-time `ef` 10.
+#'
+#' @seealso [hnsw_build()] to build an index from a matrix in one call, [HnswL2].
+#' @examples
+#' X <- matrix(rnorm(100 * 3), ncol = 3)
+#' ann <- hnsw_index("cosine", dim = 3, max_elements = 80, M = 8, ef_construction = 40)
+#' ann$addItems(X[1:80, ])
+#' ann$resizeIndex(100)
+#' ann$addItems(X[81:100, ])
+#' hnsw_search(X[1:2, ], ann, k = 3)
+#'
+#' # reuse the slots of deleted items
+#' small <- hnsw_index("l2", dim = 3, max_elements = 10, allow_replace_deleted = TRUE)
+#' small$addItems(X[1:10, ])
+#' small$markDeleted(4)
+#' small$addItems(X[11, , drop = FALSE], labels = 11, replace_deleted = TRUE)
+#' small$getIdsList()
+#'
+#' # an R function as the distance (slow: for experiments)
+#' manhattan <- function(a, b) sum(abs(a - b))
+#' l1 <- hnsw_index(manhattan, dim = 3, max_elements = 60, M = 8, ef_construction = 20)
+#' l1$addItems(X[1:60, ])
+#' l1$getNNsList(X[1, ], 3)
 #' @export
 hnsw_index <- function(distance = "euclidean", dim, max_elements, M = 16, ef_construction = 200,
                        random_seed = 100, allow_replace_deleted = FALSE) {
@@ -260,7 +522,59 @@ hnsw_index <- function(distance = "euclidean", dim, max_elements, M = 16, ef_con
   wrap_handle(h, distance)
 }
 
-#' Load an index file in hnswlib's format.
+#' Load an HNSW index file
+#'
+#' `hnsw_load()` reads an index file in hnswlib's format, as written by the
+#' `$save()` method (see [HnswL2]), by hnswlib's C++ `saveIndex()` and Python
+#' `save_index()`, or by RcppHNSW's `$save()`. `hnsw_from_raw()` reads the same
+#' bytes from a raw vector, e.g. from `$toRaw()`.
+#'
+#' The file records neither the distance nor the query-time `ef`: give the
+#' distance the index was built with (an index built with another one loads, but
+#' its searches are meaningless), and `$setEf()` if 10 is not wanted. Labels are
+#' stored 0-based, as RcppHNSW does: the label `l` in R is `l - 1` in the file, so
+#' a file written by hnswlib's Python binding with labels from 0 gives labels
+#' from 1. Items marked deleted stay deleted. The next automatic label is the
+#' number of items + 1.
+#'
+#' @param filename The path of the file (`~` is expanded). A file that cannot be
+#'   read is an `hnswlibrs_io` error; a truncated or corrupted file, or one whose
+#'   items do not have `dim` values, is an `hnswlibrs_format` error (or another
+#'   `hnswlibrs_error`), never a crash.
+#' @param bytes A raw vector holding an index file, else an
+#'   `hnswlibrs_invalid_argument` error; bad bytes are `hnswlibrs_format` errors.
+#' @param distance The distance the index was built with: `"euclidean"` (the
+#'   default), `"l2"`, `"cosine"` or `"ip"`, or a custom distance as in
+#'   [hnsw_index()]. `"euclidean"` and `"l2"` read the same files; `"euclidean"`
+#'   returns the square roots of the distances.
+#' @param dim The number of values of each item, a whole number >= 1.
+#' @param max_elements The capacity: 0 (the default), or any number below the
+#'   number of items, keeps the file's; a number at least the number of items
+#'   replaces it (as in hnswlib).
+#' @param allow_replace_deleted As in [hnsw_index()]: whether new items may reuse
+#'   the slots of deleted ones.
+#' @param random_seed The seed of the levels of items added after loading (the
+#'   file does not store it), a whole number >= 0.
+#'
+#' @return An index (see [HnswL2] for its methods) of class `HnswEuclidean`,
+#'   `HnswL2`, `HnswCosine` or `HnswIp` according to `distance` (`HnswIndex` for
+#'   a custom distance), with query-time `ef` 10.
+#'
+#' @seealso `new(HnswL2, dim, filename)` (see [HnswL2]) loads a file too;
+#'   [saveRDS()] keeps an index with its settings.
+#' @examples
+#' X <- matrix(rnorm(200 * 6), ncol = 6)
+#' ann <- hnsw_build(X, distance = "cosine", M = 8, ef = 50)
+#' f <- tempfile(fileext = ".hnsw")
+#' ann$save(f)
+#' loaded <- hnsw_load(f, distance = "cosine", dim = 6, max_elements = 300)
+#' loaded$getMaxElements()
+#' identical(hnsw_search(X[1:5, ], loaded, k = 3), hnsw_search(X[1:5, ], ann, k = 3))
+#'
+#' bytes <- ann$toRaw()
+#' again <- hnsw_from_raw(bytes, distance = "cosine", dim = 6)
+#' again$size()
+#' unlink(f)
 #' @export
 hnsw_load <- function(filename, distance = "euclidean", dim, max_elements = 0,
                       allow_replace_deleted = FALSE, random_seed = 100) {
@@ -271,7 +585,7 @@ hnsw_load <- function(filename, distance = "euclidean", dim, max_elements = 0,
   wrap_handle(h, distance)
 }
 
-#' An index from the bytes of an index file (ann$toRaw()).
+#' @rdname hnsw_load
 #' @export
 hnsw_from_raw <- function(bytes, distance = "euclidean", dim, max_elements = 0,
                           allow_replace_deleted = FALSE, random_seed = 100) {
