@@ -21,8 +21,10 @@ all the rest, 390,000) as the base; M=16, ef_construction=200, k=10.
    batch QPS (all queries in one call on --threads threads), each QPS the median of
    --repeats rounds.
 
-Our save makes the file durable (temp file, fsync, rename) and so waits for the disk;
-hnswlib's returns once the bytes are in the page cache.
+Our save makes the file durable by default (temp file, fsync, rename) and so waits for
+the disk; hnswlib's returns once the bytes are in the page cache. The table compares
+hnswlib's save with ours with `SaveOptions { sync: false }` (same guarantee, still atomic),
+and shows our default durable save beside it: that one is bound by the disk's write speed.
 4. Prints the figures side by side with the ratio ours/hnswlib and the targets, with
    QPS interpolated at recall 0.95 and 0.99 over the ef sweep (as ../shared ann_bench.py
    does), and writes everything to bench-results/glove_compare_<time>.json.
@@ -356,6 +358,8 @@ def summarize(res: dict) -> dict:
             s[f"{mode}@{t}"] = qps_at_recall([(e[rkey], e.get(mode)) for e in res["efs"]], t)
     for key in ("build_s", "build_cpu_s", "mem_peak_mb", "mem_retained_mb", "save_s", "load_s", "file_mb"):
         s[key] = res.get(key)
+    # Like for like: hnswlib's save stops at the page cache, as ours does with sync off.
+    s["save_page_cache_s"] = res.get("save_nosync_s") or res.get("save_s")
     if res.get("build_s") and res.get("build_cpu_s"):
         s["cores_busy"] = res["build_cpu_s"] / res["build_s"]
     return s
@@ -373,7 +377,8 @@ ROWS = [  # key, label, format, target (ratio ours/hnswlib), higher is better
     ("cores_busy", "build cores busy (CPU / wall)", ".2f", "", True),
     ("mem_peak_mb", "memory: peak RSS growth, MB", ".0f", "<= 0.9", False),
     ("mem_retained_mb", "memory: retained RSS growth, MB", ".0f", "", False),
-    ("save_s", "save time, s", ".3f", "<= 1.0", False),
+    ("save_page_cache_s", "save time to the page cache, s", ".3f", "<= 1.0", False),
+    ("save_s", "  ours synced to disk (the default), s", ".3f", "", False),
     ("load_s", "load time, s", ".3f", "<= 1.0", False),
     ("file_mb", "file size, MB", ".1f", "", False),
 ]

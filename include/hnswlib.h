@@ -77,6 +77,20 @@ typedef struct hnsw_search_options {
 } hnsw_search_options;
 
 /**
+ * Settings of `hnsw_index_save_with` and `hnsw_bf_save_with`.
+ */
+typedef struct hnsw_save_options {
+  /**
+   * true (the default): the file is on disk when the save returns (fsync of the
+   * file and its directory). false: the save returns once the bytes are in the
+   * page cache, as hnswlib's does; a crash soon after may leave the previous file
+   * or, on some file systems, an empty one. Either way the file is written to a
+   * temporary file and renamed over the target, so it is never seen half-written.
+   */
+  bool sync;
+} hnsw_save_options;
+
+/**
  * Construction parameters of an HNSW index (hnswlib's names and defaults).
  */
 typedef struct hnsw_params {
@@ -347,6 +361,13 @@ hnsw_status hnsw_bf_save(const struct hnsw_bf *bf,
                          const char *path);
 
 /**
+ * `hnsw_bf_save` with options (NULL: `hnsw_save_options_default()`, a durable save).
+ */
+hnsw_status hnsw_bf_save_with(const struct hnsw_bf *bf,
+                              const char *path,
+                              const struct hnsw_save_options *opts);
+
+/**
  * Loads a brute-force file written by `hnsw_bf_save` or hnswlib. `max_elements` 0
  * keeps the file's capacity.
  */
@@ -577,6 +598,14 @@ hnsw_status hnsw_index_save(const struct hnsw_index *index,
                             const char *path);
 
 /**
+ * `hnsw_index_save` with options (NULL: `hnsw_save_options_default()`, a durable
+ * save); `sync = false` returns once the bytes are in the page cache, as hnswlib.
+ */
+hnsw_status hnsw_index_save_with(const struct hnsw_index *index,
+                                 const char *path,
+                                 const struct hnsw_save_options *opts);
+
+/**
  * Loads an index file written by `hnsw_index_save` or hnswlib. `space` must match
  * the file (a wrong dimension is HNSW_ERR_FORMAT); `opts` NULL means
  * `hnsw_load_options_default()`. A truncated or corrupted file is HNSW_ERR_FORMAT.
@@ -647,6 +676,11 @@ struct hnsw_add_options hnsw_add_options_default(void);
  * The file's capacity, no replacement, seed 100.
  */
 struct hnsw_load_options hnsw_load_options_default(void);
+
+/**
+ * A durable save (sync true).
+ */
+struct hnsw_save_options hnsw_save_options_default(void);
 
 /**
  * Squared Euclidean distance on `dim` floats (hnswlib's `L2Space`).

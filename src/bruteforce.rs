@@ -7,7 +7,7 @@ use hnswlib_core::BruteForceIndex;
 
 use crate::args::{check_out, handle, path, put_new, slice, with_vectors, Layout};
 use crate::index::{self, get, hnsw_bf, run};
-use crate::options::hnsw_search_options;
+use crate::options::{hnsw_save_options, hnsw_search_options, save_options};
 use crate::space::hnsw_space;
 use crate::status::{guard, hnsw_status, AbiResult};
 
@@ -178,9 +178,20 @@ pub extern "C" fn hnsw_bf_dim(bf: *const hnsw_bf, out: *mut usize) -> hnsw_statu
 /// Saves in hnswlib's brute-force file format (temporary file, sync, rename).
 #[no_mangle]
 pub extern "C" fn hnsw_bf_save(bf: *const hnsw_bf, path: *const c_char) -> hnsw_status {
+    hnsw_bf_save_with(bf, path, std::ptr::null())
+}
+
+/// `hnsw_bf_save` with options (NULL: `hnsw_save_options_default()`, a durable save).
+#[no_mangle]
+pub extern "C" fn hnsw_bf_save_with(
+    bf: *const hnsw_bf,
+    path: *const c_char,
+    opts: *const hnsw_save_options,
+) -> hnsw_status {
     guard(|| {
         let h = handle(bf, "bf")?;
-        Ok(h.index.save(self::path(path, "path")?)?)
+        Ok(h.index
+            .save_with(self::path(path, "path")?, &save_options(opts))?)
     })
 }
 

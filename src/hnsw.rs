@@ -14,7 +14,10 @@ use hnswlib_core::{HnswIndex, HnswParams, LoadOptions};
 
 use crate::args::{check_out, handle, path, put, put_new, slice, with_vectors, Layout};
 use crate::index::{self, get, hnsw_index, run};
-use crate::options::{hnsw_add_options, hnsw_load_options, hnsw_params, hnsw_search_options, Add};
+use crate::options::{
+    hnsw_add_options, hnsw_load_options, hnsw_params, hnsw_save_options, hnsw_search_options,
+    save_options, Add,
+};
 use crate::space::hnsw_space;
 use crate::status::{guard, hnsw_status, AbiResult};
 
@@ -323,9 +326,21 @@ pub extern "C" fn hnsw_index_reset_metrics(index: *const hnsw_index) -> hnsw_sta
 /// over `path`, so a crash never leaves a half-written file.
 #[no_mangle]
 pub extern "C" fn hnsw_index_save(index: *const hnsw_index, path: *const c_char) -> hnsw_status {
+    hnsw_index_save_with(index, path, std::ptr::null())
+}
+
+/// `hnsw_index_save` with options (NULL: `hnsw_save_options_default()`, a durable
+/// save); `sync = false` returns once the bytes are in the page cache, as hnswlib.
+#[no_mangle]
+pub extern "C" fn hnsw_index_save_with(
+    index: *const hnsw_index,
+    path: *const c_char,
+    opts: *const hnsw_save_options,
+) -> hnsw_status {
     guard(|| {
         let h = handle(index, "index")?;
-        Ok(h.index.save(self::path(path, "path")?)?)
+        Ok(h.index
+            .save_with(self::path(path, "path")?, &save_options(opts))?)
     })
 }
 

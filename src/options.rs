@@ -4,7 +4,7 @@
 
 use std::ffi::c_void;
 
-use hnswlib_core::{AddOptions, HnswParams, LoadOptions, SearchOptions};
+use hnswlib_core::{AddOptions, HnswParams, LoadOptions, SaveOptions, SearchOptions};
 
 /// Filter: return true to accept `label` as a result. Called from the searching
 /// threads, possibly from several at once; it must be thread-safe, must not call back
@@ -83,6 +83,18 @@ pub struct hnsw_load_options {
     pub random_seed: u64,
 }
 
+/// Settings of `hnsw_index_save_with` and `hnsw_bf_save_with`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct hnsw_save_options {
+    /// true (the default): the file is on disk when the save returns (fsync of the
+    /// file and its directory). false: the save returns once the bytes are in the
+    /// page cache, as hnswlib's does; a crash soon after may leave the previous file
+    /// or, on some file systems, an empty one. Either way the file is written to a
+    /// temporary file and renamed over the target, so it is never seen half-written.
+    pub sync: bool,
+}
+
 /// hnswlib's defaults: max_elements 0, M 16, ef_construction 200, seed 100.
 #[no_mangle]
 pub extern "C" fn hnsw_params_default() -> hnsw_params {
@@ -127,6 +139,20 @@ pub extern "C" fn hnsw_load_options_default() -> hnsw_load_options {
         allow_replace_deleted: d.allow_replace_deleted,
         random_seed: d.random_seed,
     }
+}
+
+/// A durable save (sync true).
+#[no_mangle]
+pub extern "C" fn hnsw_save_options_default() -> hnsw_save_options {
+    hnsw_save_options {
+        sync: SaveOptions::default().sync,
+    }
+}
+
+/// NULL means `hnsw_save_options_default()`.
+pub(crate) fn save_options(opts: *const hnsw_save_options) -> SaveOptions {
+    // SAFETY: the C contract: NULL or a pointer to a valid options struct.
+    unsafe { opts.as_ref() }.map_or_else(SaveOptions::default, |o| SaveOptions { sync: o.sync })
 }
 
 impl From<&hnsw_params> for HnswParams {

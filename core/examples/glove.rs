@@ -28,7 +28,8 @@ use std::time::Instant;
 use common::{bar, cpu_seconds, number};
 use hnswlib_core::parallel::resolve_threads;
 use hnswlib_core::{
-    AddOptions, BruteForceIndex, HnswIndex, HnswParams, LoadOptions, SearchOptions, Space,
+    AddOptions, BruteForceIndex, HnswIndex, HnswParams, LoadOptions, SaveOptions, SearchOptions,
+    Space,
 };
 
 const USAGE: &str = "\
@@ -404,22 +405,29 @@ fn run(a: Args) -> Result<bool, String> {
     );
 
     // ---- save / load ---------------------------------------------------------------
-    // `save` waits for the disk (temp file, sync, rename), so each round first
-    // writes back whatever is dirty system-wide (sync(2)): a save then pays for its
-    // own file only, not for what an earlier phase or process left in the page cache.
+    // `save` waits for the disk (temp file, sync, rename), so each save first writes
+    // back whatever is dirty system-wide (sync(2)): it then pays for its own file
+    // only, not for what an earlier phase or process left in the page cache. Each
+    // round also times a save with `sync: false`, which stops at the page cache as
+    // hnswlib's does.
     let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
-    let (mut saves, mut loads) = (Vec::new(), Vec::new());
+    let (mut saves, mut saves_nosync, mut loads) = (Vec::new(), Vec::new(), Vec::new());
     let mut file_bytes = 0;
-    for round in 0..a.repeats {
-        let path = dir.path().join(format!("glove{round}.hnsw"));
+    let timed_save = |path: &Path, opts: &SaveOptions| -> Result<f64, String> {
         #[cfg(unix)]
         // SAFETY: sync(2) takes no arguments and cannot fail.
         unsafe {
             libc::sync()
         };
         let t0 = Instant::now();
-        index.save(&path).map_err(|e| e.to_string())?;
-        saves.push(t0.elapsed().as_secs_f64());
+        index.save_with(path, opts).map_err(|e| e.to_string())?;
+        Ok(t0.elapsed().as_secs_f64())
+    };
+    for round in 0..a.repeats {
+        let path = dir.path().join(format!("glove{round}.hnsw"));
+        saves.push(timed_save(&path, &SaveOptions::default())?);
+        let unsynced = dir.path().join(format!("glove{round}.nosync.hnsw"));
+        saves_nosync.push(timed_save(&unsynced, &SaveOptions { sync: false })?);
         file_bytes = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
         let t0 = Instant::now();
         let loaded = HnswIndex::load(&path, space.clone(), &LoadOptions::default())
@@ -435,12 +443,17 @@ fn run(a: Args) -> Result<bool, String> {
     drop(dir);
     let rounds = |v: &[f64]| v.iter().map(|s| format!("{s:.3}")).collect::<Vec<_>>();
     println!(
-        "file: {:.1} MB, save {:?} s, load {:?} s",
+        "file: {:.1} MB, save {:?} s (sync: false {:?} s), load {:?} s",
         file_bytes as f64 / MB,
         rounds(&saves),
+        rounds(&saves_nosync),
         rounds(&loads)
     );
-    let (save_s, load_s) = (median(&mut saves), median(&mut loads));
+    let (save_s, save_nosync_s, load_s) = (
+        median(&mut saves),
+        median(&mut saves_nosync),
+        median(&mut loads),
+    );
 
     // ---- exact ground truth --------------------------------------------------------
     let t0 = Instant::now();
@@ -598,7 +611,7 @@ fn run(a: Args) -> Result<bool, String> {
              \"n\": {n},\n \"nq\": {nq},\n \"nq_single\": {ns},\n \"dim\": {dim},\n \"k\": {k},\n \
              \"M\": {},\n \"efc\": {},\n \"threads\": {threads},\n \"repeats\": {},\n \
              \"build_s\": {},\n \"build_cpu_s\": {},\n \"mem_peak_mb\": {},\n \
-             \"mem_retained_mb\": {},\n \"save_s\": {},\n \"load_s\": {},\n \
+             \"mem_retained_mb\": {},\n \"save_s\": {},\n \"save_nosync_s\": {},\n \"load_s\": {},\n \
              \"file_bytes\": {file_bytes},\n \"file_mb\": {},\n \"efs\": [",
             hnswlib_core::VERSION,
             space.kernels_name(),
@@ -610,6 +623,7 @@ fn run(a: Args) -> Result<bool, String> {
             num(peak_mb),
             num(retained_mb),
             num(save_s),
+            num(save_nosync_s),
             num(load_s),
             num(file_bytes as f64 / MB),
         );

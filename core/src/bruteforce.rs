@@ -49,7 +49,9 @@ use parking_lot::RwLock;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
-use crate::options::{check_k, BatchResults, Filter, Neighbor, RowSink, SearchOptions};
+use crate::options::{
+    check_k, BatchResults, Filter, Neighbor, RowSink, SaveOptions, SearchOptions,
+};
 use crate::parallel;
 use crate::persist;
 use crate::space::{Element, PreparedVec, Space, SpaceKind};
@@ -641,14 +643,23 @@ impl BruteForceIndex {
     ///
     /// Vectors are written in their stored form (cosine normalised) in the machine's
     /// byte order, as hnswlib does (little-endian on every supported platform). The
-    /// file is written to a temporary file and renamed into place, so a crash never
-    /// leaves a half-written index.
+    /// file is written to a temporary file, synced and renamed into place, so a crash
+    /// never leaves a half-written index.
     ///
     /// # Errors
     /// [`Error::Io`] if the file cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.save_with(path, &SaveOptions::default())
+    }
+
+    /// [`BruteForceIndex::save`] with options: `SaveOptions { sync: false }` returns
+    /// once the bytes are in the page cache, as hnswlib's `saveIndex` does (still
+    /// atomic).
+    pub fn save_with(&self, path: impl AsRef<Path>, opts: &SaveOptions) -> Result<()> {
         let st = self.storage.read();
-        persist::write_atomically(path.as_ref(), |w| st.write_to(&self.space, self.stride, w))
+        persist::write_atomically(path.as_ref(), opts, |w| {
+            st.write_to(&self.space, self.stride, w)
+        })
     }
 
     /// The bytes [`BruteForceIndex::save`] writes. Like hnswlib's format they cover

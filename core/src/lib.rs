@@ -39,7 +39,9 @@ mod visited;
 pub use bruteforce::BruteForceIndex;
 pub use error::{Error, ErrorKind, Result};
 pub use hnsw::{HnswIndex, HnswParams, LoadOptions};
-pub use options::{AddOptions, BatchResults, Filter, Neighbor, Progress, SearchOptions};
+pub use options::{
+    AddOptions, BatchResults, Filter, Neighbor, Progress, SaveOptions, SearchOptions,
+};
 pub use space::{CDistanceFn, Distance, Element, Space, SpaceKind};
 
 /// Version of this crate.

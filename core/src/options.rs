@@ -33,6 +33,27 @@ pub struct SearchOptions<'a> {
     pub num_threads: isize,
 }
 
+/// How [`HnswIndex::save_with`](crate::HnswIndex::save_with) and
+/// [`BruteForceIndex::save_with`](crate::BruteForceIndex::save_with) write a file.
+///
+/// A save always writes a temp file beside the target and renames it over the
+/// target, so a reader or a failed save never sees half a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveOptions {
+    /// `true` (the default): the file is on disk when the save returns (the temp file
+    /// and then its directory are synced), so a power loss right after keeps it.
+    /// `false`: the save returns once the bytes are in the page cache, as hnswlib's
+    /// does, which is several times faster for small indexes; a crash or power loss
+    /// soon after may leave the previous file or, on some file systems, an empty one.
+    pub sync: bool,
+}
+
+impl Default for SaveOptions {
+    fn default() -> Self {
+        SaveOptions { sync: true }
+    }
+}
+
 /// Per-call settings of a batch add.
 #[derive(Clone, Copy, Default)]
 pub struct AddOptions<'a> {

@@ -6,10 +6,13 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::options::SaveOptions;
 
-/// Writes `path` atomically with what `write` produces.
+/// Writes `path` atomically with what `write` produces; with `opts.sync` the file
+/// and the rename are on disk when it returns.
 pub fn write_atomically(
     path: &Path,
+    opts: &SaveOptions,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
     let dir = match path.parent() {
@@ -25,17 +28,21 @@ pub fn write_atomically(
         std::process::id()
     ));
     let result = (|| {
-        let file = EarlyWriteback::new(File::create(&tmp)?);
+        let file = EarlyWriteback::new(File::create(&tmp)?, opts.sync);
         let mut w = BufWriter::with_capacity(1 << 20, file);
         write(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?.file;
-        // fdatasync: the bytes and the length; the rest of the inode is not needed to
-        // read the file back.
-        file.sync_data()?;
+        if opts.sync {
+            // fdatasync: the bytes and the length; the rest of the inode is not needed
+            // to read the file back.
+            file.sync_data()?;
+        }
         fs::rename(&tmp, path)?;
-        // Make the rename itself durable; not every file system can sync a directory.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
+        if opts.sync {
+            // Make the rename itself durable; not every file system can sync a directory.
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
         }
         Ok(())
     })();
@@ -52,9 +59,11 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 
 /// A file that asks the kernel to start writing each 8 MiB back to disk as soon as it
 /// is written (Linux `sync_file_range`), so the final sync waits for the last part
-/// only instead of the whole file. Elsewhere it is a plain file.
+/// only instead of the whole file. Elsewhere, or when no sync follows, it is a plain
+/// file.
 struct EarlyWriteback {
     file: File,
+    enabled: bool,
     written: u64,
     flushed_to: u64,
 }
@@ -62,9 +71,10 @@ struct EarlyWriteback {
 impl EarlyWriteback {
     const CHUNK: u64 = 8 << 20;
 
-    fn new(file: File) -> Self {
+    fn new(file: File, enabled: bool) -> Self {
         EarlyWriteback {
             file,
+            enabled,
             written: 0,
             flushed_to: 0,
         }
@@ -75,7 +85,7 @@ impl Write for EarlyWriteback {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.file.write(buf)?;
         self.written += n as u64;
-        if self.written - self.flushed_to >= Self::CHUNK {
+        if self.enabled && self.written - self.flushed_to >= Self::CHUNK {
             #[cfg(target_os = "linux")]
             {
                 use std::os::fd::AsRawFd;

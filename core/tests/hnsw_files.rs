@@ -267,3 +267,27 @@ fn empty_index_round_trip() {
         1
     );
 }
+
+#[test]
+fn unsynced_save_writes_the_same_file_atomically() {
+    let (index, _) = small_index(500, 8, 8);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.bin");
+    std::fs::write(&path, b"previous").unwrap();
+    let no_sync = SaveOptions { sync: false };
+    index.save_with(&path, &no_sync).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), index.to_bytes());
+    // Replaced by rename: no temporary file is left beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    let err = index
+        .save_with(dir.path().join("no/such/dir/index.bin"), &no_sync)
+        .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(SaveOptions::default().sync);
+
+    let bf = BruteForceIndex::new(Space::l2(8).unwrap(), 4).unwrap();
+    bf.add(&[1.0f32; 8], 7).unwrap();
+    let bf_path = dir.path().join("bf.bin");
+    bf.save_with(&bf_path, &no_sync).unwrap();
+    assert_eq!(std::fs::read(&bf_path).unwrap(), bf.to_bytes());
+}

@@ -39,6 +39,7 @@ static void test_null_handles(void) {
     FAILS(E, "index", hnsw_index_metrics(NULL, NULL, NULL));
     FAILS(E, "index", hnsw_index_reset_metrics(NULL));
     FAILS(E, "index", hnsw_index_save(NULL, "x"));
+    FAILS(E, "index", hnsw_index_save_with(NULL, "x", NULL));
     FAILS(E, "space", hnsw_index_load("x", NULL, NULL, &(hnsw_index *){0}));
     FAILS(E, "index", hnsw_index_serialize(NULL, &bytes, &n));
     FAILS(E, "index", hnsw_index_serialized_size(NULL, &n));
@@ -57,6 +58,7 @@ static void test_null_handles(void) {
     FAILS(E, "bf", hnsw_bf_max_elements(NULL, &n));
     FAILS(E, "bf", hnsw_bf_dim(NULL, &n));
     FAILS(E, "bf", hnsw_bf_save(NULL, "x"));
+    FAILS(E, "bf", hnsw_bf_save_with(NULL, "x", NULL));
     FAILS(E, "space", hnsw_bf_load("x", NULL, 0, &(hnsw_bf *){0}));
     FAILS(E, "bf", hnsw_bf_serialize(NULL, &bytes, &n));
     FAILS(E, "space", hnsw_bf_deserialize((const uint8_t *)"x", 1, NULL, 0, &(hnsw_bf *){0}));
@@ -115,6 +117,8 @@ static void test_null_pointers(void) {
     FAILS(E, "out", hnsw_bf_load("no-such-file.bf", space, 0, NULL));
     FAILS(E, "out", hnsw_bf_deserialize((const uint8_t *)"x", 1, space, 0, NULL));
     FAILS(E, "path", hnsw_bf_save(bf, NULL));
+    FAILS(E, "path", hnsw_bf_save_with(bf, NULL, NULL));
+    FAILS(E, "path", hnsw_index_save_with(index, NULL, NULL));
     FAILS(E, "a", hnsw_space_distance(space, NULL, v, d));
     FAILS(E, "out", hnsw_space_distance(space, v, v, NULL));
     hnsw_bf_free(bf);

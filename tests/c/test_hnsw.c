@@ -267,6 +267,24 @@ static void test_files_and_buffers(void) {
     size_t file_len = 0;
     unsigned char *file = read_file(path, &file_len);
     CHECK(file_len == len && !memcmp(file, bytes, len));
+    /* Without sync: the same bytes, replacing the file (still by rename). */
+    hnsw_save_options so = hnsw_save_options_default();
+    CHECK(so.sync);
+    so.sync = false;
+    OK(hnsw_index_mark_deleted(index, 4));
+    OK(hnsw_index_save_with(index, path, &so));
+    free(file);
+    file = read_file(path, &file_len);
+    uint8_t *bytes2 = NULL;
+    size_t len2 = 0;
+    OK(hnsw_index_serialize(index, &bytes2, &len2));
+    CHECK(file_len == len2 && !memcmp(file, bytes2, len2) && memcmp(file, bytes, len));
+    hnsw_buffer_free(bytes2, len2);
+    OK(hnsw_index_unmark_deleted(index, 4));
+    OK(hnsw_index_save_with(index, path, NULL)); /* NULL: the durable default */
+    free(file);
+    file = read_file(path, &file_len);
+    CHECK(file_len == len && !memcmp(file, bytes, len));
 
     hnsw_space *space = NULL;
     OK(hnsw_space_l2(DIM, &space));

@@ -28,7 +28,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use self::graph::{Layout0, Storage};
 use self::search::SearchStats;
 use crate::error::{Error, Result};
-use crate::options::{check_k, AddOptions, BatchResults, Neighbor, RowSink, SearchOptions};
+use crate::options::{
+    check_k, AddOptions, BatchResults, Neighbor, RowSink, SaveOptions, SearchOptions,
+};
 use crate::parallel::for_each_row;
 use crate::rng::LevelRng;
 use crate::space::{Element, PreparedVec, Space};
@@ -692,11 +694,20 @@ impl HnswIndex {
         self.distance_computations.store(0, Ordering::Relaxed);
     }
 
-    /// Saves in hnswlib's format (atomically: temp file, sync, rename).
-    /// Exclusive: waits for running operations.
+    /// Saves in hnswlib's format, atomically and durably: a temp file beside `path`,
+    /// synced, then renamed over `path`. Exclusive: waits for running operations.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be written; `path` is then left as it was.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.save_with(path, &SaveOptions::default())
+    }
+
+    /// [`HnswIndex::save`] with options: `SaveOptions { sync: false }` returns once
+    /// the bytes are in the page cache, as hnswlib's `saveIndex` does (still atomic).
+    pub fn save_with(&self, path: impl AsRef<Path>, opts: &SaveOptions) -> Result<()> {
         let g = self.graph.write();
-        crate::persist::write_atomically(path.as_ref(), |w| format::write(&g, w))
+        crate::persist::write_atomically(path.as_ref(), opts, |w| format::write(&g, w))
     }
 
     /// The bytes [`HnswIndex::save`] would write.
