@@ -2,6 +2,8 @@
 #include "common.h"
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -423,6 +425,18 @@ TEST(IndexTest, SaveLoadAndSerialize) {
     EXPECT_TRUE(bigger.allow_replace_deleted());
     bigger.add(std::vector<float>(8, 0.0f), 5000, true);
     EXPECT_EQ(bigger.size(), 300u);
+}
+
+TEST(IndexTest, UnsyncedSaveWritesTheSameFile) {
+    Index index = filled_index(120, 8, 12);
+    TempPath path("unsynced.bin");
+    hnswlib::SaveOptions no_sync;
+    no_sync.sync = false;
+    index.save(path.str(), no_sync);
+    std::ifstream in(path.str(), std::ios::binary);
+    std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(file, index.to_bytes());
+    EXPECT_THROW(index.save("/nonexistent-dir/x/index.bin", no_sync), hnswlib::IoError);
 }
 
 TEST(IndexTest, BadFilesAndBytesThrow) {

@@ -24,9 +24,9 @@ rs_from_raw <- function(bytes, distance, dim, max_elements, allow_replace_delete
 #' @noRd
 rs_to_raw <- function(h) .Call(wrap__rs_to_raw, h)
 
-#' Saves in hnswlib's format.
+#' Saves in hnswlib's format; `sync` waits until the file is on disk.
 #' @noRd
-rs_save <- function(h, path) .Call(wrap__rs_save, h, path)
+rs_save <- function(h, path, sync) .Call(wrap__rs_save, h, path, sync)
 
 #' Checks a whole batch before any of it is added: dimension, finite values, labels
 #' and room. A chunked add then cannot fail half-way on bad input.

@@ -190,9 +190,12 @@ HnswIndex <- setRefClass(
       rs(rs_resize(handle, check_count(new_size, "new_size")))
       invisible(.self)
     },
-    save = function(filename) {
+    save = function(filename, sync = TRUE) {
       "Saves the index in hnswlib's file format."
-      rs(rs_save(handle, path.expand(filename)))
+      if (!is.logical(sync) || length(sync) != 1 || is.na(sync)) {
+        stop("sync must be TRUE or FALSE", call. = FALSE)
+      }
+      rs(rs_save(handle, path.expand(filename), sync))
       invisible(.self)
     },
     toRaw = function() {
@@ -345,8 +348,13 @@ make_generator <- function(name) {
 #' The setters return the index invisibly, so calls can be chained.
 #'
 #' @section Saving:
-#' * `$save(filename)`: writes the index file in hnswlib's format (`~` is
-#'   expanded; an `hnswlibrs_io` error when it cannot be written). hnswlib (C++
+#' * `$save(filename, sync = TRUE)`: writes the index file in hnswlib's format
+#'   (`~` is expanded; an `hnswlibrs_io` error when it cannot be written),
+#'   atomically: a temporary file renamed over `filename`. With `sync = TRUE` the
+#'   file is on disk when the call returns; `sync = FALSE` returns once the bytes
+#'   are in the page cache, as RcppHNSW's `$save()` does (faster, but a crash soon
+#'   after may leave the previous file). Anything but `TRUE` or `FALSE` for `sync`
+#'   is an error. hnswlib (C++
 #'   and Python) and RcppHNSW read these files, and [hnsw_load()] reads theirs;
 #'   the file stores label `l` as `l - 1`, as RcppHNSW does, so 0-based labels
 #'   written by hnswlib's Python binding come back one higher. The file records

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hnswlib_core::{BruteForceIndex, Filter, SearchOptions};
+use hnswlib_core::{BruteForceIndex, Filter, SaveOptions, SearchOptions};
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use parking_lot::RwLock;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
@@ -231,10 +231,15 @@ impl BFIndex {
         Ok(self.ready()?.index.ids())
     }
 
-    /// Saves in hnswlib's brute-force file format (pip hnswlib's BFIndex loads it).
-    fn save_index(&self, py: Python<'_>, path_to_index: PathBuf) -> PyResult<()> {
+    /// save_index(path_to_index, sync=True)
+    ///
+    /// Saves in hnswlib's brute-force file format (pip hnswlib's BFIndex loads it),
+    /// atomically; sync as for Index.save_index.
+    #[pyo3(signature = (path_to_index, sync=true))]
+    fn save_index(&self, py: Python<'_>, path_to_index: PathBuf, sync: bool) -> PyResult<()> {
         let r = self.ready()?;
-        py.detach(|| r.index.save(&path_to_index)).py()
+        py.detach(|| r.index.save_with(&path_to_index, &SaveOptions { sync }))
+            .py()
     }
 
     /// load_index(path_to_index, max_elements=0)

@@ -9,7 +9,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hnswlib_core::{AddOptions, Filter, HnswIndex, HnswParams, LoadOptions, SearchOptions};
+use hnswlib_core::{
+    AddOptions, Filter, HnswIndex, HnswParams, LoadOptions, SaveOptions, SearchOptions,
+};
 use numpy::PyArray2;
 use parking_lot::RwLock;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
@@ -469,13 +471,18 @@ impl Index {
         Ok(self.ready()?.index.file_size())
     }
 
-    /// save_index(path_to_index)
+    /// save_index(path_to_index, sync=True)
     ///
     /// Saves in hnswlib's file format (pip hnswlib loads it), atomically: a temporary
-    /// file renamed into place. I/O errors raise RuntimeError.
-    fn save_index(&self, py: Python<'_>, path_to_index: PathBuf) -> PyResult<()> {
+    /// file renamed into place. With sync=True (the default) the file is on disk when
+    /// the call returns; sync=False returns once the bytes are in the page cache, as
+    /// pip hnswlib's save_index does (faster, but a crash soon after may lose the new
+    /// file). I/O errors raise RuntimeError.
+    #[pyo3(signature = (path_to_index, sync=true))]
+    fn save_index(&self, py: Python<'_>, path_to_index: PathBuf, sync: bool) -> PyResult<()> {
         let r = self.ready()?;
-        py.detach(|| r.index.save(&path_to_index)).py()
+        py.detach(|| r.index.save_with(&path_to_index, &SaveOptions { sync }))
+            .py()
     }
 
     /// load_index(path_to_index, max_elements=0, allow_replace_deleted=False)

@@ -385,6 +385,26 @@ def test_save_to_a_missing_directory_raises(tmp_path):
     p, _ = make_index(dim=4, n=5)
     with pytest.raises(RuntimeError, match="I/O error"):
         p.save_index(tmp_path / "no" / "dir" / "x.bin")
+    with pytest.raises(RuntimeError, match="I/O error"):
+        p.save_index(tmp_path / "no" / "dir" / "x.bin", sync=False)
+
+
+def test_unsynced_save_writes_the_same_file(tmp_path):
+    p, data = make_index(dim=4, n=50)
+    synced, unsynced = tmp_path / "synced.bin", tmp_path / "unsynced.bin"
+    unsynced.write_bytes(b"previous contents")
+    p.save_index(synced)
+    p.save_index(unsynced, sync=False)
+    assert unsynced.read_bytes() == synced.read_bytes()
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["synced.bin", "unsynced.bin"]
+    with pytest.raises(TypeError):
+        p.save_index(unsynced, sync="no")
+    b = hnswlib_rs.BFIndex("l2", 4)
+    b.init_index(max_elements=60)
+    b.add_items(data)
+    b.save_index(synced)
+    b.save_index(unsynced, sync=False)
+    assert unsynced.read_bytes() == synced.read_bytes()
 
 
 # ---- copies and pickles -----------------------------------------------------------------------

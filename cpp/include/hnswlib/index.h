@@ -398,6 +398,14 @@ struct LoadOptions {
     uint64_t random_seed = 100;          ///< seed of the level generator for later adds
 };
 
+/// Settings of saving to a file.
+struct SaveOptions {
+    /// true: the file is on disk when save() returns. false: save() returns once the
+    /// bytes are in the page cache, as hnswlib's saveIndex does (a crash soon after may
+    /// leave the previous file). Either way the file is replaced by a rename, whole.
+    bool sync = true;
+};
+
 /// One search result.
 struct Neighbor {
     uint64_t label;
@@ -462,7 +470,7 @@ struct HnswOps {
     static constexpr auto dim = hnsw_index_dim;
     static constexpr auto contains = hnsw_index_contains;
     static constexpr auto resize = hnsw_index_resize;
-    static constexpr auto save = hnsw_index_save;
+    static constexpr auto save = hnsw_index_save_with;
     static constexpr auto serialize = hnsw_index_serialize;
 };
 
@@ -479,7 +487,7 @@ struct BruteForceOps {
     static constexpr auto dim = hnsw_bf_dim;
     static constexpr auto contains = hnsw_bf_contains;
     static constexpr auto resize = hnsw_bf_resize;
-    static constexpr auto save = hnsw_bf_save;
+    static constexpr auto save = hnsw_bf_save_with;
     static constexpr auto serialize = hnsw_bf_serialize;
 };
 
@@ -618,8 +626,12 @@ class IndexBase {
     size_t dim() const { return get_value<size_t>(Ops::dim); }
     /// Changes the capacity; StateError below the element count.
     void resize(size_t max_elements) { finish(Ops::resize(handle_, max_elements)); }
-    /// Saves in hnswlib's file format (temporary file, sync, rename).
-    void save(const std::string& path) const { finish(Ops::save(handle_, path.c_str())); }
+    /// Saves in hnswlib's file format: a temporary file, synced unless `opts.sync` is
+    /// false, renamed over `path`.
+    void save(const std::string& path, const SaveOptions& opts = {}) const {
+        hnsw_save_options c{opts.sync};
+        finish(Ops::save(handle_, path.c_str(), &c));
+    }
     /// The index in hnswlib's file format, in memory.
     Buffer serialize() const {
         uint8_t* data = nullptr;

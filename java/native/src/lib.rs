@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use hnswlib_core::{
     AddOptions, BruteForceIndex, CDistanceFn, HnswIndex, HnswParams, LoadOptions, Neighbor,
-    SearchOptions, Space,
+    SaveOptions, SearchOptions, Space,
 };
 use jni::objects::{JByteArray, JClass, JFloatArray, JIntArray, JLongArray, JObject, JString};
 use jni::sys::{jboolean, jbyteArray, jfloatArray, jint, jlong, jlongArray, jobject};
@@ -628,20 +628,22 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_ids<'l>(
 
 // ---- saving -----------------------------------------------------------------------
 
-/// `static native void save(long id, String path)`
+/// `static native void save(long id, String path, boolean sync)`
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_hnswlibrs_Native_save<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     id: jlong,
     path: JString<'l>,
+    sync: jboolean,
 ) {
     run(&mut env, |env| {
         let entry = registry::get(id)?;
         let path = path.try_to_string(env)?;
+        let opts = SaveOptions { sync };
         match &entry.index {
-            Index::Hnsw(h) => h.save(path)?,
-            Index::Brute(b) => b.save(path)?,
+            Index::Hnsw(h) => h.save_with(path, &opts)?,
+            Index::Brute(b) => b.save_with(path, &opts)?,
         }
         Ok(())
     })

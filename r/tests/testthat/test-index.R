@@ -79,6 +79,21 @@ test_that("save and load in hnswlib's format, with a capacity override", {
   expect_equal(hnsw_search(q, new(HnswEuclidean, 5, f), k = 3), hnsw_search(q, e, k = 3))
 })
 
+test_that("save(sync = FALSE) writes the same file, still replacing it whole", {
+  X <- random_data(100, 4)
+  ann <- hnsw_build(X, distance = "l2")
+  d <- tempfile()
+  dir.create(d)
+  f <- file.path(d, "index.hnsw")
+  writeBin(as.raw(1:3), f)
+  ann$save(f, sync = FALSE)
+  expect_equal(readBin(f, "raw", file.size(f)), ann$toRaw())
+  expect_equal(list.files(d, all.files = TRUE, no.. = TRUE), "index.hnsw")
+  expect_error(ann$save(f, sync = "no"), "sync must be TRUE or FALSE")
+  expect_error(ann$save(f, sync = NA), "sync must be TRUE or FALSE")
+  expect_error(ann$save(file.path(d, "no", "dir.hnsw"), sync = FALSE), class = "hnswlibrs_io")
+})
+
 test_that("saveRDS/readRDS and serialize keep a working index", {
   X <- random_data(500, 8)
   ann <- hnsw_build(X, distance = "euclidean", M = 8, ef = 50)

@@ -13,7 +13,7 @@
 //! * `convert`: matrices, labels and errors.
 
 use extendr_api::prelude::*;
-use hnswlib_core::{AddOptions, HnswIndex, HnswParams, LoadOptions, SearchOptions};
+use hnswlib_core::{AddOptions, HnswIndex, HnswParams, LoadOptions, SaveOptions, SearchOptions};
 
 mod convert;
 mod distance;
@@ -156,10 +156,13 @@ fn rs_to_raw(h: Robj) -> Result<Robj> {
     Ok(Raw::from_bytes(&h.index().to_bytes()).into())
 }
 
-/// Saves in hnswlib's format.
+/// Saves in hnswlib's format; `sync` waits until the file is on disk.
 #[extendr]
-fn rs_save(h: Robj, path: &str) -> Result<()> {
-    Handle::from_robj(&h)?.index().save(path).map_err(core_err)
+fn rs_save(h: Robj, path: &str, sync: bool) -> Result<()> {
+    Handle::from_robj(&h)?
+        .index()
+        .save_with(path, &SaveOptions { sync })
+        .map_err(core_err)
 }
 
 /// Threads for a batch of `rows`, as RcppHNSW: 0 or 1 means the calling thread, and

@@ -62,7 +62,7 @@ final class Native {
 
     static native long[] ids(long id);
 
-    static native void save(long id, String path);
+    static native void save(long id, String path, boolean sync);
 
     static native byte[] toBytes(long id);
 

@@ -463,9 +463,24 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @throws IOException if it cannot be written
      */
     public void save(Path path) throws IOException {
+        save(path, true);
+    }
+
+    /**
+     * Saves the index in hnswlib's file format, atomically (a temporary file renamed over
+     * {@code path}). With {@code sync} true this is {@link #save(Path)}: the file is on disk
+     * when the call returns. With {@code sync} false the call returns once the bytes are in
+     * the page cache, as hnswlib's {@code saveIndex} does: faster, but a crash soon after
+     * may leave the previous file or, on some file systems, an empty one.
+     *
+     * @param path the file
+     * @param sync whether to wait until the file is on disk
+     * @throws IOException if it cannot be written
+     */
+    public void save(Path path, boolean sync) throws IOException {
         Objects.requireNonNull(path, "path");
         try {
-            Native.save(id(), path.toString());
+            Native.save(id(), path.toString(), sync);
         } finally {
             keepAlive();
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -291,6 +292,25 @@ class HnswIndexTest {
             index.add(new float[] {2, 2}, 5);
             assertArrayEquals(new long[] {5, Long.MIN_VALUE, -1L}, index.ids());
             assertEquals(-1L, index.knn(new float[] {0, 0}, 1).labels()[0]);
+        }
+    }
+
+    @Test
+    void unsyncedSaveWritesTheSameFile(@TempDir Path dir) throws Exception {
+        Path synced = dir.resolve("synced.bin");
+        Path unsynced = dir.resolve("unsynced.bin");
+        Files.write(unsynced, new byte[] {1, 2, 3});
+        try (HnswIndex index = filled(200); BruteForceIndex bf = new BruteForceIndex(Space.l2(DIM), 10)) {
+            index.save(synced);
+            index.save(unsynced, false);
+            assertArrayEquals(Files.readAllBytes(synced), Files.readAllBytes(unsynced));
+            bf.add(new float[DIM], 3);
+            bf.save(unsynced, false);
+            assertArrayEquals(bf.toBytes(), Files.readAllBytes(unsynced));
+            try (var files = Files.list(dir)) {
+                assertEquals(2, files.count(), "no temporary file is left");
+            }
+            assertThrows(IOException.class, () -> index.save(dir.resolve("no/such/dir/x.bin"), false));
         }
     }
 
