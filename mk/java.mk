@@ -13,9 +13,10 @@ java-tools:
 	@command -v javac >/dev/null && command -v $(MVN) >/dev/null || \
 	    { $(SUDO) apt-get update && $(SUDO) apt-get install -y openjdk-17-jdk-headless maven; }
 
-# The live check against hnswlib uses $(VPY) when it has hnswlib (make bench installs
-# it); without it that one test is skipped and committed hnswlib fixtures cover the files.
-test-java: java-tools rust-tools
+# The live check against hnswlib runs pip hnswlib 0.8.0 from $(VPY) (python-tools, in
+# mk/python.mk); run by hand without it, that one test is skipped and committed hnswlib
+# fixtures cover the files.
+test-java: java-tools rust-tools python-tools
 	$(MVN) $(MVN_FLAGS) -f java/pom.xml -Dcargo.command=$(CARGO) \
 	    -Dhnswlib.test.python=$(abspath $(VPY)) verify
 	@cat java/target/surefire-reports/*.txt java/target/failsafe-reports/*.txt 2>/dev/null | \

@@ -5,7 +5,7 @@ PY_DIR        := bindings/python
 PY_TOOLS      := $(VENV)/.hnswlib-rs-python-tools
 PYTEST_ARGS   ?=
 
-.PHONY: test-python python-develop
+.PHONY: test-python python-develop python-tools
 
 TEST_SUITES += test-python
 
@@ -16,6 +16,9 @@ $(PY_TOOLS): $(VENV_STAMP)
 	    { $(SUDO) apt-get update && $(SUDO) apt-get install -y g++ python3-dev; }
 	$(VPY) -m pip install --quiet "maturin>=1.5,<2" pytest pytest-timeout hnswlib==0.8.0
 	@touch $@
+
+# The venv's test tools and hnswlib 0.8.0 (the Java suite checks files against it too).
+python-tools: $(PY_TOOLS)
 
 # Builds the extension in release mode and installs it into the venv (cargo skips the
 # build when nothing changed).
