@@ -1,7 +1,12 @@
 # R package hnswlibrs (r/): testthat, against a project-local library r/.rlib.
 #
-#   make test-r      install R from Debian when missing, install the package, run testthat,
-#                    then check the help pages (r/tests/check_docs.R: base R's tools only)
+#   make test-r      install R from Debian when missing, install the package, run testthat
+#                    (r/tools/run_tests.R), check the help pages (r/tools/check_docs.R: base
+#                    R's tools only) and check that the package stages for a tarball
+#   make r-package   the source tarball build/r/hnswlibrs_<version>.tar.gz, installable
+#                    anywhere with R, cargo and crates.io: a copy of r/ staged in build/r with
+#                    hnswlib-core's sources inside (src/rust/hnswlib-core), then R CMD build
+#   make r-check     R CMD check --no-manual of that tarball (compiles the package again)
 #   make r-docs      regenerate the help pages r/man/*.Rd from the roxygen comments in r/R
 #                    (installs roxygen2 from Debian when missing; NAMESPACE is hand-written)
 #   make bench-r     hnsw_knn against RcppHNSW in one R session (ratios)
@@ -11,9 +16,17 @@ R_STAMP     := $(R_LIB)/hnswlibrs/.installed
 R_DEPS_STAMP := $(R_LIB)/.deps
 R_SOURCES   := $(shell find r/R r/src/rust/src r/src/rust/Cargo.toml r/src/rust/Cargo.lock r/src/Makevars r/src/entrypoint.c r/DESCRIPTION r/NAMESPACE r/man core/src core/Cargo.toml -type f 2>/dev/null)
 
+# The source tarball: everything in r/ but build outputs, plus the core's sources.
+R_VERSION   := $(shell sed -n 's/^Version:[[:space:]]*//p' r/DESCRIPTION)
+R_BUILD     := build/r
+R_STAGE     := $(R_BUILD)/hnswlibrs
+R_TARBALL   := $(R_BUILD)/hnswlibrs_$(R_VERSION).tar.gz
+R_PKG_FILES := $(shell find r -path r/.rlib -prune -o -path r/src/rust/target -prune -o -path r/bench/results -prune -o -type f ! -name '*.o' ! -name '*.so' -print) \
+               $(shell find core/src -type f) core/Cargo.toml Cargo.toml Cargo.lock
+
 TEST_SUITES += test-r
 
-.PHONY: test-r bench-r r-deps r-install r-docs
+.PHONY: test-r bench-r r-deps r-install r-docs r-stage r-package r-check
 
 # R, testthat and RcppHNSW (for the file-compatibility tests and the benchmark) from Debian.
 r-deps: $(R_DEPS_STAMP)
@@ -34,8 +47,48 @@ $(R_STAMP): $(R_DEPS_STAMP) $(R_SOURCES)
 
 test-r: r-install rust-tools
 	cd r/src/rust && $(CARGO) fmt -- --check
-	Rscript r/tests/run.R $(R_LIB)
-	Rscript r/tests/check_docs.R $(R_LIB)
+	Rscript r/tools/run_tests.R $(R_LIB)
+	Rscript r/tools/check_docs.R $(R_LIB)
+	$(MAKE) --no-print-directory r-stage
+
+# Stages the package for the tarball in $(R_STAGE): a copy of r/ without build outputs, with
+# hnswlib-core's sources in src/rust/hnswlib-core and the crate's path dependency pointing
+# there. cargo package writes the core's manifest with the workspace-inherited fields
+# resolved; its tests, benches, examples and dev-dependencies are left out. Ends by checking
+# that cargo resolves the staged crate with the committed Cargo.lock.
+r-stage:
+	rm -rf $(R_STAGE) $(R_BUILD)/core-crate
+	mkdir -p $(R_STAGE)/src/rust/hnswlib-core $(R_BUILD)/core-crate
+	tar -C r --exclude=./.rlib --exclude=./src/rust/target --exclude=./bench/results \
+	    --exclude='*.o' --exclude='*.so' -cf - . | tar -C $(R_STAGE) -xf -
+	$(CARGO) package --quiet -p hnswlib-core --no-verify --allow-dirty --target-dir $(R_BUILD)/core-crate
+	tar -xzf $(R_BUILD)/core-crate/package/hnswlib-core-*.crate -C $(R_BUILD)/core-crate
+	cp -R $(R_BUILD)/core-crate/hnswlib-core-*/src $(R_STAGE)/src/rust/hnswlib-core/
+	awk 'BEGIN { print "# hnswlib-core'"'"'s manifest as normalised by cargo package (make r-package),"; \
+	             print "# without its tests, benches, examples and dev-dependencies" } \
+	     /^\[/ { skip = /^\[\[(example|test|bench)\]\]$$/ || /^\[dev-dependencies[].]/ } \
+	     /^#/ && !started { next } /^\[/ { started = 1 } !skip' \
+	    $(R_BUILD)/core-crate/hnswlib-core-*/Cargo.toml > $(R_STAGE)/src/rust/hnswlib-core/Cargo.toml
+	rm -rf $(R_BUILD)/core-crate
+	sed -i 's|^hnswlib-core = { path = "../../../core" }$$|hnswlib-core = { path = "hnswlib-core" }|' $(R_STAGE)/src/rust/Cargo.toml
+	grep -qx 'hnswlib-core = { path = "hnswlib-core" }' $(R_STAGE)/src/rust/Cargo.toml || \
+	    { echo "r-stage: the hnswlib-core dependency of r/src/rust/Cargo.toml was not rewritten" >&2; exit 1; }
+	$(CARGO) metadata --locked --format-version 1 --manifest-path $(R_STAGE)/src/rust/Cargo.toml >/dev/null
+
+r-package: $(R_TARBALL)
+
+$(R_TARBALL): $(R_DEPS_STAMP) $(R_PKG_FILES)
+	$(MAKE) --no-print-directory r-stage
+	rm -f $(R_BUILD)/hnswlibrs_*.tar.gz
+	cd $(R_BUILD) && R CMD build --no-build-vignettes hnswlibrs
+	@test -f $@ && ls -l $@
+
+# Fails on an ERROR or a WARNING. Suggested packages missing from the machine (RcppHNSW) do
+# not stop the check; their tests skip.
+r-check: $(R_TARBALL)
+	cd $(R_BUILD) && _R_CHECK_FORCE_SUGGESTS_=false _R_CHECK_CRAN_INCOMING_=false \
+	    R CMD check --no-manual $(notdir $(R_TARBALL))
+	@! grep -E '^Status:.*(ERROR|WARNING)' $(R_BUILD)/hnswlibrs.Rcheck/00check.log
 
 bench-r: r-install
 	Rscript r/bench/knn_bench.R $(R_LIB) $(BENCH_R_ARGS)

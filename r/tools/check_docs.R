@@ -1,5 +1,5 @@
 # Checks the help pages (r/man) against the package installed in a library, with base R's
-# tools only (make test-r: Rscript r/tests/check_docs.R r/.rlib):
+# tools only (make test-r: Rscript r/tools/check_docs.R r/.rlib):
 #   - every Rd file parses cleanly (tools::checkRd);
 #   - the installed package has the same help pages as r/man (reinstall after editing them);
 #   - no exported object or class is undocumented (tools::undoc);
