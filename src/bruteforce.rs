@@ -11,7 +11,11 @@ use crate::options::{hnsw_save_options, hnsw_search_options, save_options};
 use crate::space::hnsw_space;
 use crate::status::{guard, hnsw_status, AbiResult};
 
-fn boxed(index: BruteForceIndex, out: *mut *mut hnsw_bf) -> AbiResult {
+/// Makes an index with `make` and hands it to the caller through `out`, which is
+/// checked first, so that a NULL `out` costs no work (no file read, no allocation).
+fn boxed(out: *mut *mut hnsw_bf, make: impl FnOnce() -> AbiResult<BruteForceIndex>) -> AbiResult {
+    check_out(out, "out")?;
+    let index = make()?;
     let layout = Layout::of(index.space());
     put_new(out, hnsw_bf { index, layout })
 }
@@ -25,10 +29,10 @@ pub extern "C" fn hnsw_bf_new(
     out: *mut *mut hnsw_bf,
 ) -> hnsw_status {
     guard(|| {
-        // Checked first, so that a NULL `out` costs no work.
-        check_out(out, "out")?;
-        let space = handle(space, "space")?.space.clone();
-        boxed(BruteForceIndex::new(space, max_elements)?, out)
+        boxed(out, || {
+            let space = handle(space, "space")?.space.clone();
+            Ok(BruteForceIndex::new(space, max_elements)?)
+        })
     })
 }
 
@@ -205,11 +209,11 @@ pub extern "C" fn hnsw_bf_load(
     out: *mut *mut hnsw_bf,
 ) -> hnsw_status {
     guard(|| {
-        // Checked first, so that a NULL `out` costs no work.
-        check_out(out, "out")?;
-        let space = handle(space, "space")?.space.clone();
-        let path = self::path(path, "path")?;
-        boxed(BruteForceIndex::load(path, space, max_elements)?, out)
+        boxed(out, || {
+            let space = handle(space, "space")?.space.clone();
+            let path = self::path(path, "path")?;
+            Ok(BruteForceIndex::load(path, space, max_elements)?)
+        })
     })
 }
 
@@ -234,13 +238,10 @@ pub extern "C" fn hnsw_bf_deserialize(
     out: *mut *mut hnsw_bf,
 ) -> hnsw_status {
     guard(|| {
-        // Checked first, so that a NULL `out` costs no work.
-        check_out(out, "out")?;
-        let space = handle(space, "space")?.space.clone();
-        let bytes = slice(data, len, "data")?;
-        boxed(
-            BruteForceIndex::from_bytes(bytes, space, max_elements)?,
-            out,
-        )
+        boxed(out, || {
+            let space = handle(space, "space")?.space.clone();
+            let bytes = slice(data, len, "data")?;
+            Ok(BruteForceIndex::from_bytes(bytes, space, max_elements)?)
+        })
     })
 }

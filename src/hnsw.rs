@@ -21,7 +21,11 @@ use crate::options::{
 use crate::space::hnsw_space;
 use crate::status::{guard, hnsw_status, AbiResult};
 
-fn boxed(index: HnswIndex, out: *mut *mut hnsw_index) -> AbiResult {
+/// Makes an index with `make` and hands it to the caller through `out`, which is
+/// checked first, so that a NULL `out` costs no work (no file read, no allocation).
+fn boxed(out: *mut *mut hnsw_index, make: impl FnOnce() -> AbiResult<HnswIndex>) -> AbiResult {
+    check_out(out, "out")?;
+    let index = make()?;
     let layout = Layout::of(&index.space());
     put_new(out, hnsw_index { index, layout })
 }
@@ -45,14 +49,14 @@ pub extern "C" fn hnsw_index_new(
     out: *mut *mut hnsw_index,
 ) -> hnsw_status {
     guard(|| {
-        // Checked first, so that a NULL `out` costs no work.
-        check_out(out, "out")?;
-        let space = handle(space, "space")?.space.clone();
-        // SAFETY: the C contract: NULL or a pointer to a valid params struct.
-        let params = unsafe { params.as_ref() }
-            .map(HnswParams::from)
-            .unwrap_or_default();
-        boxed(HnswIndex::new(space, &params)?, out)
+        boxed(out, || {
+            let space = handle(space, "space")?.space.clone();
+            // SAFETY: the C contract: NULL or a pointer to a valid params struct.
+            let params = unsafe { params.as_ref() }
+                .map(HnswParams::from)
+                .unwrap_or_default();
+            Ok(HnswIndex::new(space, &params)?)
+        })
     })
 }
 
@@ -355,11 +359,11 @@ pub extern "C" fn hnsw_index_load(
     out: *mut *mut hnsw_index,
 ) -> hnsw_status {
     guard(|| {
-        // Checked first, so that a NULL `out` costs no work.
-        check_out(out, "out")?;
-        let space = handle(space, "space")?.space.clone();
-        let path = self::path(path, "path")?;
-        boxed(HnswIndex::load(path, space, &load_options(opts))?, out)
+        boxed(out, || {
+            let space = handle(space, "space")?.space.clone();
+            let path = self::path(path, "path")?;
+            Ok(HnswIndex::load(path, space, &load_options(opts))?)
+        })
     })
 }
 
@@ -394,13 +398,10 @@ pub extern "C" fn hnsw_index_deserialize(
     out: *mut *mut hnsw_index,
 ) -> hnsw_status {
     guard(|| {
-        // Checked first, so that a NULL `out` costs no work.
-        check_out(out, "out")?;
-        let space = handle(space, "space")?.space.clone();
-        let bytes = slice(data, len, "data")?;
-        boxed(
-            HnswIndex::from_bytes(bytes, space, &load_options(opts))?,
-            out,
-        )
+        boxed(out, || {
+            let space = handle(space, "space")?.space.clone();
+            let bytes = slice(data, len, "data")?;
+            Ok(HnswIndex::from_bytes(bytes, space, &load_options(opts))?)
+        })
     })
 }
