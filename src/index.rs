@@ -28,7 +28,7 @@ pub(crate) trait AbiIndex {
     /// The stored vector of `label`, as bytes.
     fn item_bytes(&self, label: u64) -> Result<Vec<u8>>;
     fn ids(&self) -> Vec<u64>;
-    fn to_bytes(&self) -> Vec<u8>;
+    fn to_bytes(&self) -> Result<Vec<u8>>;
 }
 
 /// The HNSW index handle. Opaque.
@@ -76,7 +76,7 @@ impl AbiIndex for hnsw_index {
     fn ids(&self) -> Vec<u64> {
         self.index.ids()
     }
-    fn to_bytes(&self) -> Vec<u8> {
+    fn to_bytes(&self) -> Result<Vec<u8>> {
         self.index.to_bytes()
     }
 }
@@ -114,8 +114,8 @@ impl AbiIndex for hnsw_bf {
     fn ids(&self) -> Vec<u64> {
         self.index.ids()
     }
-    fn to_bytes(&self) -> Vec<u8> {
-        self.index.to_bytes()
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        Ok(self.index.to_bytes())
     }
 }
 
@@ -270,7 +270,7 @@ pub(crate) fn serialize<H: AbiIndex>(
         // Both are checked before the buffer exists, so a bad pointer cannot leak it.
         check_out(data, "data")?;
         check_out(len, "len")?;
-        let bytes = h.to_bytes().into_boxed_slice();
+        let bytes = h.to_bytes()?.into_boxed_slice();
         let n = bytes.len();
         put(len, "len", n)?;
         put(data, "data", Box::into_raw(bytes).cast::<u8>())

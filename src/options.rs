@@ -163,6 +163,7 @@ impl From<&hnsw_params> for HnswParams {
             ef_construction: p.ef_construction,
             random_seed: p.random_seed,
             allow_replace_deleted: p.allow_replace_deleted,
+            ..Default::default()
         }
     }
 }
@@ -173,6 +174,7 @@ impl From<&hnsw_load_options> for LoadOptions {
             max_elements: o.max_elements,
             allow_replace_deleted: o.allow_replace_deleted,
             random_seed: o.random_seed,
+            ..Default::default()
         }
     }
 }
@@ -244,6 +246,7 @@ impl Search {
             ef: self.ef,
             filter: filter.as_ref().map(|f| f as &(dyn Fn(u64) -> bool + Sync)),
             num_threads: self.num_threads,
+            ..Default::default()
         };
         f(&opts)
     }

@@ -109,6 +109,10 @@ pub enum Error {
     /// Not enough memory for the requested capacity.
     #[error("Not enough memory: {0}")]
     OutOfMemory(String),
+    /// The index's configuration does not allow the operation (e.g. saving a
+    /// codes-only index in hnswlib's format, which stores f32 vectors).
+    #[error("Not supported: {0}")]
+    NotSupported(String),
 }
 
 /// A stable classification of [`Error`], for status codes and exception types.
@@ -151,7 +155,8 @@ impl Error {
             | Error::NotDeleted(_)
             | Error::ReplaceDeletedDisabled
             | Error::UpdateDeletedWithReplace(_)
-            | Error::ResizeBelowCount { .. } => ErrorKind::State,
+            | Error::ResizeBelowCount { .. }
+            | Error::NotSupported(_) => ErrorKind::State,
             Error::Io { .. } => ErrorKind::Io,
             Error::Corrupt(_) | Error::Incompatible(_) => ErrorKind::Format,
             Error::Cancelled { .. } => ErrorKind::Cancelled,

@@ -25,6 +25,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod arena;
 pub mod bruteforce;
 pub mod error;
 pub mod hnsw;
@@ -32,6 +33,7 @@ pub mod kernels;
 pub mod options;
 pub mod parallel;
 pub mod persist;
+pub mod quant;
 pub mod rng;
 pub mod space;
 mod visited;
@@ -42,6 +44,7 @@ pub use hnsw::{HnswIndex, HnswParams, LoadOptions};
 pub use options::{
     AddOptions, BatchResults, Filter, Neighbor, Progress, SaveOptions, SearchOptions,
 };
+pub use quant::Quantization;
 pub use space::{CDistanceFn, Distance, Element, Space, SpaceKind};
 
 /// Version of this crate.

@@ -31,6 +31,9 @@ pub struct SearchOptions<'a> {
     pub filter: Option<Filter<'a>>,
     /// Threads for batch searches: 0 or negative means all cores.
     pub num_threads: isize,
+    /// Re-ranking depth of a quantized index for this call (`rerank × k` candidates
+    /// re-scored exactly); `None` uses the index's. Ignored without quantization.
+    pub rerank: Option<f32>,
 }
 
 /// How [`HnswIndex::save_with`](crate::HnswIndex::save_with) and

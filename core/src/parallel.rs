@@ -1,4 +1,11 @@
-//! Running a batch over rows on a rayon pool of the requested size.
+//! Running a batch over rows on a pool of the requested size.
+//!
+//! Batches run on private rayon pools that live for the whole process, one per thread
+//! count asked for (starting a pool costs about 100 µs, which dominated small batches).
+//! The caller waits without running other work. A batch started from inside any rayon
+//! worker (a progress or filter callback, or the caller's own rayon code) runs on
+//! scoped OS threads instead: a rayon worker that waits runs other queued jobs, and a
+//! job that needed a lock the waiting batch holds would never finish.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -13,6 +20,48 @@ pub fn resolve_threads(num_threads: isize) -> usize {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         num_threads as usize
+    }
+}
+
+/// At most this many pools are kept; other thread counts get a pool per call.
+const KEPT_POOLS: usize = 8;
+
+/// A pool of `threads` threads: kept for the process when it is one of the first
+/// [`KEPT_POOLS`] sizes asked for.
+fn pool(threads: usize) -> Result<PoolRef> {
+    static POOLS: Mutex<Vec<(usize, &'static rayon::ThreadPool)>> = Mutex::new(Vec::new());
+    let build = || {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("hnswlib-{i}"))
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot start {threads} threads: {e}")))
+    };
+    let mut pools = POOLS.lock();
+    if let Some(&(_, p)) = pools.iter().find(|(n, _)| *n == threads) {
+        return Ok(PoolRef::Kept(p));
+    }
+    if pools.len() >= KEPT_POOLS {
+        return Ok(PoolRef::Owned(build()?));
+    }
+    // Leaked on purpose: kept pools live as long as the process.
+    let p: &'static rayon::ThreadPool = Box::leak(Box::new(build()?));
+    pools.push((threads, p));
+    Ok(PoolRef::Kept(p))
+}
+
+enum PoolRef {
+    Kept(&'static rayon::ThreadPool),
+    Owned(rayon::ThreadPool),
+}
+
+impl std::ops::Deref for PoolRef {
+    type Target = rayon::ThreadPool;
+    fn deref(&self) -> &rayon::ThreadPool {
+        match self {
+            PoolRef::Kept(p) => p,
+            PoolRef::Owned(p) => p,
+        }
     }
 }
 
@@ -62,12 +111,19 @@ pub fn for_each_row(
 
     if threads <= 1 || rows <= threads * 4 {
         worker();
+    } else if rayon::current_thread_index().is_some() {
+        std::thread::scope(|s| {
+            for _ in 1..threads {
+                s.spawn(worker);
+            }
+            worker();
+        });
     } else {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| Error::invalid(format!("cannot start {threads} threads: {e}")))?;
-        pool.broadcast(|_| worker());
+        pool(threads)?.scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|_| worker());
+            }
+        });
     }
     match first_error.into_inner() {
         Some(Error::Cancelled { total, .. }) => Err(Error::Cancelled {

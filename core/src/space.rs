@@ -386,11 +386,29 @@ impl Space {
         }
     }
 
-    /// Whether two spaces compute the same thing (same kind, dim and, for custom spaces,
-    /// data size). Used to check a loaded file against the caller's space.
-    pub fn same_layout(&self, other: &Space) -> bool {
-        self.kind == other.kind && self.dim == other.dim && self.data_size == other.data_size
+    /// The distance family and the kernel table the space computes it with (`None`
+    /// for custom distances).
+    pub(crate) fn family(&self) -> (Family, Option<&'static Kernels>) {
+        match &self.metric {
+            Metric::L2(k) => (Family::L2, Some(k)),
+            Metric::Dot(k) => (Family::Dot, Some(k)),
+            Metric::L2U8(k) => (Family::L2U8, Some(k)),
+            Metric::C(_) | Metric::Rust(_) => (Family::Custom, None),
+        }
     }
+}
+
+/// What a space's distance is, for code specialised per distance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// Squared L2 on f32.
+    L2,
+    /// `1 - dot` on f32 (inner product and cosine).
+    Dot,
+    /// Squared L2 on u8.
+    L2U8,
+    /// A user distance.
+    Custom,
 }
 
 /// Scales a vector to unit length as hnswlib does: `x / (|x| + 1e-30)`, so a zero
@@ -404,6 +422,7 @@ pub fn normalize_in_place(v: &mut [f32]) {
 }
 
 /// A query or element buffer with 4-byte alignment (for the f32 kernels).
+#[derive(Clone)]
 pub(crate) struct PreparedVec {
     words: Vec<u32>,
     len: usize,

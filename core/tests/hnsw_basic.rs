@@ -605,7 +605,7 @@ fn custom_distances_c_callback_and_closure() {
 fn bad_input_gives_clear_errors_and_leaves_the_index_unchanged() {
     let index = l2_index(4, 10);
     index.add(&[0.0f32; 4], 1, false).unwrap();
-    let before = index.to_bytes();
+    let before = index.to_bytes().unwrap();
     let check = |r: Result<()>, pred: fn(&Error) -> bool| {
         let e = r.unwrap_err();
         assert!(pred(&e), "unexpected error {e:?}");
@@ -685,7 +685,11 @@ fn bad_input_gives_clear_errors_and_leaves_the_index_unchanged() {
             .map(|_| ()),
         |e| matches!(e, Error::ElementType { .. }),
     );
-    assert_eq!(index.to_bytes(), before, "failed calls changed the index");
+    assert_eq!(
+        index.to_bytes().unwrap(),
+        before,
+        "failed calls changed the index"
+    );
     index.mark_deleted(1).unwrap();
     check(index.mark_deleted(1), |e| {
         matches!(e, Error::AlreadyDeleted(1))

@@ -170,7 +170,7 @@ fn concurrent_add_update_delete_and_search() {
     }
     // The graph is consistent: it survives the loader's link checks, and finds elements.
     let reloaded = HnswIndex::from_bytes(
-        &index.to_bytes(),
+        &index.to_bytes().unwrap(),
         Space::l2(DIM).unwrap(),
         &LoadOptions::default(),
     )
@@ -379,4 +379,63 @@ fn searches_during_adds_return_k_results() {
         short.is_empty(),
         "searches with fewer than 10 results: {short:?}"
     );
+}
+
+/// Batches started from inside a batch (a progress callback) or from inside the
+/// caller's own rayon pool, while another thread resizes, all finish: a batch never
+/// waits on a rayon pool from a rayon worker, which could run a job that needs the
+/// lock the waiting batch holds.
+#[test]
+fn nested_batches_and_batches_from_rayon_workers_finish() {
+    let (n, dim) = (4000, 8);
+    let data = Rng::new(5).vectors(n, dim);
+    let index = std::sync::Arc::new(
+        HnswIndex::new(
+            Space::l2(dim).unwrap(),
+            &HnswParams {
+                max_elements: n,
+                ..Default::default()
+            },
+        )
+        .unwrap(),
+    );
+    index
+        .add_batch(&data[..1000 * dim], None, &AddOptions::default())
+        .unwrap();
+    let nested = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |_done: usize, _total: usize| {
+        let r = index
+            .search_batch(&data[..64 * dim], 3, &SearchOptions::default())
+            .unwrap();
+        assert_eq!(r.counts.len(), 64);
+        nested.fetch_add(1, Ordering::Relaxed);
+        true
+    };
+    let opts = AddOptions {
+        num_threads: 2,
+        progress: Some(&progress),
+        ..Default::default()
+    };
+    let resizer = {
+        let index = std::sync::Arc::clone(&index);
+        thread::spawn(move || {
+            for extra in 0..20 {
+                index.resize(n + 100 + extra).unwrap();
+            }
+        })
+    };
+    let users_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    users_pool.install(|| {
+        index.add_batch(&data[1000 * dim..], None, &opts).unwrap();
+        let r = index
+            .search_batch(&data[..500 * dim], 5, &SearchOptions::default())
+            .unwrap();
+        assert!(r.counts.iter().all(|&c| c == 5));
+    });
+    resizer.join().unwrap();
+    assert!(nested.load(Ordering::Relaxed) > 0);
+    assert_eq!(index.len(), n);
 }

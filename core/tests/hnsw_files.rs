@@ -38,7 +38,7 @@ fn save_load_round_trip_is_identical() {
     index.save(&path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(bytes.len(), index.file_size());
-    assert_eq!(bytes, index.to_bytes());
+    assert_eq!(bytes, index.to_bytes().unwrap());
 
     let loaded = HnswIndex::load(&path, Space::l2(16).unwrap(), &LoadOptions::default()).unwrap();
     assert_eq!(loaded.len(), 3000);
@@ -59,10 +59,10 @@ fn save_load_round_trip_is_identical() {
         );
     }
     // Saving the loaded index gives the same bytes.
-    assert_eq!(loaded.to_bytes(), bytes);
+    assert_eq!(loaded.to_bytes().unwrap(), bytes);
     let from_mem =
         HnswIndex::from_bytes(&bytes, Space::l2(16).unwrap(), &LoadOptions::default()).unwrap();
-    assert_eq!(from_mem.to_bytes(), bytes);
+    assert_eq!(from_mem.to_bytes().unwrap(), bytes);
     // And the loaded index keeps working.
     loaded.add(&[0.5f32; 16], 1, false).unwrap();
     assert_eq!(loaded.search(&[0.5f32; 16], 1, &opts).unwrap()[0].label, 1);
@@ -72,7 +72,7 @@ fn save_load_round_trip_is_identical() {
 fn load_capacity_override_and_replace_flag() {
     let (index, _) = small_index(200, 4, 8);
     index.mark_deleted(150).unwrap();
-    let bytes = index.to_bytes();
+    let bytes = index.to_bytes().unwrap();
     let space = || Space::l2(4).unwrap();
     let keep = HnswIndex::from_bytes(&bytes, space(), &LoadOptions::default()).unwrap();
     assert_eq!(keep.max_elements(), 210);
@@ -130,7 +130,7 @@ fn load_capacity_override_and_replace_flag() {
 #[test]
 fn wrong_dim_is_an_error_not_a_silent_load() {
     let (index, _) = small_index(100, 16, 8);
-    let bytes = index.to_bytes();
+    let bytes = index.to_bytes().unwrap();
     for space in [
         Space::l2(8).unwrap(),
         Space::l2(32).unwrap(),
@@ -147,7 +147,7 @@ fn wrong_dim_is_an_error_not_a_silent_load() {
 #[test]
 fn every_truncation_is_an_error() {
     let (index, _) = small_index(60, 4, 4);
-    let bytes = index.to_bytes();
+    let bytes = index.to_bytes().unwrap();
     for len in 0..bytes.len() {
         let r = HnswIndex::from_bytes(
             &bytes[..len],
@@ -169,7 +169,7 @@ fn every_truncation_is_an_error() {
 #[test]
 fn corrupted_bytes_never_panic() {
     let (index, data) = small_index(80, 4, 4);
-    let bytes = index.to_bytes();
+    let bytes = index.to_bytes().unwrap();
     let mut rng = Rng::new(22);
     let mut loaded_ok = 0;
     for trial in 0..3000 {
@@ -194,7 +194,7 @@ fn corrupted_bytes_never_panic() {
                 let _ = ix.search(q, 5, &SearchOptions::default());
             }
             let _ = ix.add(&[0.1f32; 4], 5000, false);
-            let _ = ix.to_bytes();
+            let _ = ix.to_bytes().unwrap();
         }
     }
     eprintln!("{loaded_ok} of 3000 corrupted copies still loaded (vector or label bytes)");
@@ -203,14 +203,14 @@ fn corrupted_bytes_never_panic() {
 #[test]
 fn links_to_missing_elements_are_rejected() {
     let (index, _) = small_index(50, 4, 4);
-    let mut bytes = index.to_bytes();
+    let mut bytes = index.to_bytes().unwrap();
     // Element 0's first level-0 link: offset 96 + 4.
     bytes[100..104].copy_from_slice(&49_000u32.to_le_bytes());
     let err =
         HnswIndex::from_bytes(&bytes, Space::l2(4).unwrap(), &LoadOptions::default()).unwrap_err();
     assert!(matches!(err, Error::Corrupt(_)), "{err:?}");
     // A huge element count is refused before any allocation.
-    let mut bytes = index.to_bytes();
+    let mut bytes = index.to_bytes().unwrap();
     bytes[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
     bytes[16..24].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
     assert!(HnswIndex::from_bytes(&bytes, Space::l2(4).unwrap(), &LoadOptions::default()).is_err());
@@ -233,7 +233,7 @@ fn file_errors_are_reported() {
     let path = dir.path().join("x.bin");
     std::fs::write(&path, b"old").unwrap();
     index.save(&path).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), index.to_bytes());
+    assert_eq!(std::fs::read(&path).unwrap(), index.to_bytes().unwrap());
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1);
 }
@@ -248,7 +248,7 @@ fn empty_index_round_trip() {
         },
     )
     .unwrap();
-    let bytes = index.to_bytes();
+    let bytes = index.to_bytes().unwrap();
     assert_eq!(bytes.len(), 96);
     let loaded =
         HnswIndex::from_bytes(&bytes, Space::cosine(5).unwrap(), &LoadOptions::default()).unwrap();
@@ -276,7 +276,7 @@ fn unsynced_save_writes_the_same_file_atomically() {
     std::fs::write(&path, b"previous").unwrap();
     let no_sync = SaveOptions { sync: false };
     index.save_with(&path, &no_sync).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), index.to_bytes());
+    assert_eq!(std::fs::read(&path).unwrap(), index.to_bytes().unwrap());
     // Replaced by rename: no temporary file is left beside it.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     let err = index

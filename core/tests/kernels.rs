@@ -480,3 +480,92 @@ fn zero_length_is_zero() {
         }
     }
 }
+
+/// The physical weight array of [`kernels::CodeFn`] for 8-bit codes from one weight
+/// per code: blocks of 32, then a block over the last 32 codes with zeros where the
+/// full blocks already counted.
+fn sq8_weights(logical: &[i16]) -> Vec<i16> {
+    let n = logical.len();
+    let full = n / 32 * 32;
+    let mut w = logical[..full].to_vec();
+    if full < n {
+        w.extend((n - 32..n).map(|i| if i < full { 0 } else { logical[i] }));
+    }
+    w
+}
+
+/// 8-bit code kernels: exactly Σ c_i w_i (computed in i64) for every length from 32
+/// to MAX_DIM, at every byte offset of the codes, with random and extreme values.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn sq8_code_kernels_are_exact() {
+    let mut rng = Rng::new(8);
+    let pool: Vec<u8> = (0..MAX_DIM + 64).map(|_| rng.u8()).collect();
+    for k in tables() {
+        for n in 32..=MAX_DIM {
+            // |w| small enough that 255·Σ|w| stays inside i32 (the contract's bound).
+            let bound = (i32::MAX as i64 / (255 * n as i64)).min(32767) as u64;
+            let logical: Vec<i16> = (0..n)
+                .map(|_| (rng.below(2 * bound + 1) as i64 - bound as i64) as i16)
+                .collect();
+            let w = sq8_weights(&logical);
+            for off in [0, 1, 7, 31, 33, 63] {
+                let c = &pool[off..off + n];
+                let expect: i64 = c
+                    .iter()
+                    .zip(&logical)
+                    .map(|(&c, &w)| c as i64 * w as i64)
+                    .sum();
+                // SAFETY: c has n codes and w the weights of the contract's layout.
+                let got = unsafe { (k.dot_sq8)(c.as_ptr(), w.as_ptr(), n) };
+                assert_eq!(got as i64, expect, "{} dot_sq8 n={n} offset {off}", k.name);
+            }
+            // Extremes: all codes 255 against the largest weights of either sign.
+            let top = vec![255u8; n];
+            for sign in [1i64, -1] {
+                let logical = vec![(sign * bound as i64) as i16; n];
+                let w = sq8_weights(&logical);
+                // SAFETY: as above.
+                let got = unsafe { (k.dot_sq8)(top.as_ptr(), w.as_ptr(), n) };
+                assert_eq!(
+                    got as i64,
+                    255 * n as i64 * sign * bound as i64,
+                    "{} extreme n={n}",
+                    k.name
+                );
+            }
+        }
+    }
+}
+
+/// 4-bit code kernels: exactly Σ c_i w_i with code j of each 64-code block in the low
+/// nibble of byte j and code 32 + j in its high nibble.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn sq4_code_kernels_are_exact() {
+    let mut rng = Rng::new(9);
+    for k in tables() {
+        for blocks in 1..=12 {
+            let n = 64 * blocks;
+            let codes: Vec<u8> = (0..n).map(|_| rng.u8() & 0x0F).collect();
+            let w: Vec<i16> = (0..n).map(|_| rng.below(65_535) as i16).collect();
+            let mut packed = vec![0u8; n / 2 + 7];
+            for (i, &c) in codes.iter().enumerate() {
+                let (b, j) = (i / 64, i % 64);
+                packed[32 * b + j % 32] |= if j < 32 { c } else { c << 4 };
+            }
+            let expect: i64 = codes
+                .iter()
+                .zip(&w)
+                .map(|(&c, &w)| c as i64 * w as i64)
+                .sum();
+            for off in [0, 3] {
+                let mut shifted = vec![0u8; off];
+                shifted.extend_from_slice(&packed);
+                // SAFETY: n / 2 packed bytes from `off`, and n weights.
+                let got = unsafe { (k.dot_sq4)(shifted[off..].as_ptr(), w.as_ptr(), n) };
+                assert_eq!(got as i64, expect, "{} dot_sq4 n={n} offset {off}", k.name);
+            }
+        }
+    }
+}

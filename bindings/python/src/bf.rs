@@ -196,6 +196,7 @@ impl BFIndex {
                 ef: None,
                 filter: predicate.as_deref().map(|p| p as Filter),
                 num_threads: threads,
+                ..Default::default()
             };
             index.search_batch(queries, k, &opts)
         });

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hnswlib_core::{
-    AddOptions, Filter, HnswIndex, HnswParams, LoadOptions, SaveOptions, SearchOptions,
+    AddOptions, Filter, HnswIndex, HnswParams, LoadOptions, Quantization, SaveOptions,
+    SearchOptions,
 };
 use numpy::PyArray2;
 use parking_lot::RwLock;
@@ -35,6 +36,9 @@ struct Inner {
     default_ef: usize,
     num_threads: i64,
     seed: u64,
+    /// Storage mode given to the constructor, applied at init and load.
+    quantization: Quantization,
+    keep_vectors: bool,
 }
 
 impl Default for Inner {
@@ -45,6 +49,21 @@ impl Default for Inner {
             default_ef: hnswlib_core::hnsw::DEFAULT_EF,
             num_threads: default_threads(),
             seed: 100,
+            quantization: Quantization::None,
+            keep_vectors: true,
+        }
+    }
+}
+
+impl Inner {
+    /// Load options carrying this object's storage mode.
+    fn load_options(&self, max_elements: usize, allow_replace_deleted: bool) -> LoadOptions {
+        LoadOptions {
+            max_elements,
+            allow_replace_deleted,
+            random_seed: self.seed,
+            quantization: self.quantization,
+            keep_vectors: self.keep_vectors,
         }
     }
 }
@@ -160,8 +179,14 @@ impl Index {
         d.set_item("num_threads", g.num_threads)?;
         d.set_item("seed", g.seed)?;
         d.set_item("ef", g.default_ef)?;
+        if g.quantization.is_quantized() {
+            d.set_item("quantization", g.quantization.name())?;
+            d.set_item("keep_vectors", g.keep_vectors)?;
+        }
         if let Some(index) = g.index {
-            let bytes = py.detach(|| index.to_bytes());
+            let bytes = py
+                .detach(|| index.to_bytes())
+                .map_err(|e| PyTypeError::new_err(format!("this Index cannot be pickled: {e}")))?;
             state::file_to_dict(py, &bytes, &d)?;
             d.set_item("ef", index.ef())?;
             d.set_item("allow_replace_deleted", index.allow_replace_deleted())?;
@@ -171,20 +196,25 @@ impl Index {
 
     fn set_state_dict(&self, py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<()> {
         let spec = Arc::new(state::space_of(d)?);
+        let quantization = match state::get::<String>(d, "quantization") {
+            Ok(name) => Quantization::by_name(&name).py()?,
+            Err(_) => Quantization::None,
+        };
         let mut new = Inner {
             spec: Some(Arc::clone(&spec)),
             index: None,
             default_ef: state::get(d, "ef")?,
             num_threads: state::get(d, "num_threads")?,
             seed: state::get::<u64>(d, "seed").unwrap_or(100),
+            quantization,
+            keep_vectors: state::get::<bool>(d, "keep_vectors").unwrap_or(true),
         };
         if state::get::<bool>(d, "index_inited")? {
             let bytes = state::dict_to_file(d, spec.space.data_size())?;
-            let opts = LoadOptions {
-                max_elements: state::get(d, "max_elements")?,
-                allow_replace_deleted: state::get(d, "allow_replace_deleted")?,
-                random_seed: new.seed,
-            };
+            let opts = new.load_options(
+                state::get(d, "max_elements")?,
+                state::get(d, "allow_replace_deleted")?,
+            );
             let space = spec.space.clone();
             let index = py
                 .detach(|| HnswIndex::from_bytes(&bytes, space, &opts))
@@ -200,16 +230,14 @@ impl Index {
         let mut g = other.inner.read().clone();
         if let (Some(index), Some(spec)) = (g.index.take(), &g.spec) {
             let space = spec.space.clone();
-            let copy = py.detach(|| {
-                let opts = LoadOptions {
-                    max_elements: index.max_elements(),
-                    allow_replace_deleted: index.allow_replace_deleted(),
-                    random_seed: index.random_seed(),
-                };
-                HnswIndex::from_bytes(&index.to_bytes(), space, &opts)
-            });
+            let opts = LoadOptions {
+                random_seed: index.random_seed(),
+                ..g.load_options(index.max_elements(), index.allow_replace_deleted())
+            };
+            let copy = py.detach(|| HnswIndex::from_bytes(&index.to_bytes()?, space, &opts));
             let copy = copy.py()?;
             copy.set_ef(index.ef());
+            copy.set_rerank(index.rerank()).py()?;
             g.index = Some(Arc::new(copy));
         }
         *self.inner.write() = g;
@@ -234,7 +262,7 @@ impl Index {
         }
     }
 
-    /// Index(space, dim, *, distance=None, user_data=None)
+    /// Index(space, dim, *, distance=None, user_data=None, quantization=None, keep_vectors=True)
     /// Index(params: dict)
     /// Index(index: Index)
     ///
@@ -250,7 +278,17 @@ impl Index {
     /// two float32 arrays, which runs with the GIL and is therefore slow. A native
     /// function receives `user_data` as its third argument, by default a pointer to
     /// `dim` as a size_t (what hnswlib's own distance functions expect).
-    #[pyo3(signature = (space=None, dim=None, *, distance=None, user_data=None))]
+    ///
+    /// `quantization='sq8'` (or `'sq4'`) makes searches traverse 8-bit (4-bit)
+    /// codes of the vectors, several times faster on large or high-dimensional data,
+    /// and re-rank their best `rerank × k` candidates with exact distances (see
+    /// set_rerank). Codes are learnt from the first 1000 or more vectors added (the
+    /// index searches exactly until then). `keep_vectors=False` keeps the codes only:
+    /// about a quarter of the memory for 8-bit codes, approximate distances, and no
+    /// save_index (hnswlib's file stores the vectors). Only for 'l2', 'ip' and
+    /// 'cosine'.
+    #[pyo3(signature = (space=None, dim=None, *, distance=None, user_data=None, quantization=None, keep_vectors=true))]
+    #[allow(clippy::too_many_arguments)]
     fn __init__(
         &self,
         py: Python<'_>,
@@ -258,13 +296,24 @@ impl Index {
         dim: Option<i64>,
         distance: Option<&Bound<'_, PyAny>>,
         user_data: Option<usize>,
+        quantization: Option<&str>,
+        keep_vectors: bool,
     ) -> PyResult<()> {
+        let quantization = Quantization::by_name(quantization.unwrap_or("none")).py()?;
         match (space, dim) {
             (Some(s), Some(dim)) => {
                 let name: String = s.extract()?;
                 let spec = spaces::from_args(&name, dim, distance, user_data)?;
+                if quantization.is_quantized() && !matches!(name.as_str(), "l2" | "ip" | "cosine") {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "quantization {:?} needs space 'l2', 'ip' or 'cosine', not {name:?}",
+                        quantization.name()
+                    )));
+                }
                 *self.inner.write() = Inner {
                     spec: Some(Arc::new(spec)),
+                    quantization,
+                    keep_vectors,
                     ..Inner::default()
                 };
                 Ok(())
@@ -304,12 +353,18 @@ impl Index {
         if self.inner.read().index.is_some() {
             return Err(PyRuntimeError::new_err("The index is already initiated."));
         }
+        let (quantization, keep_vectors) = {
+            let g = self.inner.read();
+            (g.quantization, g.keep_vectors)
+        };
         let params = HnswParams {
             max_elements,
             m: M,
             ef_construction: ef_construction.max(M),
             random_seed,
             allow_replace_deleted,
+            quantization,
+            keep_vectors,
         };
         let space = spec.space.clone();
         let index = py.detach(|| HnswIndex::new(space, &params)).py()?;
@@ -402,6 +457,7 @@ impl Index {
                 ef,
                 filter: predicate.as_deref().map(|p| p as Filter),
                 num_threads: threads,
+                ..Default::default()
             };
             if rows == 1 {
                 let found = index.search(queries, k, &opts)?;
@@ -461,6 +517,32 @@ impl Index {
         }
     }
 
+    /// set_rerank(rerank)
+    ///
+    /// How many candidates a quantized index re-ranks with exact distances: the best
+    /// rerank × k of the code traversal (at most ef). Higher is slower and closer to
+    /// exact recall; values below 1 mean k. No effect without quantization.
+    fn set_rerank(&self, rerank: f32) -> PyResult<()> {
+        self.ready()?.index.set_rerank(rerank).py()
+    }
+
+    /// The re-ranking depth of a quantized index (see set_rerank).
+    #[getter]
+    fn get_rerank(&self) -> PyResult<f32> {
+        Ok(self.ready()?.index.rerank())
+    }
+
+    #[setter(rerank)]
+    fn set_rerank_attr(&self, rerank: f32) -> PyResult<()> {
+        self.set_rerank(rerank)
+    }
+
+    /// The storage mode: 'none', 'sq8' or 'sq4'.
+    #[getter]
+    fn quantization(&self) -> &'static str {
+        self.inner.read().quantization.name()
+    }
+
     /// Sets the default number of threads of add_items and knn_query.
     fn set_num_threads(&self, num_threads: i64) {
         self.inner.write().num_threads = num_threads;
@@ -500,14 +582,12 @@ impl Index {
         allow_replace_deleted: bool,
     ) -> PyResult<()> {
         let spec = self.spec()?;
-        let (seed, ef) = {
+        let (opts, ef) = {
             let g = self.inner.read();
-            (g.seed, g.default_ef)
-        };
-        let opts = LoadOptions {
-            max_elements,
-            allow_replace_deleted,
-            random_seed: seed,
+            (
+                g.load_options(max_elements, allow_replace_deleted),
+                g.default_ef,
+            )
         };
         let space = spec.space.clone();
         let index = py

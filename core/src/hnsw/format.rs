@@ -11,8 +11,8 @@
 use std::io::{self, Read, Write};
 use std::sync::atomic::Ordering;
 
-use super::graph::{Layout0, LINKING_BIT};
-use super::{Graph, LoadOptions, MAX_M};
+use super::graph::{Rows, LINKING_BIT};
+use super::{Graph, GraphConfig, LoadOptions, MAX_M};
 use crate::error::{Error, Result};
 use crate::space::{Space, SpaceKind};
 
@@ -20,65 +20,70 @@ const HEADER_LEN: usize = 96;
 /// Levels are stored in a byte; hnswlib's levels stay far below (≈ ln(n)/ln(M)).
 const MAX_LEVEL: usize = 255;
 
+/// hnswlib's `size_data_per_element_`: the bytes of one level-0 record in the file.
+fn record_size(g: &Graph) -> usize {
+    g.storage.layout.links_bytes() + g.space.data_size() + 8
+}
+
 /// Size of the saved index in bytes (hnswlib's `indexFileSize`).
 pub(crate) fn file_size(g: &Graph) -> usize {
     let s = &g.storage;
     let n = s.len();
     let upper: usize = (0..n as u32)
-        .map(|id| 4 + s.level(id) * s.layout.upper_list_bytes())
+        .map(|id| 4 + s.level(id) * s.upper_list_bytes())
         .sum();
-    HEADER_LEN + n * s.layout.file_slot_size() + upper
+    HEADER_LEN + n * record_size(g) + upper
 }
 
-/// Writes the index. The caller holds the index exclusively.
+/// The exact vectors the file stores, or an error for a codes-only index.
+fn exact_rows(g: &Graph) -> Result<Rows> {
+    g.storage
+        .exact_rows(g.quantization.is_quantized())
+        .ok_or_else(|| {
+            Error::NotSupported(
+                "a codes-only index (keep_vectors = false) cannot be saved in hnswlib's format, which stores the vectors".into(),
+            )
+        })
+}
+
+/// Checks that `g` can be written in this format.
+pub(crate) fn check_writable(g: &Graph) -> Result<()> {
+    exact_rows(g).map(|_| ())
+}
+
+/// Writes the index. The caller holds the index exclusively and has checked it is
+/// writable ([`check_writable`]).
 pub(crate) fn write(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
     let s = &g.storage;
     let l = &s.layout;
     let n = s.len();
+    let rows = exact_rows(g).map_err(io::Error::other)?;
     let (entry, max_level) = g.entry();
-    let offset_data = 4 + 4 * l.max_m0;
-    let label_offset = offset_data + l.data_size;
+    let offset_data = l.links_bytes();
+    let label_offset = offset_data + g.space.data_size();
 
     let mut h = Vec::with_capacity(HEADER_LEN);
-    for v in [
-        0,
-        s.capacity,
-        n,
-        l.file_slot_size(),
-        label_offset,
-        offset_data,
-    ] {
+    for v in [0, s.capacity, n, record_size(g), label_offset, offset_data] {
         h.extend_from_slice(&(v as u64).to_le_bytes());
     }
     h.extend_from_slice(&(max_level as i32).to_le_bytes());
     h.extend_from_slice(&entry.unwrap_or(u32::MAX).to_le_bytes());
-    for v in [l.max_m, l.max_m0, g.m] {
+    for v in [s.max_m, l.max_m0, g.m] {
         h.extend_from_slice(&(v as u64).to_le_bytes());
     }
     h.extend_from_slice(&g.mult.to_le_bytes());
     h.extend_from_slice(&(g.ef_construction as u64).to_le_bytes());
     w.write_all(&h)?;
 
-    let mut buf = Vec::with_capacity(l.file_slot_size() * 256);
+    let mut buf = Vec::with_capacity(record_size(g) * 256);
     for id in 0..n as u32 {
-        if cfg!(target_endian = "little") {
-            // In memory the slot is the file record up to the label: header, links
-            // and vector, contiguous and already little-endian.
-            let start = s.slot_words(id).as_ptr().cast::<u8>();
-            // SAFETY: the slot spans 4·data_word + data_size initialised bytes from its
-            // start (the vector follows the links inside the same slot), and the caller
-            // holds the index exclusively, so nothing writes them meanwhile.
-            let record =
-                unsafe { std::slice::from_raw_parts(start, 4 * l.data_word + l.data_size) };
-            buf.extend_from_slice(record);
-        } else {
-            for word in &s.slot_words(id)[..l.data_word] {
-                buf.extend_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
-            }
-            // SAFETY: as above, for the vector alone.
-            let data = unsafe { std::slice::from_raw_parts(s.data_ptr(id), l.data_size) };
-            buf.extend_from_slice(data);
+        for word in s.links0_words(id) {
+            buf.extend_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
         }
+        // SAFETY: id < len <= capacity, and the caller holds the index exclusively,
+        // so nothing writes the row meanwhile. (Vector bytes are native-endian, as in
+        // hnswlib's files.)
+        buf.extend_from_slice(unsafe { rows.slice(id) });
         buf.extend_from_slice(&s.label(id).to_le_bytes());
         if buf.len() >= (1 << 20) {
             w.write_all(&buf)?;
@@ -144,14 +149,13 @@ fn parse_header(b: &[u8; HEADER_LEN]) -> Result<Header> {
 }
 
 /// Checks the header against itself, the caller's space and the byte length.
-fn validate(h: &Header, space: &Space, len: u64) -> Result<Layout0> {
+fn validate(h: &Header, space: &Space, len: u64) -> Result<()> {
     if h.m < 2 || h.m > MAX_M || h.max_m != h.m || h.max_m0 != 2 * h.m {
         return Err(Error::corrupt(format!(
             "M = {}, maxM = {}, maxM0 = {}: hnswlib writes 2 <= M <= {MAX_M}, maxM = M, maxM0 = 2M",
             h.m, h.max_m, h.max_m0
         )));
     }
-    let layout = Layout0::new(h.m, space.data_size());
     if h.offset_data != 4 + 4 * h.max_m0
         || h.label_offset < h.offset_data
         || h.slot_size != h.label_offset + 8
@@ -205,7 +209,7 @@ fn validate(h: &Header, space: &Space, len: u64) -> Result<Layout0> {
             h.entry, h.max_level, h.count
         )));
     }
-    Ok(layout)
+    Ok(())
 }
 
 /// Reads an index of exactly `len` bytes from `r`.
@@ -225,7 +229,7 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
     let mut hb = [0u8; HEADER_LEN];
     r.read_exact(&mut hb).map_err(io_err)?;
     let h = parse_header(&hb)?;
-    let layout = validate(&h, &space, len)?;
+    validate(&h, &space, len)?;
 
     let capacity = if opts.max_elements != 0 && opts.max_elements >= h.count {
         opts.max_elements
@@ -234,13 +238,18 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
     };
     let mut g = Graph::new(
         space,
-        h.m,
-        h.ef_construction,
-        h.mult,
+        GraphConfig {
+            m: h.m,
+            ef_construction: h.ef_construction,
+            mult: h.mult,
+            random_seed: opts.random_seed,
+            allow_replace_deleted: opts.allow_replace_deleted,
+            quantization: opts.quantization,
+            keep_vectors: opts.keep_vectors,
+        },
         capacity,
-        opts.random_seed,
-        opts.allow_replace_deleted,
     )?;
+    let quantized = opts.quantization.is_quantized();
     g.storage.count.store(h.count, Ordering::Relaxed);
     let n = h.count;
 
@@ -253,14 +262,14 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
     let mut labels = Vec::with_capacity(n);
     for id in 0..n as u32 {
         r.read_exact(&mut slot).map_err(io_err)?;
-        for (i, w) in slot[..4 * layout.data_word].chunks_exact(4).enumerate() {
+        for (i, w) in slot[..h.offset_data].chunks_exact(4).enumerate() {
             let mut word = u32::from_le_bytes(w.try_into().expect("4 bytes"));
             if i == 0 {
                 // Byte 3 of the header is unused by hnswlib; in memory it marks an
                 // element still being inserted, which a loaded one never is.
                 word &= !LINKING_BIT;
             }
-            g.storage.load_slot_word(id, i, word);
+            g.storage.load_links0_word(id, i, word);
         }
         let data = &slot[h.offset_data..h.label_offset];
         if space_is_f32 {
@@ -273,8 +282,9 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
                 )));
             }
         }
-        // SAFETY: a fresh slot of this storage; nobody else can read it yet.
-        unsafe { g.storage.write_data(id, data) };
+        // SAFETY: data has data_size bytes, the size of the exact rows (the payload of
+        // an unquantized index); nobody else can read this fresh storage yet.
+        unsafe { g.storage.write_row(id, quantized, data) };
         labels.push(u64::from_le_bytes(
             slot[h.label_offset..].try_into().expect("8 bytes"),
         ));
@@ -282,7 +292,7 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
 
     // Upper levels.
     let mut consumed = (HEADER_LEN + n * h.slot_size) as u64;
-    let list_bytes = layout.upper_list_bytes();
+    let list_bytes = g.storage.upper_list_bytes();
     let mut words = Vec::new();
     for id in 0..n as u32 {
         let mut sb = [0u8; 4];

@@ -1,9 +1,16 @@
-//! Graph storage: hnswlib's memory layout, made safe for concurrent readers.
+//! Graph storage: hnswlib's memory layout, made safe for concurrent readers and laid
+//! out for the cache.
 //!
 //! * Level 0 is one contiguous arena of fixed-size slots, one per element:
-//!   `[header u32][max_m0 neighbour ids u32][vector, padded to 4 bytes]`. The header
-//!   holds the neighbour count in its low 16 bits and the flags (bit 16 = deleted) in
-//!   the next 8, so its bytes are exactly hnswlib's `linklistsizeint` + flag byte.
+//!   `[header u32][max_m0 neighbour ids u32][payload][padding]`. The header holds the
+//!   neighbour count in its low 16 bits and the flags (bit 16 = deleted) in the next
+//!   8, so its bytes are exactly hnswlib's `linklistsizeint` + flag byte. The payload
+//!   is what searches compare queries with: the vector itself, or its quantized code
+//!   ([`crate::quant`]). [`SlotLayout`] places it so that it spans as few cache lines
+//!   as it can.
+//! * Quantized indexes that keep their exact vectors (for re-ranking and for saving in
+//!   hnswlib's format) hold them in a second arena, read only for the few candidates a
+//!   search re-ranks, so they stay out of the cache lines the traversal touches.
 //! * Upper levels: per element a separately allocated block of `level` lists of
 //!   `[count u32][max_m ids u32]`, exactly hnswlib's `linkLists_[i]`.
 //! * Labels live in their own array (not in the slot), so they can be atomics.
@@ -16,12 +23,12 @@
 //! is a valid, fully written element, which is all the search needs (hnswlib reads
 //! the same way, but without atomics).
 
-use std::alloc::{self, Layout};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 
+use crate::arena::{Arena, ALIGN};
 use crate::error::{Error, Result};
 
 /// Deleted flag inside the level-0 header word (hnswlib's `DELETE_MARK` on byte 2).
@@ -31,105 +38,66 @@ pub(crate) const DELETED_BIT: u32 = 1 << 16;
 pub(crate) const LINKING_BIT: u32 = 1 << 24;
 const COUNT_MASK: u32 = 0xFFFF;
 const LINK_LOCK_STRIPES: usize = 1 << 16;
+const LINE: usize = 64;
 
-/// Allocates `n` zeroed values of a type whose all-zero bit pattern is valid
-/// (atomics of integers and pointers), failing with an error instead of aborting.
-fn zeroed_slice<T: ZeroValid>(n: usize, what: &str) -> Result<Box<[T]>> {
-    if n == 0 || std::mem::size_of::<T>() == 0 {
-        return Ok((0..n).map(|_| T::zero()).collect());
-    }
-    let layout = Layout::array::<T>(n).map_err(|_| {
-        Error::OutOfMemory(format!("{what}: {n} entries overflow the address space"))
-    })?;
-    // SAFETY: layout has non-zero size (n > 0, size_of::<T>() > 0).
-    let p = unsafe { alloc::alloc_zeroed(layout) } as *mut T;
-    if p.is_null() {
-        return Err(Error::OutOfMemory(format!(
-            "{what}: cannot allocate {} bytes",
-            layout.size()
-        )));
-    }
-    // SAFETY: p points to n zeroed, properly aligned T (allocated with Layout::array::<T>(n)),
-    // and an all-zero bit pattern is a valid T (ZeroValid). Box<[T]> frees with the same layout.
-    Ok(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(p, n)) })
-}
-
-/// Types for which all-zero bytes are a valid value.
-///
-/// # Safety
-/// Implementors must have all-zero bytes as a valid bit pattern.
-unsafe trait ZeroValid {
-    fn zero() -> Self;
-}
-// SAFETY: atomics of integers are plain integers in memory; zero is valid.
-unsafe impl ZeroValid for AtomicU32 {
-    fn zero() -> Self {
-        AtomicU32::new(0)
-    }
-}
-// SAFETY: as above.
-unsafe impl ZeroValid for AtomicU64 {
-    fn zero() -> Self {
-        AtomicU64::new(0)
-    }
-}
-// SAFETY: as above.
-unsafe impl ZeroValid for AtomicU8 {
-    fn zero() -> Self {
-        AtomicU8::new(0)
-    }
-}
-// SAFETY: a null pointer is all zero bits.
-unsafe impl<T> ZeroValid for AtomicPtr<T> {
-    fn zero() -> Self {
-        AtomicPtr::new(ptr::null_mut())
-    }
-}
-
-/// Sizes derived from M and the element size (hnswlib's `size_*` fields).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Layout0 {
-    pub max_m: usize,
+/// Where things sit in a level-0 slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SlotLayout {
+    /// Links per element on level 0 (hnswlib's `maxM0_`, 2·M).
     pub max_m0: usize,
-    pub data_size: usize,
-    /// Words per level-0 slot in memory.
+    /// Byte offset of the payload.
+    pub payload_offset: usize,
+    /// Payload bytes.
+    pub payload_size: usize,
+    /// Bytes per slot (a multiple of 8).
     pub stride: usize,
-    /// Word offset of the vector inside a slot.
-    pub data_word: usize,
-    /// Words per upper-level list (`1 + max_m`).
-    pub upper_list_words: usize,
 }
 
-impl Layout0 {
-    pub(crate) fn new(m: usize, data_size: usize) -> Self {
-        let max_m0 = 2 * m;
-        let data_word = 1 + max_m0;
-        Layout0 {
-            max_m: m,
+impl SlotLayout {
+    /// The layout for `max_m0` links and a payload of `payload_size` bytes: slots of
+    /// whole cache lines with the payload on as few lines as possible, unless that costs
+    /// more than an eighth more memory than packing them tight.
+    pub(crate) fn new(max_m0: usize, payload_size: usize) -> Self {
+        let links = 4 + 4 * max_m0;
+        let packed = SlotLayout {
             max_m0,
-            data_size,
-            stride: data_word + data_size.div_ceil(4),
-            data_word,
-            upper_list_words: 1 + m,
-        }
+            payload_offset: links,
+            payload_size,
+            stride: (links + payload_size).next_multiple_of(8),
+        };
+        let lines = |offset: usize| (offset % LINE + payload_size).div_ceil(LINE);
+        [links, links.next_multiple_of(LINE)]
+            .into_iter()
+            .map(|payload_offset| SlotLayout {
+                max_m0,
+                payload_offset,
+                payload_size,
+                stride: (payload_offset + payload_size).next_multiple_of(LINE),
+            })
+            .filter(|l| 8 * l.stride <= 9 * packed.stride)
+            .min_by_key(|l| (lines(l.payload_offset), l.stride))
+            .unwrap_or(packed)
     }
 
-    /// hnswlib's `size_data_per_element_` (the on-disk slot size).
-    pub(crate) fn file_slot_size(&self) -> usize {
-        4 + 4 * self.max_m0 + self.data_size + 8
-    }
-
-    /// hnswlib's `size_links_per_element_`.
-    pub(crate) fn upper_list_bytes(&self) -> usize {
-        4 * self.upper_list_words
+    /// Bytes of the header and links (hnswlib's `size_links_level0_`).
+    pub(crate) fn links_bytes(&self) -> usize {
+        4 + 4 * self.max_m0
     }
 }
 
 /// The element storage of one capacity. Replaced wholesale by resize.
 pub(crate) struct Storage {
-    pub layout: Layout0,
+    pub layout: SlotLayout,
+    /// Links per upper-level list (hnswlib's `maxM_`, M).
+    pub max_m: usize,
     pub capacity: usize,
-    level0: Box<[AtomicU32]>,
+    /// The level-0 slots (`capacity × layout.stride` bytes).
+    slots: Arena,
+    /// Exact vectors beside quantized payloads: `capacity × exact_stride` bytes, or
+    /// empty when the payload is the vector itself or the index keeps codes only.
+    exact: Arena,
+    exact_size: usize,
+    exact_stride: usize,
     labels: Box<[AtomicU64]>,
     levels: Box<[AtomicU8]>,
     upper: Box<[AtomicPtr<AtomicU32>]>,
@@ -141,43 +109,150 @@ pub(crate) struct Storage {
     pub count: AtomicUsize,
 }
 
+/// Where one representation of every element lives: element `id` is `size` bytes at
+/// `base + id × stride`. Copied into the searches' distance functions.
+#[derive(Clone, Copy)]
+pub(crate) struct Rows {
+    base: *const u8,
+    stride: usize,
+    size: usize,
+}
+
+impl Rows {
+    /// Start of element `id`'s bytes. The caller keeps `id` below the capacity of the
+    /// storage these rows came from, while that storage lives.
+    #[inline(always)]
+    pub(crate) fn at(&self, id: u32) -> *const u8 {
+        self.base.wrapping_add(id as usize * self.stride)
+    }
+
+    /// The bytes of element `id`.
+    ///
+    /// # Safety
+    /// `id` is below the capacity of the storage these rows came from, and the
+    /// storage outlives the returned slice.
+    #[inline(always)]
+    pub(crate) unsafe fn slice<'a>(&self, id: u32) -> &'a [u8] {
+        // SAFETY: the row of a valid id lies inside its arena (the caller's contract).
+        unsafe { std::slice::from_raw_parts(self.at(id), self.size) }
+    }
+
+    /// Prefetches the cache lines of element `id` (up to 8, a hardware stream
+    /// prefetcher follows the rest).
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, id: u32) {
+        let p = self.at(id);
+        let last = (p as usize % LINE + self.size - 1) / LINE;
+        for i in 0..=last.min(7) {
+            prefetch(p.wrapping_add(LINE * i));
+        }
+    }
+}
+
+/// Allocates `n` values whose all-zero bit pattern is valid (atomics of integers and
+/// pointers), failing with an error instead of aborting.
+fn zeroed_atomics<T: ZeroValid>(n: usize, what: &str) -> Result<Box<[T]>> {
+    let mut v: Vec<T> = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| Error::OutOfMemory(format!("{what}: cannot allocate {n} entries")))?;
+    v.extend((0..n).map(|_| T::zero()));
+    Ok(v.into_boxed_slice())
+}
+
+/// Types for which all-zero bytes are a valid value.
+trait ZeroValid {
+    fn zero() -> Self;
+}
+impl ZeroValid for AtomicU64 {
+    fn zero() -> Self {
+        AtomicU64::new(0)
+    }
+}
+impl ZeroValid for AtomicU8 {
+    fn zero() -> Self {
+        AtomicU8::new(0)
+    }
+}
+impl<T> ZeroValid for AtomicPtr<T> {
+    fn zero() -> Self {
+        AtomicPtr::new(ptr::null_mut())
+    }
+}
+
+/// Rounds a row size up so that rows never straddle more cache lines than needed,
+/// when that costs at most an eighth more memory.
+fn row_stride(size: usize) -> usize {
+    let lined = size.next_multiple_of(LINE);
+    if 8 * lined <= 9 * size {
+        lined
+    } else {
+        size.next_multiple_of(8)
+    }
+}
+
 impl Storage {
-    pub(crate) fn new(layout: Layout0, capacity: usize) -> Result<Self> {
-        let words = capacity
-            .checked_mul(layout.stride)
-            .ok_or_else(|| Error::OutOfMemory(format!("capacity {capacity} is too large")))?;
+    /// Empty storage for `capacity` elements; `exact_size` > 0 gives quantized payloads
+    /// an arena of exact vectors of that many bytes each.
+    pub(crate) fn new(
+        layout: SlotLayout,
+        max_m: usize,
+        exact_size: usize,
+        capacity: usize,
+    ) -> Result<Self> {
         if capacity > u32::MAX as usize {
             return Err(Error::invalid(format!(
                 "max_elements {capacity} is too large (at most {})",
                 u32::MAX
             )));
         }
+        let too_large = || Error::OutOfMemory(format!("capacity {capacity} is too large"));
+        let exact_stride = if exact_size > 0 {
+            row_stride(exact_size)
+        } else {
+            0
+        };
+        // One extra line past the last slot: kernels may read whole vector registers.
+        let slot_bytes = capacity
+            .checked_mul(layout.stride)
+            .and_then(|b| b.checked_add(ALIGN))
+            .ok_or_else(too_large)?;
+        let exact_bytes = capacity.checked_mul(exact_stride).ok_or_else(too_large)?;
         Ok(Storage {
             layout,
+            max_m,
             capacity,
-            level0: zeroed_slice(words, "level-0 graph")?,
-            labels: zeroed_slice(capacity, "labels")?,
-            levels: zeroed_slice(capacity, "levels")?,
-            upper: zeroed_slice(capacity, "upper levels")?,
+            slots: Arena::zeroed(slot_bytes, "level-0 graph")?,
+            exact: Arena::zeroed(exact_bytes, "exact vectors")?,
+            exact_size,
+            exact_stride,
+            labels: zeroed_atomics(capacity, "labels")?,
+            levels: zeroed_atomics(capacity, "levels")?,
+            upper: zeroed_atomics(capacity, "upper levels")?,
             locks: (0..LINK_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             count: AtomicUsize::new(0),
         })
     }
 
-    /// Moves the first `count` elements of `old` into a new storage of `capacity`.
+    /// Moves the elements of `old` into a new storage of `capacity`.
     pub(crate) fn grown_from(old: &mut Storage, capacity: usize) -> Result<Self> {
-        let new = Storage::new(old.layout, capacity)?;
+        let new = Storage::new(old.layout, old.max_m, old.exact_size, capacity)?;
         let n = old.len();
-        let words = n * old.layout.stride;
-        for (dst, src) in new.level0[..words].iter().zip(&old.level0[..words]) {
-            dst.store(src.load(Ordering::Relaxed), Ordering::Relaxed);
+        // SAFETY: both arenas hold at least n slots / exact rows of the same layout, and
+        // `&mut old` means nothing reads or writes the old storage meanwhile.
+        unsafe {
+            ptr::copy_nonoverlapping(
+                old.slots.as_ptr(),
+                new.slots.as_ptr(),
+                n * old.layout.stride,
+            );
+            ptr::copy_nonoverlapping(old.exact.as_ptr(), new.exact.as_ptr(), n * old.exact_stride);
         }
         for i in 0..n {
-            new.labels[i].store(old.labels[i].load(Ordering::Relaxed), Ordering::Relaxed);
-            new.levels[i].store(old.levels[i].load(Ordering::Relaxed), Ordering::Relaxed);
+            new.labels[i].store(*old.labels[i].get_mut(), Ordering::Relaxed);
+            new.levels[i].store(*old.levels[i].get_mut(), Ordering::Relaxed);
             // Ownership of the upper block moves to the new storage.
             new.upper[i].store(
-                old.upper[i].swap(ptr::null_mut(), Ordering::Relaxed),
+                std::mem::replace(old.upper[i].get_mut(), ptr::null_mut()),
                 Ordering::Relaxed,
             );
         }
@@ -190,64 +265,104 @@ impl Storage {
         self.count.load(Ordering::Acquire)
     }
 
+    /// The level-0 slot of `id` as words: header, links, then the payload's words.
     #[inline(always)]
     fn slot(&self, id: u32) -> &[AtomicU32] {
-        let start = id as usize * self.layout.stride;
-        &self.level0[start..start + self.layout.stride]
-    }
-
-    /// Pointer to the stored vector of `id` (4-byte aligned, `data_size` bytes).
-    #[inline(always)]
-    pub(crate) fn data_ptr(&self, id: u32) -> *const u8 {
-        debug_assert!((id as usize) < self.capacity);
-        // In bounds: id < capacity, so the slot and its data words are inside level0.
-        self.level0
-            .as_ptr()
-            .wrapping_add(id as usize * self.layout.stride + self.layout.data_word)
-            .cast()
-    }
-
-    /// Writes the vector of `id`.
-    ///
-    /// # Safety
-    /// `src` must be `data_size` readable bytes. Concurrent searches may read this
-    /// vector while it is written (only for updates of an existing element; a new
-    /// element is not reachable yet) and then see a mix of old and new components,
-    /// as in hnswlib; the bytes are plain numbers, so no invalid value can result.
-    pub(crate) unsafe fn write_data(&self, id: u32, src: &[u8]) {
-        debug_assert_eq!(src.len(), self.layout.data_size);
-        let dst = self.data_ptr(id) as *mut u8;
-        // SAFETY: dst is inside this slot's data words (data_size bytes fit by construction
-        // of the stride) and src has data_size bytes; the regions cannot overlap because
-        // src is a caller buffer, not index storage.
-        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len()) }
-    }
-
-    /// Prefetches the vector of `id` into the cache: all its cache lines up to 8 (one
-    /// line, as hnswlib does, leaves the kernel waiting on the rest).
-    #[inline(always)]
-    pub(crate) fn prefetch_data(&self, id: u32) {
-        let p = self.data_ptr(id);
-        // Every line the vector may touch (it need not start on a line), up to 8.
-        let lines = self.layout.data_size.div_ceil(64).min(8);
-        for i in 0..=lines {
-            prefetch(p.wrapping_add(64 * i));
+        assert!((id as usize) < self.capacity, "element id out of range");
+        // SAFETY: id < capacity, so the slot's stride bytes lie inside the arena; the
+        // arena is 64-byte aligned and the stride a multiple of 8, so the words are
+        // aligned; an all-bits pattern is a valid AtomicU32, and all writes to these
+        // words go through atomics (or happen under `&mut`).
+        unsafe {
+            std::slice::from_raw_parts(
+                self.slots
+                    .as_ptr()
+                    .add(id as usize * self.layout.stride)
+                    .cast::<AtomicU32>(),
+                self.layout.stride / 4,
+            )
         }
     }
 
-    /// Prefetches the level-0 neighbour list of `id`.
+    /// The payloads of all elements (what searches compare queries with).
+    #[inline(always)]
+    pub(crate) fn payloads(&self) -> Rows {
+        Rows {
+            base: self.slots.as_ptr().wrapping_add(self.layout.payload_offset),
+            stride: self.layout.stride,
+            size: self.layout.payload_size,
+        }
+    }
+
+    /// The exact vectors: the payloads themselves unless the storage has an arena of
+    /// exact vectors beside quantized payloads. `None` for a codes-only index.
+    #[inline(always)]
+    pub(crate) fn exact_rows(&self, quantized: bool) -> Option<Rows> {
+        if !quantized {
+            Some(self.payloads())
+        } else if self.exact_stride > 0 {
+            Some(Rows {
+                base: self.exact.as_ptr(),
+                stride: self.exact_stride,
+                size: self.exact_size,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// Whether the storage holds exact vectors beside quantized payloads.
+    pub(crate) fn has_exact_arena(&self) -> bool {
+        self.exact_stride > 0
+    }
+
+    /// Drops the exact vectors (a codes-only index once its codes are written).
+    pub(crate) fn drop_exact_arena(&mut self) -> Result<()> {
+        self.exact = Arena::zeroed(0, "exact vectors")?;
+        self.exact_stride = 0;
+        self.exact_size = 0;
+        Ok(())
+    }
+
+    /// Writes `src` (its whole length) at the start of element `id`'s payload (`exact`
+    /// false) or exact row (`exact` true).
+    ///
+    /// # Safety
+    /// `src` fits the payload (or exact row). Concurrent searches may read these
+    /// bytes while they are written (only for updates of an existing element; a new
+    /// element is not reachable yet) and then see a mix of old and new values, as in
+    /// hnswlib; the bytes are plain numbers, so no invalid value can result, and the
+    /// kernels read them through raw pointers without aliasing assumptions.
+    pub(crate) unsafe fn write_row(&self, id: u32, exact: bool, src: &[u8]) {
+        assert!((id as usize) < self.capacity, "element id out of range");
+        let (rows, limit) = if exact {
+            (self.exact_rows(true), self.exact_size)
+        } else {
+            (Some(self.payloads()), self.layout.payload_size)
+        };
+        let rows = rows.expect("write_row: the storage has no exact arena");
+        debug_assert!(src.len() <= limit);
+        let dst = rows.at(id) as *mut u8;
+        // SAFETY: dst is the start of a row of `limit` bytes inside its arena (id <
+        // capacity), src fits it, and src is a caller buffer, not index storage.
+        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len().min(limit)) }
+    }
+
+    /// Prefetches the level-0 header and links of `id` (hnswlib prefetches one line;
+    /// the list spans two or three).
     #[inline(always)]
     pub(crate) fn prefetch_links(&self, id: u32) {
-        prefetch(
-            self.level0
-                .as_ptr()
-                .wrapping_add(id as usize * self.layout.stride),
-        );
+        let p = self
+            .slots
+            .as_ptr()
+            .wrapping_add(id as usize * self.layout.stride);
+        prefetch(p);
+        prefetch(p.wrapping_add(LINE));
     }
 
     #[inline(always)]
     pub(crate) fn label(&self, id: u32) -> u64 {
-        self.labels[id as usize].load(Ordering::Relaxed)
+        self.labels[id as usize].load(Ordering::Acquire)
     }
 
     pub(crate) fn set_label(&self, id: u32, label: u64) {
@@ -318,6 +433,17 @@ impl Storage {
         self.locks[id as usize % LINK_LOCK_STRIPES].lock()
     }
 
+    /// Words per upper-level list (`1 + max_m`).
+    #[inline(always)]
+    fn upper_list_words(&self) -> usize {
+        1 + self.max_m
+    }
+
+    /// hnswlib's `size_links_per_element_`: bytes of one upper-level list.
+    pub(crate) fn upper_list_bytes(&self) -> usize {
+        4 * self.upper_list_words()
+    }
+
     /// The neighbour list of `id` at `level` (level must be ≤ the element's level).
     #[inline(always)]
     pub(crate) fn links(&self, id: u32, level: usize) -> Links<'_> {
@@ -329,12 +455,17 @@ impl Storage {
             }
         } else {
             let block = self.upper_block(id);
-            let start = (level - 1) * self.layout.upper_list_words;
+            let start = (level - 1) * self.upper_list_words();
             Links {
                 header: &block[start],
-                ids: &block[start + 1..start + self.layout.upper_list_words],
+                ids: &block[start + 1..start + self.upper_list_words()],
             }
         }
+    }
+
+    /// The stored count of a list, unclamped (for validation).
+    pub(crate) fn links_raw_count(&self, id: u32, level: usize) -> usize {
+        (self.links(id, level).header.load(Ordering::Relaxed) & COUNT_MASK) as usize
     }
 
     /// The upper-level block of `id` (empty for level-0 elements).
@@ -343,55 +474,78 @@ impl Storage {
         if p.is_null() {
             return &[];
         }
-        let len = self.level(id) * self.layout.upper_list_words;
-        // SAFETY: a non-null pointer was created by `init_element` from a boxed slice of
-        // exactly level·upper_list_words atomics, and the element's level never changes
-        // while the block lives (it is freed only in Drop or replaced by init_element on
-        // a fresh slot under exclusive access).
+        let len = self.level(id) * self.upper_list_words();
+        // SAFETY: a non-null pointer was made by `set_meta` from a boxed slice of exactly
+        // level·upper_list_words atomics, stored (release, read here with acquire) after
+        // the level; an element's level and block change only in `set_meta` on a slot
+        // nobody can reach yet, and the block is freed only in Drop or moved by
+        // `grown_from`, both of which have exclusive access.
         unsafe { std::slice::from_raw_parts(p, len) }
     }
 
     /// Initialises a freshly reserved slot: zeroed links, label, level and its upper block.
     /// The element is not reachable yet, so nobody reads it concurrently.
     pub(crate) fn init_element(&self, id: u32, label: u64, level: usize) -> Result<()> {
-        for w in self.slot(id)[..self.layout.data_word].iter() {
+        for w in self.slot(id)[..1 + self.layout.max_m0].iter() {
             w.store(0, Ordering::Relaxed);
         }
         self.set_meta(id, label, level)
     }
 
-    /// Sets label and level and allocates the zeroed upper block of a slot that has none.
+    /// Sets label and level and allocates the zeroed upper block of a slot that has none
+    /// (a fresh slot, or a slot being loaded).
     fn set_meta(&self, id: u32, label: u64, level: usize) -> Result<()> {
         self.labels[id as usize].store(label, Ordering::Relaxed);
         let level_u8 = u8::try_from(level)
             .map_err(|_| Error::corrupt(format!("element level {level} is too large")))?;
         let block: *mut AtomicU32 = if level > 0 {
-            let b: Box<[AtomicU32]> =
-                zeroed_slice(level * self.layout.upper_list_words, "upper links")?;
+            let b: Box<[AtomicU32]> = (0..level * self.upper_list_words())
+                .map(|_| AtomicU32::new(0))
+                .collect();
             Box::into_raw(b).cast()
         } else {
             ptr::null_mut()
         };
         self.levels[id as usize].store(level_u8, Ordering::Relaxed);
         let old = self.upper[id as usize].swap(block, Ordering::Release);
-        debug_assert!(old.is_null());
+        if !old.is_null() {
+            // A slot is initialised once; a second block would leak the first.
+            unreachable!("upper block of element {id} set twice");
+        }
         Ok(())
     }
 
-    /// Raw words of the level-0 slot (for save/load).
-    pub(crate) fn slot_words(&self, id: u32) -> &[AtomicU32] {
-        self.slot(id)
+    /// The header and links of `id`'s level-0 slot (hnswlib's first
+    /// `size_links_level0_` bytes of its record), for saving.
+    pub(crate) fn links0_words(&self, id: u32) -> &[AtomicU32] {
+        &self.slot(id)[..1 + self.layout.max_m0]
+    }
+
+    /// Sets word `i` of the level-0 header and links of `id` (loading only).
+    pub(crate) fn load_links0_word(&self, id: u32, i: usize, word: u32) {
+        self.links0_words(id)[i].store(word, Ordering::Relaxed);
+    }
+
+    /// Sets the label and level of `id` and gives it an upper block with these words
+    /// (loading only).
+    pub(crate) fn load_meta(&self, id: u32, label: u64, level: usize, upper: &[u32]) -> Result<()> {
+        self.set_meta(id, label, level)?;
+        for (dst, &w) in self.upper_block(id).iter().zip(upper) {
+            dst.store(w, Ordering::Relaxed);
+        }
+        Ok(())
     }
 }
 
 impl Drop for Storage {
     fn drop(&mut self) {
+        let words = self.upper_list_words();
         for i in 0..self.capacity {
             let p = *self.upper[i].get_mut();
             if !p.is_null() {
-                let len = *self.levels[i].get_mut() as usize * self.layout.upper_list_words;
+                let len = *self.levels[i].get_mut() as usize * words;
                 // SAFETY: p came from Box::into_raw of a boxed slice of exactly `len`
-                // atomics (init_element), and is freed once: we own it exclusively here.
+                // atomics (set_meta), and is freed once: we own it exclusively here.
                 drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(p, len)) });
             }
         }
@@ -464,31 +618,27 @@ pub(crate) fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-/// Access used by the file reader, which fills a fresh storage single-threaded.
-impl Storage {
-    /// Sets word `i` of the level-0 slot of `id` (header and links; not the vector).
-    pub(crate) fn load_slot_word(&self, id: u32, i: usize, word: u32) {
-        self.slot(id)[i].store(word, Ordering::Relaxed);
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// Sets the label and level of `id` and gives it an upper block with these words.
-    pub(crate) fn load_meta(&self, id: u32, label: u64, level: usize, upper: &[u32]) -> Result<()> {
-        self.set_meta(id, label, level)?;
-        for (dst, &w) in self.upper_block(id).iter().zip(upper) {
-            dst.store(w, Ordering::Relaxed);
+    #[test]
+    fn slot_layouts_put_payloads_on_few_lines() {
+        // GloVe 50-d f32, M 16: lining up would cost a seventh more memory; packed.
+        let l = SlotLayout::new(32, 200);
+        assert_eq!((l.payload_offset, l.stride), (132, 336));
+        // 8-bit codes of 50 dims: three whole lines, the code inside the third.
+        let l = SlotLayout::new(32, 50);
+        assert_eq!((l.payload_offset, l.stride), (132, 192));
+        // 768-d f32: the vector starts on a line, 48 lines instead of 49.
+        let l = SlotLayout::new(32, 3072);
+        assert_eq!((l.payload_offset, l.stride), (192, 3264));
+        for (m0, size) in [(4, 4), (32, 1), (200, 17), (8, 4096)] {
+            let l = SlotLayout::new(m0, size);
+            assert!(l.payload_offset >= l.links_bytes());
+            assert!(l.payload_offset + l.payload_size <= l.stride);
+            assert_eq!(l.stride % 8, 0);
+            assert_eq!(l.payload_offset % 4, 0);
         }
-        Ok(())
-    }
-}
-
-impl Storage {
-    /// The stored count of a list, unclamped (for validation).
-    pub(crate) fn links_raw_count(&self, id: u32, level: usize) -> usize {
-        let header = if level == 0 {
-            &self.slot(id)[0]
-        } else {
-            &self.upper_block(id)[(level - 1) * self.layout.upper_list_words]
-        };
-        (header.load(Ordering::Relaxed) & COUNT_MASK) as usize
     }
 }

@@ -19,15 +19,23 @@ use rustc_hash::FxHashSet;
 
 use super::graph::Links;
 use super::heap::{pair_order, Item, MaxHeap};
+use super::scorer::{Scorer, ScorerTask};
 use super::search::SearchStats;
 use super::Graph;
 use crate::error::{Error, Result};
+use crate::space::PreparedVec;
 
 impl Graph {
     /// hnswlib's `getNeighborsByHeuristic2`: keeps a candidate only if it is closer to
     /// the base than to every candidate kept before it, visiting candidates closest
     /// first. Returns the kept ones as hnswlib's heap holds them (pop = farthest first).
-    pub(crate) fn select_neighbors(&self, candidates: MaxHeap, m: usize) -> MaxHeap {
+    #[inline(always)]
+    pub(crate) fn select_neighbors<S: Scorer>(
+        &self,
+        s: &S,
+        candidates: MaxHeap,
+        m: usize,
+    ) -> MaxHeap {
         if candidates.len() < m {
             return candidates;
         }
@@ -48,8 +56,7 @@ impl Graph {
             }
             let dist_to_base = -c.key;
             let good = kept.iter().all(|r| {
-                self.dist_between(r.id, c.id).partial_cmp(&dist_to_base)
-                    != Some(std::cmp::Ordering::Less)
+                s.between(r.id, c.id).partial_cmp(&dist_to_base) != Some(std::cmp::Ordering::Less)
             });
             if good {
                 kept.push(c);
@@ -68,8 +75,10 @@ impl Graph {
     /// hnswlib's `mutuallyConnectNewElement`: links `cur` to the heuristic's pick of
     /// `candidates` at `level` and adds the back links, re-pruning full neighbours.
     /// Returns the closest selected neighbour, the entry for the next level down.
-    pub(crate) fn connect(
+    #[inline(always)]
+    pub(crate) fn connect<S: Scorer>(
         &self,
+        s: &S,
         cur: u32,
         candidates: MaxHeap,
         level: usize,
@@ -78,10 +87,10 @@ impl Graph {
         let max_links = if level == 0 {
             self.storage.layout.max_m0
         } else {
-            self.storage.layout.max_m
+            self.storage.max_m
         };
         let selected: Vec<u32> = self
-            .select_neighbors(candidates, self.m)
+            .select_neighbors(s, candidates, self.m)
             .into_pop_order()
             .into_iter()
             .map(|it| it.id)
@@ -111,7 +120,7 @@ impl Graph {
                 let ids = std::iter::once(cur)
                     .chain((0..n).map(|j| links.get(j)))
                     .collect();
-                self.set_pruned(&links, other, ids, max_links);
+                self.set_pruned(s, &links, other, ids, max_links);
             }
         }
         next_entry
@@ -119,7 +128,15 @@ impl Graph {
 
     /// Sets the list `links` of element `owner` to `ids` when they fit, otherwise to
     /// the heuristic's pick of `max_links` of them (ties broken by the order of `ids`).
-    fn set_pruned(&self, links: &Links, owner: u32, ids: Vec<u32>, max_links: usize) {
+    #[inline(always)]
+    fn set_pruned<S: Scorer>(
+        &self,
+        s: &S,
+        links: &Links,
+        owner: u32,
+        ids: Vec<u32>,
+        max_links: usize,
+    ) {
         if ids.len() <= max_links.min(links.capacity()) {
             links.set(ids);
             return;
@@ -127,21 +144,21 @@ impl Graph {
         let mut heap = MaxHeap::with_capacity(ids.len());
         for id in ids {
             heap.push(Item {
-                key: self.dist_between(id, owner),
+                key: s.between(id, owner),
                 id,
             });
         }
-        let kept = self.select_neighbors(heap, max_links);
+        let kept = self.select_neighbors(s, heap, max_links);
         links.set(kept.into_pop_order().into_iter().map(|it| it.id));
     }
 
-    /// Links a freshly reserved element `id` (vector and label already written) into
-    /// the graph (hnswlib's `addPoint(data, label, level)` after the slot reservation).
-    pub(crate) fn insert_new(&self, id: u32, label: u64, q: *const u8, data: &[u8]) -> Result<()> {
+    /// Links a freshly reserved element `id` into the graph under `label`, with its
+    /// vector `v` (hnswlib's `addPoint(data, label, level)` after the slot reservation).
+    pub(crate) fn insert_new(&self, id: u32, label: u64, v: &PreparedVec) -> Result<()> {
         let level = self.rng.lock().next_level(self.mult);
         self.storage.init_element(id, label, level)?;
-        // SAFETY: data has data_size bytes; the element is not reachable yet.
-        unsafe { self.storage.write_data(id, data) };
+        // The element is not reachable yet: nobody reads its vectors concurrently.
+        self.write_vectors(id, v);
         // Until this guard drops (also on a panic in a custom distance), other inserts
         // that reach the element wait for it to be linked on every level.
         self.storage.start_linking(id);
@@ -165,31 +182,16 @@ impl Graph {
             self.set_entry(id, level);
             return Ok(());
         };
-        let max_level = max_level as usize;
-        let mut cur = ep;
-        let mut stats = SearchStats::default();
-        if level < max_level {
-            cur = self.greedy_descent::<true>(q, cur, max_level, level, &mut stats);
-        }
-        let ep_deleted = self.storage.is_deleted(ep);
-        for l in (0..=level.min(max_level)).rev() {
-            let mut top = {
-                let mut visited = self.visited.get();
-                self.search_layer(cur, q, l, self.ef_construction, &mut visited)
-            };
-            if ep_deleted {
-                top.push(Item {
-                    key: self.dist_to(q, ep),
-                    id: ep,
-                });
-                if top.len() > self.ef_construction {
-                    top.pop();
-                }
-            }
-            if let Some(next) = self.connect(id, top, l, false) {
-                cur = next;
-            }
-        }
+        self.build_with(
+            v,
+            LinkNew {
+                g: self,
+                id,
+                level,
+                ep,
+                max_level: max_level as usize,
+            },
+        );
         if raises_top {
             self.set_entry(id, level);
         }
@@ -197,17 +199,59 @@ impl Graph {
         Ok(())
     }
 
-    /// hnswlib's `updatePoint`: writes the new vector of `id`, repairs the lists of its
-    /// neighbours from their 2-hop neighbourhood, then relinks `id` itself.
-    pub(crate) fn update_element(&self, id: u32, q: *const u8, data: &[u8]) {
-        // SAFETY: data has data_size bytes; concurrent readers may see a torn vector,
-        // which is documented on write_data and harmless.
-        unsafe { self.storage.write_data(id, data) };
+    /// The linking of [`Graph::insert_new`], with scorer `s` for the new vector.
+    #[inline(always)]
+    fn link_new<S: Scorer>(&self, s: &S, id: u32, level: usize, ep: u32, max_level: usize) {
+        let mut cur = ep;
+        let mut stats = SearchStats::default();
+        if level < max_level {
+            cur = self.greedy_descent::<S, true>(s, cur, max_level, level, &mut stats);
+        }
+        let ep_deleted = self.storage.is_deleted(ep);
+        for l in (0..=level.min(max_level)).rev() {
+            let mut top = {
+                let mut scratch = self.scratch.get();
+                self.search_layer(s, cur, l, self.ef_construction, &mut scratch)
+            };
+            if ep_deleted {
+                top.push(Item {
+                    key: s.dist(ep),
+                    id: ep,
+                });
+                if top.len() > self.ef_construction {
+                    top.pop();
+                }
+            }
+            if let Some(next) = self.connect(s, id, top, l, false) {
+                cur = next;
+            }
+        }
+    }
+
+    /// hnswlib's `updatePoint`: writes the new vector `v` of `id`, repairs the lists of
+    /// its neighbours from their 2-hop neighbourhood, then relinks `id` itself.
+    pub(crate) fn update_element(&self, id: u32, v: &PreparedVec) {
+        // Concurrent searches may see a torn vector, which is harmless (write_row).
+        self.write_vectors(id, v);
         let (entry, max_level) = self.entry();
         let Some(ep) = entry else { return };
         if ep == id && self.storage.len() == 1 {
             return;
         }
+        self.build_with(
+            v,
+            Relink {
+                g: self,
+                id,
+                ep,
+                max_level: max_level.max(0) as usize,
+            },
+        );
+    }
+
+    /// The repairs of [`Graph::update_element`], with scorer `s` for the new vector.
+    #[inline(always)]
+    fn relink<S: Scorer>(&self, s: &S, id: u32, ep: u32, max_level: usize) {
         let elem_level = self.storage.level(id);
         for layer in 0..=elem_level {
             let one_hop = {
@@ -264,7 +308,7 @@ impl Graph {
                     if c == n {
                         continue;
                     }
-                    let d = self.dist_between(n, c);
+                    let d = s.between(n, c);
                     if heap.len() < keep {
                         heap.push(Item { key: d, id: c });
                     } else if heap.peek().is_some_and(|t| d < t.key) {
@@ -275,9 +319,9 @@ impl Graph {
                 let max_links = if layer == 0 {
                     self.storage.layout.max_m0
                 } else {
-                    self.storage.layout.max_m
+                    self.storage.max_m
                 };
-                let kept = self.select_neighbors(heap, max_links);
+                let kept = self.select_neighbors(s, heap, max_links);
                 // Unlike hnswlib, the heuristic's pick is topped up with n's previous
                 // links (all but the moved element) up to the list's capacity: a
                 // rebuilt list never shrinks to the heuristic's few picks, which after
@@ -296,21 +340,29 @@ impl Graph {
                 links.set(ids);
             }
         }
-        self.repair_connections(q, ep, id, elem_level, max_level.max(0) as usize);
+        self.repair_connections(s, ep, id, elem_level, max_level);
     }
 
     /// hnswlib's `repairConnectionsForUpdate`: searches for the updated element's new
     /// neighbours at each of its levels and rewrites its lists.
-    fn repair_connections(&self, q: *const u8, ep: u32, id: u32, level: usize, max_level: usize) {
+    #[inline(always)]
+    fn repair_connections<S: Scorer>(
+        &self,
+        s: &S,
+        ep: u32,
+        id: u32,
+        level: usize,
+        max_level: usize,
+    ) {
         let mut cur = ep;
         let mut stats = SearchStats::default();
         if level < max_level {
-            cur = self.greedy_descent::<true>(q, cur, max_level, level, &mut stats);
+            cur = self.greedy_descent::<S, true>(s, cur, max_level, level, &mut stats);
         }
         for l in (0..=level.min(max_level)).rev() {
-            let mut visited = self.visited.get();
-            let top = self.search_layer(cur, q, l, self.ef_construction, &mut visited);
-            drop(visited);
+            let mut scratch = self.scratch.get();
+            let top = self.search_layer(s, cur, l, self.ef_construction, &mut scratch);
+            drop(scratch);
             let mut filtered = MaxHeap::with_capacity(top.len());
             for it in top.into_pop_order() {
                 if it.id != id {
@@ -322,14 +374,14 @@ impl Graph {
             }
             if ep != id && self.storage.is_deleted(ep) {
                 filtered.push(Item {
-                    key: self.dist_to(q, ep),
+                    key: s.dist(ep),
                     id: ep,
                 });
                 if filtered.len() > self.ef_construction {
                     filtered.pop();
                 }
             }
-            if let Some(next) = self.connect(id, filtered, l, true) {
+            if let Some(next) = self.connect(s, id, filtered, l, true) {
                 cur = next;
             }
         }
@@ -350,6 +402,40 @@ impl Graph {
             .store(n + 1, std::sync::atomic::Ordering::Release);
         map.insert(label, id);
         Ok(id)
+    }
+}
+
+/// [`Graph::link_new`] as a scorer task.
+struct LinkNew<'a> {
+    g: &'a Graph,
+    id: u32,
+    level: usize,
+    ep: u32,
+    max_level: usize,
+}
+
+impl ScorerTask for LinkNew<'_> {
+    type Out = ();
+    #[inline(always)]
+    fn run<S: Scorer, E: Scorer>(self, s: S, _exact: Option<E>) {
+        self.g
+            .link_new(&s, self.id, self.level, self.ep, self.max_level)
+    }
+}
+
+/// [`Graph::relink`] as a scorer task.
+struct Relink<'a> {
+    g: &'a Graph,
+    id: u32,
+    ep: u32,
+    max_level: usize,
+}
+
+impl ScorerTask for Relink<'_> {
+    type Out = ();
+    #[inline(always)]
+    fn run<S: Scorer, E: Scorer>(self, s: S, _exact: Option<E>) {
+        self.g.relink(&s, self.id, self.ep, self.max_level)
     }
 }
 

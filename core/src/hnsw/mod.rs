@@ -7,6 +7,14 @@
 //! * `search`: greedy descent and layer searches with hnswlib's stop rules.
 //! * `insert`: insertion, the neighbour heuristic, updates and repairs.
 //! * `format`: hnswlib's binary file format, both ways.
+//! * `scorer`: distances from a query, one type per representation and instruction
+//!   set, so searches run with their kernels inlined.
+//! * `pool`: the query-time candidate pool.
+//!
+//! Quantized indexes ([`Quantization`]) traverse codes and re-rank the best
+//! candidates with the exact vectors. They learn the code ranges once they hold
+//! [`TRAIN_MIN`] elements (from the elements present and the batch being added);
+//! until then they store and search exact vectors only.
 //!
 //! Concurrency: every method takes `&self`. Adds, updates, deletes and searches run
 //! at the same time from any number of threads; operations on the same label are
@@ -17,24 +25,29 @@ mod format;
 mod graph;
 mod heap;
 mod insert;
+mod pool;
+mod scorer;
 mod search;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use self::graph::{Layout0, Storage};
-use self::search::SearchStats;
+use self::graph::{SlotLayout, Storage};
+use self::scorer::{ScorerTask, Traverse};
+use self::search::{Knn, SearchStats};
 use crate::error::{Error, Result};
+use crate::kernels::{self, Isa, IsaTask, Kernels};
 use crate::options::{
     check_k, AddOptions, BatchResults, Neighbor, RowSink, SaveOptions, SearchOptions,
 };
 use crate::parallel::for_each_row;
+use crate::quant::{Quantization, QueryCodes, ScalarQuantizer, TRAIN_SAMPLE};
 use crate::rng::LevelRng;
-use crate::space::{Element, PreparedVec, Space};
-use crate::visited::VisitedPool;
+use crate::space::{Element, Family, PreparedVec, Space};
+use crate::visited::ScratchPool;
 
 /// hnswlib's upper bound on M (a guard against absurd allocations, CVE-2023-37365).
 pub const MAX_M: usize = 10_000;
@@ -43,6 +56,18 @@ pub const MAX_M: usize = 10_000;
 pub const DEFAULT_EF: usize = 10;
 
 const LABEL_LOCK_STRIPES: usize = 4096;
+
+/// Elements a quantized index holds before it learns its code ranges (it searches
+/// exactly until then).
+pub const TRAIN_MIN: usize = 1000;
+
+/// Default re-ranking depth of quantized searches: `DEFAULT_RERANK × k` candidates
+/// are re-scored with exact distances (chosen by measurement; see the README).
+pub const DEFAULT_RERANK: f32 = 4.0;
+
+/// Trimmed fraction of each dimension's values on either side when learning 4-bit
+/// code ranges (8-bit codes take the whole range).
+const SQ4_TRIM: f64 = 0.001;
 
 /// Construction parameters, named and defaulted as in hnswlib's `init_index`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +82,12 @@ pub struct HnswParams {
     pub random_seed: u64,
     /// Whether inserts may reuse the slots of deleted elements. Default false.
     pub allow_replace_deleted: bool,
+    /// What searches traverse: the vectors (default) or 8-/4-bit codes of them.
+    pub quantization: Quantization,
+    /// With quantization: keep the exact vectors beside the codes (default), so that
+    /// searches re-rank with exact distances and the index saves in hnswlib's
+    /// format. `false` keeps the codes only: less memory, approximate distances.
+    pub keep_vectors: bool,
 }
 
 impl Default for HnswParams {
@@ -67,6 +98,8 @@ impl Default for HnswParams {
             ef_construction: 200,
             random_seed: 100,
             allow_replace_deleted: false,
+            quantization: Quantization::None,
+            keep_vectors: true,
         }
     }
 }
@@ -82,6 +115,11 @@ pub struct LoadOptions {
     /// Seed of the level generator for elements added after loading (the file does
     /// not store it). Default 100.
     pub random_seed: u64,
+    /// What searches traverse (see [`HnswParams::quantization`]); codes are made
+    /// from the file's vectors.
+    pub quantization: Quantization,
+    /// See [`HnswParams::keep_vectors`].
+    pub keep_vectors: bool,
 }
 
 impl Default for LoadOptions {
@@ -90,6 +128,8 @@ impl Default for LoadOptions {
             max_elements: 0,
             allow_replace_deleted: false,
             random_seed: 100,
+            quantization: Quantization::None,
+            keep_vectors: true,
         }
     }
 }
@@ -113,38 +153,198 @@ pub(crate) struct Graph {
     pub(crate) free_slots: Mutex<FxHashSet<u32>>,
     pub(crate) allow_replace_deleted: bool,
     pub(crate) rng: Mutex<LevelRng>,
-    pub(crate) visited: VisitedPool,
+    pub(crate) scratch: ScratchPool,
+    /// The requested storage mode.
+    pub(crate) quantization: Quantization,
+    /// The learnt code ranges (quantized indexes once they hold TRAIN_MIN elements).
+    pub(crate) quantizer: Option<ScalarQuantizer>,
+    pub(crate) keep_vectors: bool,
+    /// The kernel table the searches are compiled for.
+    kernels: &'static Kernels,
 }
 
 const EMPTY_ENTRY: u64 = u64::MAX;
 
+/// The settings of a graph that are not its contents.
+pub(crate) struct GraphConfig {
+    pub m: usize,
+    pub ef_construction: usize,
+    pub mult: f64,
+    pub random_seed: u64,
+    pub allow_replace_deleted: bool,
+    pub quantization: Quantization,
+    pub keep_vectors: bool,
+}
+
 impl Graph {
-    fn new(
-        space: Space,
-        m: usize,
-        ef_construction: usize,
-        mult: f64,
-        capacity: usize,
-        random_seed: u64,
-        allow_replace_deleted: bool,
-    ) -> Result<Self> {
-        let layout = Layout0::new(m, space.data_size());
+    fn new(space: Space, c: GraphConfig, capacity: usize) -> Result<Self> {
+        let (family, table) = space.family();
+        let quantized = c.quantization.is_quantized();
+        if quantized && !matches!(family, Family::L2 | Family::Dot) {
+            return Err(Error::invalid(format!(
+                "quantization {} needs an f32 space (l2, ip or cosine), not {}",
+                c.quantization.name(),
+                space.kind().name()
+            )));
+        }
+        let payload = if quantized {
+            ScalarQuantizer::payload_size(c.quantization, space.dim(), family == Family::L2)
+        } else {
+            space.data_size()
+        };
+        let exact = if quantized { space.data_size() } else { 0 };
+        let layout = SlotLayout::new(2 * c.m, payload);
         Ok(Graph {
-            m,
-            ef_construction,
-            mult,
-            random_seed,
-            storage: Storage::new(layout, capacity)?,
+            m: c.m,
+            ef_construction: c.ef_construction,
+            mult: c.mult,
+            random_seed: c.random_seed,
+            storage: Storage::new(layout, c.m, exact, capacity)?,
             entry: AtomicU64::new(EMPTY_ENTRY),
             global: Mutex::new(()),
             labels: RwLock::new(FxHashMap::default()),
             deleted_count: AtomicUsize::new(0),
             free_slots: Mutex::new(FxHashSet::default()),
-            allow_replace_deleted,
-            rng: Mutex::new(LevelRng::new(random_seed)),
-            visited: VisitedPool::new(capacity),
+            allow_replace_deleted: c.allow_replace_deleted,
+            rng: Mutex::new(LevelRng::new(c.random_seed)),
+            scratch: ScratchPool::new(capacity),
+            quantization: c.quantization,
+            quantizer: None,
+            keep_vectors: c.keep_vectors,
+            kernels: table.unwrap_or_else(kernels::scalar),
             space,
         })
+    }
+
+    /// Writes element `id`'s vector `v` (prepared by the space): the payload, and for
+    /// quantized indexes the exact row and, once trained, the code.
+    pub(crate) fn write_vectors(&self, id: u32, v: &PreparedVec) {
+        let data = v.as_bytes();
+        if !self.quantization.is_quantized() {
+            // SAFETY: data has data_size bytes, the payload size of unquantized slots.
+            unsafe { self.storage.write_row(id, false, data) };
+            return;
+        }
+        if self.storage.has_exact_arena() {
+            // SAFETY: the exact rows hold data_size bytes.
+            unsafe { self.storage.write_row(id, true, data) };
+        }
+        if let Some(q) = &self.quantizer {
+            let mut code = vec![0u8; self.storage.layout.payload_size];
+            q.encode(bytemuck::cast_slice(data), &mut code);
+            // SAFETY: code has exactly the payload size.
+            unsafe { self.storage.write_row(id, false, &code) };
+        }
+    }
+
+    /// The query's weights for a code traversal, when the index traverses codes.
+    pub(crate) fn query_codes(&self, q: &PreparedVec) -> Option<QueryCodes> {
+        let quant = self.quantizer.as_ref()?;
+        Some(quant.prepare(
+            bytemuck::cast_slice(q.as_bytes()),
+            self.space.family().0 == Family::L2,
+        ))
+    }
+
+    /// Runs `task` with the scorers of query `q`, compiled for this graph's
+    /// instruction set.
+    #[inline]
+    pub(crate) fn with_scorers<T: ScorerTask>(
+        &self,
+        q: &PreparedVec,
+        traverse: Traverse<'_>,
+        task: T,
+    ) -> T::Out {
+        struct Run<'a, T> {
+            g: &'a Graph,
+            q: &'a PreparedVec,
+            traverse: Traverse<'a>,
+            task: T,
+        }
+        impl<T: ScorerTask> IsaTask for Run<'_, T> {
+            type Out = T::Out;
+            #[inline(always)]
+            fn run<I: Isa>(self) -> T::Out {
+                scorer::visit::<I, T>(self.g, self.q, self.traverse, self.task)
+            }
+        }
+        kernels::dispatch(
+            self.kernels,
+            Run {
+                g: self,
+                q,
+                traverse,
+                task,
+            },
+        )
+    }
+
+    /// Runs construction work `task` for vector `v`: scored exactly while the exact
+    /// vectors exist (so a quantized index links the same graph as an unquantized
+    /// one), on codes in a codes-only index.
+    pub(crate) fn build_with<T: ScorerTask>(&self, v: &PreparedVec, task: T) -> T::Out {
+        if self
+            .storage
+            .exact_rows(self.quantization.is_quantized())
+            .is_some()
+        {
+            return self.with_scorers(v, Traverse::Exact, task);
+        }
+        let codes = self
+            .query_codes(v)
+            .expect("a codes-only index has a quantizer");
+        self.with_scorers(v, Traverse::Codes(&codes), task)
+    }
+
+    /// Whether the next `rows` additions make a quantized index learn its codes.
+    fn needs_training(&self, rows: usize) -> bool {
+        self.quantization.is_quantized()
+            && self.quantizer.is_none()
+            && self.storage.len().saturating_add(rows) >= TRAIN_MIN
+    }
+
+    /// Learns the code ranges from the elements present and the prepared `extra`
+    /// rows (a batch about to be added), and writes the codes of every element;
+    /// a codes-only index then drops its exact vectors.
+    fn train(&mut self, extra: &[PreparedVec]) -> Result<()> {
+        let rows = self
+            .storage
+            .exact_rows(true)
+            .expect("an untrained quantized index keeps its exact vectors");
+        let n = self.storage.len();
+        let total = n + extra.len();
+        let take = total.min(TRAIN_SAMPLE);
+        let sample = (0..take).map(|i| {
+            let r = (i as u64 * total as u64 / take as u64) as usize;
+            let bytes: &[u8] = if r < n {
+                // SAFETY: r < len <= capacity, and `&mut self` keeps the storage alive
+                // and unchanged while the sample is read.
+                unsafe { rows.slice(r as u32) }
+            } else {
+                extra[r - n].as_bytes()
+            };
+            bytemuck::cast_slice::<u8, f32>(bytes)
+        });
+        let trim = if self.quantization == Quantization::Sq4 {
+            SQ4_TRIM
+        } else {
+            0.0
+        };
+        let l2 = self.space.family().0 == Family::L2;
+        let quant = ScalarQuantizer::train(self.quantization, self.space.dim(), l2, trim, sample);
+        let mut code = vec![0u8; self.storage.layout.payload_size];
+        for id in 0..n as u32 {
+            // SAFETY: as above.
+            let v = unsafe { rows.slice(id) };
+            quant.encode(bytemuck::cast_slice(v), &mut code);
+            // SAFETY: code has exactly the payload size.
+            unsafe { self.storage.write_row(id, false, &code) };
+        }
+        self.quantizer = Some(quant);
+        if !self.keep_vectors {
+            self.storage.drop_exact_arena()?;
+        }
+        Ok(())
     }
 
     /// The entry point (None when empty) and the top level (-1 when empty).
@@ -177,10 +377,18 @@ pub struct HnswIndex {
     graph: RwLock<Graph>,
     label_locks: Box<[Mutex<()>]>,
     ef: AtomicUsize,
+    /// Re-ranking depth of quantized searches (f32 bits).
+    rerank: AtomicU32,
     auto_label: AtomicU64,
-    hops: AtomicU64,
-    distance_computations: AtomicU64,
+    /// Search work counters, on their own cache line: every search adds to them,
+    /// and sharing a line with the read-mostly fields above would make every
+    /// thread's reads of those miss.
+    metrics: CachePadded<[AtomicU64; 2]>,
 }
+
+/// Aligns its content to a cache line of its own.
+#[repr(align(128))]
+struct CachePadded<T>(T);
 
 impl std::fmt::Debug for HnswIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -219,15 +427,18 @@ impl HnswIndex {
     /// An empty index over `space`.
     pub fn new(space: Space, params: &HnswParams) -> Result<Self> {
         check_params(params.m, params.ef_construction)?;
-        let mult = 1.0 / (params.m as f64).ln();
         let graph = Graph::new(
             space,
-            params.m,
-            params.ef_construction,
-            mult,
+            GraphConfig {
+                m: params.m,
+                ef_construction: params.ef_construction,
+                mult: 1.0 / (params.m as f64).ln(),
+                random_seed: params.random_seed,
+                allow_replace_deleted: params.allow_replace_deleted,
+                quantization: params.quantization,
+                keep_vectors: params.keep_vectors,
+            },
             params.max_elements,
-            params.random_seed,
-            params.allow_replace_deleted,
         )?;
         Ok(Self::from_graph(graph, 0))
     }
@@ -237,10 +448,36 @@ impl HnswIndex {
             graph: RwLock::new(graph),
             label_locks: (0..LABEL_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             ef: AtomicUsize::new(DEFAULT_EF),
+            rerank: AtomicU32::new(DEFAULT_RERANK.to_bits()),
             auto_label: AtomicU64::new(next_auto_label),
-            hops: AtomicU64::new(0),
-            distance_computations: AtomicU64::new(0),
+            metrics: CachePadded([AtomicU64::new(0), AtomicU64::new(0)]),
         }
+    }
+
+    /// Learns the codes of a quantized index before `rows` (prepared on demand by
+    /// `row`) are added, when they bring it to TRAIN_MIN elements. Takes the index
+    /// exclusively for that moment; returns a fresh read guard.
+    fn train_if_due<'a>(
+        &'a self,
+        g: RwLockReadGuard<'a, Graph>,
+        rows: usize,
+        row: &dyn Fn(usize) -> Result<PreparedVec>,
+    ) -> Result<RwLockReadGuard<'a, Graph>> {
+        if !g.needs_training(rows) {
+            return Ok(g);
+        }
+        drop(g);
+        {
+            let mut w = self.graph.write();
+            if w.needs_training(rows) {
+                let take = rows.min(TRAIN_SAMPLE);
+                let extra = (0..take)
+                    .map(|i| row((i as u64 * rows as u64 / take as u64) as usize))
+                    .collect::<Result<Vec<_>>>()?;
+                w.train(&extra)?;
+            }
+        }
+        Ok(self.read())
     }
 
     /// Shared access; recursive so a filter or progress callback may call back in.
@@ -272,20 +509,20 @@ impl HnswIndex {
             return Err(Error::ReplaceDeletedDisabled);
         }
         let v = g.space.prepare(vector, 0)?;
+        let g = self.train_if_due(g, 1, &|_| Ok(v.clone()))?;
         self.add_prepared(&g, &v, label, replace_deleted)
     }
 
     fn add_prepared(&self, g: &Graph, v: &PreparedVec, label: u64, replace: bool) -> Result<()> {
         let _label_guard = self.label_lock(label);
-        let (q, data) = (v.as_ptr(), v.as_bytes());
         let existing = g.labels.read().get(&label).copied();
         if let Some(id) = existing {
             if !g.storage.is_deleted(id) {
-                g.update_element(id, q, data);
+                g.update_element(id, v);
                 return Ok(());
             }
             if !g.allow_replace_deleted {
-                g.update_element(id, q, data);
+                g.update_element(id, v);
                 if g.storage.unmark_deleted(id) {
                     g.deleted_count.fetch_sub(1, Ordering::AcqRel);
                 }
@@ -297,7 +534,7 @@ impl HnswIndex {
             // Reuse the label's own slot, unless a concurrent replacement claimed it
             // (then the label is on its way out and is inserted afresh below).
             if g.free_slots.lock().remove(&id) {
-                g.update_element(id, q, data);
+                g.update_element(id, v);
                 g.storage.unmark_deleted(id);
                 g.deleted_count.fetch_sub(1, Ordering::AcqRel);
                 return Ok(());
@@ -324,14 +561,14 @@ impl HnswIndex {
                 g.storage.set_label(id, label);
                 // The slot stays marked deleted until its new vector is linked, so no
                 // search returns the new label with the old vector.
-                g.update_element(id, q, data);
+                g.update_element(id, v);
                 g.storage.unmark_deleted(id);
                 g.deleted_count.fetch_sub(1, Ordering::AcqRel);
                 return Ok(());
             }
         }
         let id = g.reserve_slot(label)?;
-        g.insert_new(id, label, q, data)
+        g.insert_new(id, label, v)
     }
 
     /// Adds a batch of rows (`data.len() / dim` vectors, row-major) on
@@ -372,6 +609,10 @@ impl HnswIndex {
             &|r| labels.map_or(next_auto.wrapping_add(r as u64), |l| l[r]),
             opts.replace_deleted,
         )?;
+        let space = g.space.clone();
+        let g = self.train_if_due(g, rows, &|r| {
+            space.prepare(&data[r * per_row..(r + 1) * per_row], r)
+        })?;
         let first_auto = self.auto_label.fetch_add(rows as u64, Ordering::AcqRel);
         let label_of = |r: usize| labels.map_or(first_auto.wrapping_add(r as u64), |l| l[r]);
 
@@ -439,40 +680,35 @@ impl HnswIndex {
         opts: &SearchOptions,
         out: &mut Vec<Neighbor>,
     ) {
-        out.clear();
-        let (Some(ep), max_level) = g.entry() else {
-            return;
-        };
         let ef = opts.ef.unwrap_or_else(|| self.ef()).max(k);
+        let rerank = opts.rerank.unwrap_or_else(|| self.rerank());
+        // At least k, and never an overflow for absurd k or factors.
+        let rerank = ((k as f64) * rerank.max(1.0) as f64)
+            .ceil()
+            .min(usize::MAX as f64) as usize;
         let mut stats = SearchStats::default();
-        let q = q.as_ptr();
-        let start = g.greedy_descent::<false>(q, ep, max_level.max(0) as usize, 0, &mut stats);
-        let mut visited = g.visited.get();
-        let bare = opts.filter.is_none() && g.deleted_count.load(Ordering::Acquire) == 0;
-        let top = if bare {
-            g.search_level0::<true>(start, q, ef, None, &mut visited, &mut stats)
-        } else {
-            g.search_level0::<false>(start, q, ef, opts.filter, &mut visited, &mut stats)
+        let mut scratch = g.scratch.get();
+        let codes = g.query_codes(q);
+        let traverse = match &codes {
+            Some(c) => Traverse::Codes(c),
+            None => Traverse::Exact,
         };
-        drop(visited);
-        // hnswlib pops the farthest until k remain (which of equal distances go is the
-        // heap's choice), then orders the rest by (distance, label).
-        let mut top = top;
-        while top.len() > k {
-            top.pop();
-        }
-        out.extend(top.iter().map(|it| Neighbor {
-            label: g.storage.label(it.id),
-            distance: it.key,
-        }));
-        out.sort_by(|a, b| {
-            a.distance
-                .total_cmp(&b.distance)
-                .then(a.label.cmp(&b.label))
-        });
-        self.hops.fetch_add(stats.hops, Ordering::Relaxed);
-        self.distance_computations
-            .fetch_add(stats.distances, Ordering::Relaxed);
+        g.with_scorers(
+            q,
+            traverse,
+            Knn {
+                g,
+                k,
+                ef,
+                filter: opts.filter,
+                rerank,
+                scratch: &mut scratch,
+                stats: &mut stats,
+                out,
+            },
+        );
+        self.metrics.0[0].fetch_add(stats.hops, Ordering::Relaxed);
+        self.metrics.0[1].fetch_add(stats.distances, Ordering::Relaxed);
     }
 
     /// Searches every row of `queries` (row-major) on `opts.num_threads` threads.
@@ -589,11 +825,12 @@ impl HnswIndex {
         }
         let storage = Storage::grown_from(&mut g.storage, new_max_elements)?;
         g.storage = storage;
-        g.visited = VisitedPool::new(new_max_elements);
+        g.scratch = ScratchPool::new(new_max_elements);
         Ok(())
     }
 
-    /// The stored vector of `label` (normalised for cosine). Deleted labels are not found.
+    /// The stored vector of `label` (normalised for cosine). Deleted labels are not
+    /// found. A codes-only index returns the vector its code stands for.
     pub fn get_item<T: Element>(&self, label: u64) -> Result<Vec<T>> {
         let g = self.read();
         let _l = self.label_lock(label);
@@ -603,11 +840,17 @@ impl HnswIndex {
         }
         let mut out = g.space.element_buffer::<T>()?;
         let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
-        // SAFETY: the slot holds data_size initialised bytes and `bytes` has exactly
-        // data_size bytes (element_buffer); the label lock keeps updates of it out.
-        unsafe {
-            std::ptr::copy_nonoverlapping(g.storage.data_ptr(id), bytes.as_mut_ptr(), bytes.len())
-        };
+        match g.storage.exact_rows(g.quantization.is_quantized()) {
+            // SAFETY: id < len <= capacity; the row holds data_size bytes, as many as
+            // `bytes` (element_buffer); the label lock keeps updates of it out.
+            Some(rows) => bytes.copy_from_slice(unsafe { rows.slice(id) }),
+            None => {
+                let quant = g.quantizer.as_ref().expect("a codes-only index is trained");
+                // SAFETY: as above, for the payload.
+                let code = unsafe { g.storage.payloads().slice(id) };
+                quant.decode(code, bytemuck::cast_slice_mut(bytes));
+            }
+        }
         Ok(out)
     }
 
@@ -683,15 +926,51 @@ impl HnswIndex {
     /// `metric_hops` and `metric_distance_computations`.
     pub fn metrics(&self) -> (u64, u64) {
         (
-            self.hops.load(Ordering::Relaxed),
-            self.distance_computations.load(Ordering::Relaxed),
+            self.metrics.0[0].load(Ordering::Relaxed),
+            self.metrics.0[1].load(Ordering::Relaxed),
         )
     }
 
     /// Resets [`HnswIndex::metrics`] to zero.
     pub fn reset_metrics(&self) {
-        self.hops.store(0, Ordering::Relaxed);
-        self.distance_computations.store(0, Ordering::Relaxed);
+        for m in &self.metrics.0 {
+            m.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// The storage mode searches traverse.
+    pub fn quantization(&self) -> Quantization {
+        self.read().quantization
+    }
+
+    /// Whether a quantized index keeps its exact vectors (always true unquantized).
+    pub fn keeps_vectors(&self) -> bool {
+        let g = self.read();
+        !g.quantization.is_quantized() || g.keep_vectors
+    }
+
+    /// Whether a quantized index has learnt its codes (it searches exactly before;
+    /// see [`TRAIN_MIN`]). False for unquantized indexes.
+    pub fn is_trained(&self) -> bool {
+        self.read().quantizer.is_some()
+    }
+
+    /// Sets the re-ranking depth of quantized searches: the best `rerank × k`
+    /// candidates of the code traversal (at most ef) are re-scored with exact
+    /// distances. Values below 1 mean k. Default [`DEFAULT_RERANK`].
+    pub fn set_rerank(&self, rerank: f32) -> Result<()> {
+        if !rerank.is_finite() {
+            return Err(Error::invalid(format!(
+                "rerank must be a finite number, got {rerank}"
+            )));
+        }
+        self.rerank.store(rerank.to_bits(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The re-ranking depth of quantized searches (see [`HnswIndex::set_rerank`]).
+    pub fn rerank(&self) -> f32 {
+        f32::from_bits(self.rerank.load(Ordering::Relaxed))
     }
 
     /// Saves in hnswlib's format, atomically and durably: a temp file beside `path`,
@@ -707,15 +986,21 @@ impl HnswIndex {
     /// the bytes are in the page cache, as hnswlib's `saveIndex` does (still atomic).
     pub fn save_with(&self, path: impl AsRef<Path>, opts: &SaveOptions) -> Result<()> {
         let g = self.graph.write();
+        format::check_writable(&g)?;
         crate::persist::write_atomically(path.as_ref(), opts, |w| format::write(&g, w))
     }
 
     /// The bytes [`HnswIndex::save`] would write.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    ///
+    /// # Errors
+    /// [`Error::NotSupported`] for a codes-only index (hnswlib's format stores the
+    /// vectors).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let g = self.graph.write();
+        format::check_writable(&g)?;
         let mut out = Vec::with_capacity(format::file_size(&g));
         format::write(&g, &mut out).expect("writing to a Vec cannot fail");
-        out
+        Ok(out)
     }
 
     /// Exact size in bytes of the saved index (hnswlib's `indexFileSize`).
@@ -734,13 +1019,25 @@ impl HnswIndex {
             Error::Io { source, .. } => Error::io(path, source),
             e => e,
         })?;
-        let n = graph.storage.len() as u64;
-        Ok(Self::from_graph(graph, n))
+        Self::loaded(graph)
     }
 
     /// Loads from bytes in hnswlib's format (see [`HnswIndex::to_bytes`]).
     pub fn from_bytes(bytes: &[u8], space: Space, opts: &LoadOptions) -> Result<Self> {
-        let graph = format::read(&mut &bytes[..], bytes.len() as u64, space, opts)?;
+        Self::loaded(format::read(
+            &mut &bytes[..],
+            bytes.len() as u64,
+            space,
+            opts,
+        )?)
+    }
+
+    /// A loaded graph as an index: a quantized one learns its codes from the vectors
+    /// read (when there are enough).
+    fn loaded(mut graph: Graph) -> Result<Self> {
+        if graph.needs_training(0) {
+            graph.train(&[])?;
+        }
         let n = graph.storage.len() as u64;
         Ok(Self::from_graph(graph, n))
     }

@@ -1,11 +1,22 @@
 //! Graph searches: greedy descent through the upper levels, the construction-time
-//! layer search (hnswlib's `searchBaseLayer`) and the query-time level-0 search
+//! layer search (hnswlib's `searchBaseLayer`), and the query-time level-0 search
 //! (`searchBaseLayerST`), with hnswlib's stop rules so recall matches it at equal ef.
+//!
+//! Everything here is generic over a [`Scorer`] and inlined into code compiled per
+//! instruction set (see [`super::scorer`]), so distances cost no call.
+//!
+//! Memory, not arithmetic, bounds a search: each neighbour's vector is a cache miss.
+//! When an element is expanded its unvisited neighbours are collected first (the
+//! visited bitset stays in cache), their vectors prefetched a few elements ahead of
+//! the distance computations, and the next element's links prefetched while the
+//! current one's neighbours are scored.
 
 use super::heap::{Item, MaxHeap};
+use super::pool::{Pool, MAX_POOLED_ID};
+use super::scorer::{Scorer, ScorerTask};
 use super::Graph;
-use crate::options::Filter;
-use crate::visited::VisitedList;
+use crate::options::{Filter, Neighbor};
+use crate::visited::{Scratch, VisitedList};
 
 /// Work counters of one search, summed into the index's metrics.
 #[derive(Debug, Default, Clone, Copy)]
@@ -14,34 +25,31 @@ pub(crate) struct SearchStats {
     pub distances: u64,
 }
 
-impl Graph {
-    /// Distance from a prepared vector to element `id`.
-    #[inline(always)]
-    pub(crate) fn dist_to(&self, q: *const u8, id: u32) -> f32 {
-        // SAFETY: q is a prepared vector of data_size bytes (4-byte aligned) and id is a
-        // reserved slot of the storage (ids come from lists validated < capacity).
-        unsafe { self.space.distance_raw(q, self.storage.data_ptr(id)) }
-    }
+/// Vector lines in flight ahead of the distance computations: the number of
+/// neighbours prefetched ahead is this divided by the lines of one vector.
+const PREFETCH_LINES: usize = 24;
 
-    /// Distance between two stored elements, in hnswlib's argument order.
+impl Graph {
+    /// How many neighbours ahead to prefetch, for vectors of `bytes` bytes.
     #[inline(always)]
-    pub(crate) fn dist_between(&self, a: u32, b: u32) -> f32 {
-        self.dist_to(self.storage.data_ptr(a), b)
+    fn lookahead(bytes: usize) -> usize {
+        (PREFETCH_LINES / bytes.div_ceil(64)).max(1)
     }
 
     /// Greedy descent from `ep` through levels `from..to` (exclusive, going down):
     /// move to any strictly closer neighbour until none is closer. `BUILD` (inserts
     /// and updates) waits for elements still linking themselves in.
-    pub(crate) fn greedy_descent<const BUILD: bool>(
+    #[inline(always)]
+    pub(crate) fn greedy_descent<S: Scorer, const BUILD: bool>(
         &self,
-        q: *const u8,
+        s: &S,
         ep: u32,
         from: usize,
         to: usize,
         stats: &mut SearchStats,
     ) -> u32 {
         let mut cur = ep;
-        let mut cur_dist = self.dist_to(q, cur);
+        let mut cur_dist = s.dist(cur);
         stats.distances += 1;
         for level in (to + 1..=from).rev() {
             loop {
@@ -54,8 +62,11 @@ impl Graph {
                 stats.hops += 1;
                 stats.distances += n as u64;
                 for i in 0..n {
+                    s.prefetch(links.get(i));
+                }
+                for i in 0..n {
                     let cand = links.get(i);
-                    let d = self.dist_to(q, cand);
+                    let d = s.dist(cand);
                     // A query must not descend to an element still linking itself in:
                     // its lower lists may be empty yet, and the search would end there.
                     // (Checked only for moves, so the header line is rarely loaded.)
@@ -75,13 +86,14 @@ impl Graph {
 
     /// Construction-time search of one layer with queue size `ef` (hnswlib's
     /// `searchBaseLayer`): deleted elements are expanded but never returned.
-    pub(crate) fn search_layer(
+    #[inline(always)]
+    pub(crate) fn search_layer<S: Scorer>(
         &self,
+        s: &S,
         ep: u32,
-        q: *const u8,
         level: usize,
         ef: usize,
-        visited: &mut VisitedList,
+        scratch: &mut Scratch,
     ) -> MaxHeap {
         // Without deletions the per-candidate flag check (another cache line) is moot.
         let check_deleted = self
@@ -89,60 +101,43 @@ impl Graph {
             .load(std::sync::atomic::Ordering::Acquire)
             > 0;
         let live = |id: u32| !check_deleted || !self.storage.is_deleted(id);
-        self.beam_search::<false, true>(
+        self.beam_search::<S, false, true>(
+            s,
             ep,
-            q,
             level,
             ef,
             live,
-            visited,
+            scratch,
             &mut SearchStats::default(),
         )
     }
 
-    /// Query-time level-0 search (hnswlib's `searchBaseLayerST`). With `BARE` there
-    /// are no deleted elements and no filter, so those checks and hnswlib's
-    /// "results full" condition of the stop rule are skipped.
-    pub(crate) fn search_level0<const BARE: bool>(
-        &self,
-        ep: u32,
-        q: *const u8,
-        ef: usize,
-        filter: Option<Filter<'_>>,
-        visited: &mut VisitedList,
-        stats: &mut SearchStats,
-    ) -> MaxHeap {
-        let accept = |id: u32| -> bool {
-            BARE || (!self.storage.is_deleted(id)
-                && filter.is_none_or(|f| f(self.storage.label(id))))
-        };
-        self.beam_search::<BARE, false>(ep, q, 0, ef, accept, visited, stats)
-    }
-
-    /// The beam search both of the above are: expand the closest unexpanded candidate
-    /// until it is farther than the worst of the `ef` best results; elements that
-    /// `accept` rejects are expanded but never become results. `BUILD` waits for
-    /// elements still linking themselves in before expanding them.
+    /// The beam search with two heaps (hnswlib's): expand the closest unexpanded
+    /// candidate until it is farther than the worst of the `ef` best results; elements
+    /// that `accept` rejects are expanded but never become results. With `BARE` every
+    /// element is accepted and hnswlib's "results full" condition of the stop rule is
+    /// skipped. `BUILD` waits for elements still linking themselves in before
+    /// expanding them.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn beam_search<const BARE: bool, const BUILD: bool>(
+    fn beam_search<S: Scorer, const BARE: bool, const BUILD: bool>(
         &self,
+        s: &S,
         ep: u32,
-        q: *const u8,
         level: usize,
         ef: usize,
         accept: impl Fn(u32) -> bool,
-        visited: &mut VisitedList,
+        scratch: &mut Scratch,
         stats: &mut SearchStats,
     ) -> MaxHeap {
+        let Scratch { visited, fresh, .. } = scratch;
         // ef may be anything a caller passes: size the heaps by what can exist.
         let expected = ef.min(self.storage.len());
         let mut top = MaxHeap::with_capacity(expected + 1);
         let mut candidates = MaxHeap::with_capacity(expected.saturating_mul(4));
-        let mut scratch = Vec::with_capacity(self.storage.layout.max_m0);
         let mut lower_bound;
         if accept(ep) {
-            let d = self.dist_to(q, ep);
+            let d = s.dist(ep);
             stats.distances += 1;
             lower_bound = d;
             top.push(Item { key: d, id: ep });
@@ -155,6 +150,7 @@ impl Graph {
             });
         }
         visited.insert(ep);
+        let ahead = Self::lookahead(self.traversal_bytes());
 
         while let Some(&cur) = candidates.peek() {
             let stop = if BARE {
@@ -167,24 +163,19 @@ impl Graph {
             }
             candidates.pop();
             stats.hops += 1;
-
-            // First collect the unvisited neighbours and prefetch their vectors, then
-            // compute distances: the memory loads overlap instead of queueing.
+            if let Some(next) = candidates.peek() {
+                self.storage.prefetch_links(next.id);
+            }
             if BUILD {
                 self.storage.wait_linked(cur.id);
             }
-            let links = self.storage.links(cur.id, level);
-            scratch.clear();
-            for i in 0..links.len() {
-                let cand = links.get(i);
-                if visited.insert(cand) {
-                    self.storage.prefetch_data(cand);
-                    scratch.push(cand);
+            self.collect_fresh(s, cur.id, level, visited, fresh, ahead);
+            stats.distances += fresh.len() as u64;
+            for (j, &cand) in fresh.iter().enumerate() {
+                if let Some(&later) = fresh.get(j + ahead) {
+                    s.prefetch(later);
                 }
-            }
-            stats.distances += scratch.len() as u64;
-            for &cand in &scratch {
-                let d = self.dist_to(q, cand);
+                let d = s.dist(cand);
                 if top.len() < ef || lower_bound > d {
                     candidates.push(Item { key: -d, id: cand });
                     if accept(cand) {
@@ -198,10 +189,171 @@ impl Graph {
                     }
                 }
             }
-            if let Some(next) = candidates.peek() {
-                self.storage.prefetch_links(next.id);
-            }
         }
         top
+    }
+
+    /// Puts the unvisited neighbours of `id` at `level` into `fresh` (marking them
+    /// visited) and prefetches the vectors of the first `ahead` of them.
+    #[inline(always)]
+    fn collect_fresh<S: Scorer>(
+        &self,
+        s: &S,
+        id: u32,
+        level: usize,
+        visited: &mut VisitedList,
+        fresh: &mut Vec<u32>,
+        ahead: usize,
+    ) {
+        let links = self.storage.links(id, level);
+        fresh.clear();
+        for i in 0..links.len() {
+            let cand = links.get(i);
+            if visited.insert(cand) {
+                if fresh.len() < ahead {
+                    s.prefetch(cand);
+                }
+                fresh.push(cand);
+            }
+        }
+    }
+
+    /// The query-time level-0 search without deletions or a filter: hnswlib's
+    /// `searchBaseLayerST` on one sorted pool of `ef` entries (see [`Pool`]). Returns
+    /// the pool's entries, closest first, in `scratch.pool`.
+    #[inline(always)]
+    fn pool_search<S: Scorer>(
+        &self,
+        s: &S,
+        ep: u32,
+        ef: usize,
+        scratch: &mut Scratch,
+        stats: &mut SearchStats,
+    ) {
+        let Scratch {
+            visited,
+            pool,
+            fresh,
+        } = scratch;
+        let mut pool = Pool::new(pool, ef);
+        pool.insert(s.dist(ep), ep);
+        stats.distances += 1;
+        visited.insert(ep);
+        let ahead = Self::lookahead(self.traversal_bytes());
+        while let Some(cur) = pool.pop() {
+            stats.hops += 1;
+            if let Some(next) = pool.peek() {
+                self.storage.prefetch_links(next);
+            }
+            self.collect_fresh(s, cur, 0, visited, fresh, ahead);
+            stats.distances += fresh.len() as u64;
+            for (j, &cand) in fresh.iter().enumerate() {
+                if let Some(&later) = fresh.get(j + ahead) {
+                    s.prefetch(later);
+                }
+                pool.insert(s.dist(cand), cand);
+            }
+        }
+        pool.finish();
+    }
+
+    /// Bytes a traversal distance reads per element (for the prefetch distance).
+    #[inline(always)]
+    fn traversal_bytes(&self) -> usize {
+        if self.quantizer.is_some() {
+            self.storage.layout.payload_size
+        } else {
+            self.space.data_size()
+        }
+    }
+}
+
+/// A k-NN query as a [`ScorerTask`]: the descent, the level-0 search with `ef`, the
+/// exact re-ranking of the best `rerank` candidates when the traversal was quantized,
+/// and the `k` best as results in `out`, closest first (equal distances in label
+/// order).
+pub(crate) struct Knn<'a> {
+    pub g: &'a Graph,
+    pub k: usize,
+    pub ef: usize,
+    pub filter: Option<Filter<'a>>,
+    pub rerank: usize,
+    pub scratch: &'a mut Scratch,
+    pub stats: &'a mut SearchStats,
+    pub out: &'a mut Vec<Neighbor>,
+}
+
+impl ScorerTask for Knn<'_> {
+    type Out = ();
+
+    #[inline(always)]
+    fn run<S: Scorer, E: Scorer>(self, s: S, exact: Option<E>) {
+        let Knn {
+            g,
+            k,
+            ef,
+            filter,
+            rerank,
+            scratch,
+            stats,
+            out,
+        } = self;
+        out.clear();
+        let (Some(ep), max_level) = g.entry() else {
+            return;
+        };
+        let start = g.greedy_descent::<S, false>(&s, ep, max_level.max(0) as usize, 0, stats);
+        let bare =
+            filter.is_none() && g.deleted_count.load(std::sync::atomic::Ordering::Acquire) == 0;
+        // The candidates, closest first, as (distance, id), in scratch.pool.
+        if bare && g.storage.capacity <= MAX_POOLED_ID as usize + 1 {
+            g.pool_search(&s, start, ef, scratch, stats);
+        } else {
+            let mut top = if bare {
+                g.beam_search::<S, true, false>(&s, start, 0, ef, |_| true, scratch, stats)
+            } else {
+                let accept = |id: u32| {
+                    !g.storage.is_deleted(id) && filter.is_none_or(|f| f(g.storage.label(id)))
+                };
+                g.beam_search::<S, false, false>(&s, start, 0, ef, accept, scratch, stats)
+            };
+            // hnswlib pops the farthest until k remain (which of equal distances go is
+            // the heap's choice); a re-ranking keeps more.
+            let keep = if exact.is_some() { rerank.max(k) } else { k };
+            while top.len() > keep {
+                top.pop();
+            }
+            scratch.pool.clear();
+            scratch.pool.extend(top.iter().map(|it| (it.key, it.id)));
+            scratch
+                .pool
+                .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        }
+        let candidates = &mut scratch.pool;
+        match exact {
+            Some(e) => {
+                candidates.truncate(rerank.max(k));
+                for (j, c) in candidates.iter().enumerate() {
+                    if let Some(later) = candidates.get(j + 2) {
+                        e.prefetch(later.1);
+                    }
+                    out.push(Neighbor {
+                        label: g.storage.label(c.1),
+                        distance: e.dist(c.1),
+                    });
+                }
+                stats.distances += out.len() as u64;
+            }
+            None => out.extend(candidates.iter().take(k).map(|c| Neighbor {
+                label: g.storage.label(c.1),
+                distance: c.0,
+            })),
+        }
+        out.sort_unstable_by(|a, b| {
+            a.distance
+                .total_cmp(&b.distance)
+                .then(a.label.cmp(&b.label))
+        });
+        out.truncate(k);
     }
 }

@@ -14,15 +14,58 @@
 
 use std::arch::aarch64::*;
 
-use super::Kernels;
+use super::{scalar, Isa, IsaTask, Kernels};
 
-/// NEON kernels.
+/// NEON kernels. The code kernels are the portable ones for now.
 pub(super) static NEON: Kernels = Kernels {
     name: "neon",
     l2_f32: l2_f32_neon,
     dot_f32: dot_f32_neon,
     l2_u8: l2_u8_neon,
+    dot_sq8: scalar::dot_sq8,
+    dot_sq4: scalar::dot_sq4,
 };
+
+/// The NEON instruction set (see [`Isa`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Neon;
+
+impl Isa for Neon {
+    #[inline(always)]
+    unsafe fn l2_f32(a: *const f32, b: *const f32, n: usize) -> f32 {
+        // SAFETY: forwarded from the caller's contract (which includes the CPU features).
+        unsafe { f32_neon::<true>(a, b, n) }
+    }
+    #[inline(always)]
+    unsafe fn dot_f32(a: *const f32, b: *const f32, n: usize) -> f32 {
+        // SAFETY: as above.
+        unsafe { f32_neon::<false>(a, b, n) }
+    }
+    #[inline(always)]
+    unsafe fn l2_u8(a: *const u8, b: *const u8, n: usize) -> u32 {
+        // SAFETY: as above.
+        unsafe { l2_u8_neon(a, b, n) }
+    }
+    #[inline(always)]
+    unsafe fn dot_sq8(codes: *const u8, w: *const i16, n: usize) -> i32 {
+        // SAFETY: as above.
+        unsafe { scalar::dot_sq8(codes, w, n) }
+    }
+    #[inline(always)]
+    unsafe fn dot_sq4(codes: *const u8, w: *const i16, n: usize) -> i32 {
+        // SAFETY: as above.
+        unsafe { scalar::dot_sq4(codes, w, n) }
+    }
+}
+
+/// Runs `task` compiled for NEON.
+///
+/// # Safety
+/// The CPU supports NEON.
+#[target_feature(enable = "neon")]
+pub(super) unsafe fn run_neon<T: IsaTask>(task: T) -> T::Out {
+    task.run::<Neon>()
+}
 
 /// One 4-lane step: `acc + (x - y)²` for L2, `acc + x·y` for the dot product.
 #[inline]
@@ -108,6 +151,7 @@ unsafe fn dot_f32_neon(a: *const f32, b: *const f32, n: usize) -> f32 {
 
 /// # Safety
 /// The CPU supports NEON; `a` and `b` are valid for reads of `n` bytes each.
+#[inline]
 #[target_feature(enable = "neon")]
 unsafe fn l2_u8_neon(a: *const u8, b: *const u8, n: usize) -> u32 {
     let mut acc0 = vdupq_n_u32(0);

@@ -23,7 +23,7 @@
 
 use std::arch::x86_64::*;
 
-use super::Kernels;
+use super::{Isa, IsaTask, Kernels};
 
 /// AVX2 + FMA kernels (256-bit). Needs `avx2` and `fma`.
 pub(super) static AVX2: Kernels = Kernels {
@@ -31,15 +31,103 @@ pub(super) static AVX2: Kernels = Kernels {
     l2_f32: l2_f32_avx2,
     dot_f32: dot_f32_avx2,
     l2_u8: l2_u8_avx2,
+    dot_sq8: dot_sq8_avx2,
+    dot_sq4: dot_sq4_avx2,
 };
 
-/// AVX-512 kernels (512-bit). Needs `avx512f` (f32) and `avx512bw` (u8).
+/// AVX-512 kernels (512-bit). Needs `avx512f` (f32) and `avx512bw` (u8 and codes).
 pub(super) static AVX512: Kernels = Kernels {
     name: "avx512",
     l2_f32: l2_f32_avx512,
     dot_f32: dot_f32_avx512,
     l2_u8: l2_u8_avx512,
+    dot_sq8: dot_sq8_avx512,
+    dot_sq4: dot_sq4_avx512,
 };
+
+/// The AVX2 + FMA instruction set (see [`Isa`]); use only where the CPU has both.
+#[derive(Clone, Copy)]
+pub(crate) struct Avx2;
+
+/// The AVX-512F + AVX-512BW instruction set (see [`Isa`]); use only where the CPU has both.
+#[derive(Clone, Copy)]
+pub(crate) struct Avx512;
+
+// The methods forward to the table kernels; inlined into a function compiled with the
+// same features (`run_avx2`, `run_avx512`), so are the kernels.
+impl Isa for Avx2 {
+    #[inline(always)]
+    unsafe fn l2_f32(a: *const f32, b: *const f32, n: usize) -> f32 {
+        // SAFETY: forwarded from the caller's contract (which includes the CPU features).
+        unsafe { f32_avx2::<true>(a, b, n) }
+    }
+    #[inline(always)]
+    unsafe fn dot_f32(a: *const f32, b: *const f32, n: usize) -> f32 {
+        // SAFETY: as above.
+        unsafe { f32_avx2::<false>(a, b, n) }
+    }
+    #[inline(always)]
+    unsafe fn l2_u8(a: *const u8, b: *const u8, n: usize) -> u32 {
+        // SAFETY: as above.
+        unsafe { l2_u8_avx2(a, b, n) }
+    }
+    #[inline(always)]
+    unsafe fn dot_sq8(codes: *const u8, w: *const i16, n: usize) -> i32 {
+        // SAFETY: as above.
+        unsafe { dot_sq8_avx2(codes, w, n) }
+    }
+    #[inline(always)]
+    unsafe fn dot_sq4(codes: *const u8, w: *const i16, n: usize) -> i32 {
+        // SAFETY: as above.
+        unsafe { dot_sq4_avx2(codes, w, n) }
+    }
+}
+
+impl Isa for Avx512 {
+    #[inline(always)]
+    unsafe fn l2_f32(a: *const f32, b: *const f32, n: usize) -> f32 {
+        // SAFETY: forwarded from the caller's contract (which includes the CPU features).
+        unsafe { f32_avx512::<true>(a, b, n) }
+    }
+    #[inline(always)]
+    unsafe fn dot_f32(a: *const f32, b: *const f32, n: usize) -> f32 {
+        // SAFETY: as above.
+        unsafe { f32_avx512::<false>(a, b, n) }
+    }
+    #[inline(always)]
+    unsafe fn l2_u8(a: *const u8, b: *const u8, n: usize) -> u32 {
+        // SAFETY: as above.
+        unsafe { l2_u8_avx512(a, b, n) }
+    }
+    #[inline(always)]
+    unsafe fn dot_sq8(codes: *const u8, w: *const i16, n: usize) -> i32 {
+        // SAFETY: as above.
+        unsafe { dot_sq8_avx512(codes, w, n) }
+    }
+    #[inline(always)]
+    unsafe fn dot_sq4(codes: *const u8, w: *const i16, n: usize) -> i32 {
+        // SAFETY: as above.
+        unsafe { dot_sq4_avx512(codes, w, n) }
+    }
+}
+
+/// Runs `task` compiled for AVX2 + FMA.
+///
+/// # Safety
+/// The CPU supports AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn run_avx2<T: IsaTask>(task: T) -> T::Out {
+    task.run::<Avx2>()
+}
+
+/// Runs `task` compiled for AVX-512F + AVX-512BW.
+///
+/// # Safety
+/// The CPU supports AVX-512F and AVX-512BW.
+#[target_feature(enable = "avx512f,avx512bw,avx2,fma")]
+pub(super) unsafe fn run_avx512<T: IsaTask>(task: T) -> T::Out {
+    task.run::<Avx512>()
+}
 
 /// `MASK32[r..r + 8]` has its last `r` lanes set (all ones): it keeps the `r` new
 /// elements of a final 8-lane block that overlaps elements already counted (and
@@ -216,6 +304,100 @@ unsafe fn dot_f32_avx2(a: *const f32, b: *const f32, n: usize) -> f32 {
     unsafe { f32_avx2::<false>(a, b, n) }
 }
 
+/// 8-bit codes times i16 weights (see [`super::CodeFn`]): each block of 32 codes is
+/// widened to 16 bits in two halves and multiplied and pair-added (`madd_epi16`) with
+/// its weights into 8 i32 lanes.
+///
+/// # Safety
+/// The CPU supports AVX2; `codes` and `w` satisfy [`super::CodeFn`] for 8-bit codes.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_sq8_avx2(codes: *const u8, w: *const i16, n: usize) -> i32 {
+    /// One block of 32 codes at `c` with its 32 weights at `w`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn block(acc: __m256i, c: *const u8, w: *const i16) -> __m256i {
+        // SAFETY: the caller passes 32 readable codes and 32 readable weights.
+        unsafe {
+            let acc = madd16(acc, _mm_loadu_si128(c.cast()), w);
+            madd16(acc, _mm_loadu_si128(c.add(16).cast()), w.add(16))
+        }
+    }
+    let full = n / 32;
+    let mut acc0 = _mm256_setzero_si256();
+    let mut acc1 = _mm256_setzero_si256();
+    let mut b = 0;
+    while b + 2 <= full {
+        // SAFETY: blocks b and b + 1 are full blocks inside codes[..n] and w.
+        unsafe {
+            acc0 = block(acc0, codes.add(32 * b), w.add(32 * b));
+            acc1 = block(acc1, codes.add(32 * b + 32), w.add(32 * b + 32));
+        }
+        b += 2;
+    }
+    if b < full {
+        // SAFETY: block b is a full block.
+        acc0 = unsafe { block(acc0, codes.add(32 * b), w.add(32 * b)) };
+    }
+    if !n.is_multiple_of(32) {
+        // SAFETY: n >= 32: the last 32 codes, with the tail block of weights after
+        // the full ones (CodeFn's layout).
+        acc1 = unsafe { block(acc1, codes.add(n - 32), w.add(32 * full)) };
+    }
+    hsum_epi32x8(_mm256_add_epi32(acc0, acc1))
+}
+
+/// 4-bit codes times i16 weights (see [`super::CodeFn`]): each 32-byte block is split
+/// into its low and high nibbles (codes 0..32 and 32..64 of the block), each widened to
+/// 16 bits and multiplied and pair-added with its weights.
+///
+/// # Safety
+/// The CPU supports AVX2; `codes` and `w` satisfy [`super::CodeFn`] for 4-bit codes.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_sq4_avx2(codes: *const u8, w: *const i16, n: usize) -> i32 {
+    let nibble = _mm256_set1_epi8(0x0F);
+    let mut acc0 = _mm256_setzero_si256();
+    let mut acc1 = _mm256_setzero_si256();
+    for b in 0..n / 64 {
+        // SAFETY: block b has 32 bytes inside the codes and 64 weights inside w.
+        unsafe {
+            let x = _mm256_loadu_si256(codes.add(32 * b).cast());
+            let lo = _mm256_and_si256(x, nibble);
+            let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(x), nibble);
+            let wb = w.add(64 * b);
+            acc0 = madd16(acc0, _mm256_castsi256_si128(lo), wb);
+            acc1 = madd16(acc1, _mm256_extracti128_si256::<1>(lo), wb.add(16));
+            acc0 = madd16(acc0, _mm256_castsi256_si128(hi), wb.add(32));
+            acc1 = madd16(acc1, _mm256_extracti128_si256::<1>(hi), wb.add(48));
+        }
+    }
+    hsum_epi32x8(_mm256_add_epi32(acc0, acc1))
+}
+
+/// `acc` plus the 16 bytes of `codes` widened to i16, times the 16 weights at `w`,
+/// pair-added into 8 i32 lanes.
+///
+/// # Safety
+/// The CPU supports AVX2; `w` is valid for reads of 16 i16.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn madd16(acc: __m256i, codes: __m128i, w: *const i16) -> __m256i {
+    // SAFETY: 16 readable weights (the caller's contract).
+    let w = unsafe { _mm256_loadu_si256(w.cast()) };
+    _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_cvtepu8_epi16(codes), w))
+}
+
+/// Wrapping sum of the 8 i32 lanes.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn hsum_epi32x8(v: __m256i) -> i32 {
+    hsum_epi32x4(_mm_add_epi32(
+        _mm256_castsi256_si128(v),
+        _mm256_extracti128_si256::<1>(v),
+    )) as i32
+}
+
 /// Squares and pair-adds the 32 byte differences `d` into 8 i32 lanes of `acc`.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
@@ -265,6 +447,7 @@ fn hsum_epi32x4(v: __m128i) -> u32 {
 
 /// # Safety
 /// The CPU supports AVX2 and FMA; `a` and `b` are valid for reads of `n` bytes each.
+#[inline]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn l2_u8_avx2(a: *const u8, b: *const u8, n: usize) -> u32 {
     if n >= 32 {
@@ -475,6 +658,7 @@ fn sq_diff64(acc: __m512i, x: __m512i, y: __m512i) -> __m512i {
 /// # Safety
 /// The CPU supports AVX-512F and AVX-512BW; `a` and `b` are valid for reads of `n`
 /// bytes each.
+#[inline]
 #[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn l2_u8_avx512(a: *const u8, b: *const u8, n: usize) -> u32 {
     let mut acc0 = _mm512_setzero_si512();
@@ -515,4 +699,78 @@ unsafe fn l2_u8_avx512(a: *const u8, b: *const u8, n: usize) -> u32 {
     }
     // Wrapping i32 sum, reinterpreted as the u32 wrapping sum of the reference.
     _mm512_reduce_add_epi32(_mm512_add_epi32(acc0, acc1)) as u32
+}
+
+/// 8-bit codes times i16 weights (see [`super::CodeFn`]): each block of 32 codes is
+/// widened to 32 i16 lanes and multiplied and pair-added with its weights into 16 i32
+/// lanes.
+///
+/// # Safety
+/// The CPU supports AVX-512F and AVX-512BW; `codes` and `w` satisfy [`super::CodeFn`]
+/// for 8-bit codes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn dot_sq8_avx512(codes: *const u8, w: *const i16, n: usize) -> i32 {
+    /// One block of 32 codes at `c` with its 32 weights at `w`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    unsafe fn block(acc: __m512i, c: *const u8, w: *const i16) -> __m512i {
+        // SAFETY: the caller passes 32 readable codes and 32 readable weights.
+        unsafe {
+            let x = _mm512_cvtepu8_epi16(_mm256_loadu_si256(c.cast()));
+            _mm512_add_epi32(acc, _mm512_madd_epi16(x, _mm512_loadu_si512(w.cast())))
+        }
+    }
+    let full = n / 32;
+    let mut acc0 = _mm512_setzero_si512();
+    let mut acc1 = _mm512_setzero_si512();
+    let mut b = 0;
+    while b + 2 <= full {
+        // SAFETY: blocks b and b + 1 are full blocks inside codes[..n] and w.
+        unsafe {
+            acc0 = block(acc0, codes.add(32 * b), w.add(32 * b));
+            acc1 = block(acc1, codes.add(32 * b + 32), w.add(32 * b + 32));
+        }
+        b += 2;
+    }
+    if b < full {
+        // SAFETY: block b is a full block.
+        acc0 = unsafe { block(acc0, codes.add(32 * b), w.add(32 * b)) };
+    }
+    if !n.is_multiple_of(32) {
+        // SAFETY: n >= 32: the last 32 codes, with the tail block of weights after
+        // the full ones (CodeFn's layout).
+        acc1 = unsafe { block(acc1, codes.add(n - 32), w.add(32 * full)) };
+    }
+    _mm512_reduce_add_epi32(_mm512_add_epi32(acc0, acc1))
+}
+
+/// 4-bit codes times i16 weights (see [`super::CodeFn`]): each 32-byte block is split
+/// into its low and high nibbles, each widened to 32 i16 lanes and multiplied and
+/// pair-added with its 32 weights.
+///
+/// # Safety
+/// The CPU supports AVX-512F and AVX-512BW; `codes` and `w` satisfy [`super::CodeFn`]
+/// for 4-bit codes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn dot_sq4_avx512(codes: *const u8, w: *const i16, n: usize) -> i32 {
+    let nibble = _mm256_set1_epi8(0x0F);
+    let mut acc0 = _mm512_setzero_si512();
+    let mut acc1 = _mm512_setzero_si512();
+    for b in 0..n / 64 {
+        // SAFETY: block b has 32 bytes inside the codes and 64 weights inside w.
+        unsafe {
+            let x = _mm256_loadu_si256(codes.add(32 * b).cast());
+            let lo = _mm512_cvtepu8_epi16(_mm256_and_si256(x, nibble));
+            let hi = _mm512_cvtepu8_epi16(_mm256_and_si256(_mm256_srli_epi16::<4>(x), nibble));
+            let wb = w.add(64 * b);
+            acc0 = _mm512_add_epi32(acc0, _mm512_madd_epi16(lo, _mm512_loadu_si512(wb.cast())));
+            acc1 = _mm512_add_epi32(
+                acc1,
+                _mm512_madd_epi16(hi, _mm512_loadu_si512(wb.add(32).cast())),
+            );
+        }
+    }
+    _mm512_reduce_add_epi32(_mm512_add_epi32(acc0, acc1))
 }

@@ -210,6 +210,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_newHnsw<'l>(
             ef_construction: non_negative(ef_construction.into(), "efConstruction")?,
             random_seed: seed as u64,
             allow_replace_deleted,
+            ..Default::default()
         };
         let index = HnswIndex::new(space, &params)?;
         Ok(registry::register(Index::Hnsw(index), java) as jlong)
@@ -264,6 +265,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_load<'l>(
                 max_elements,
                 allow_replace_deleted,
                 random_seed: seed as u64,
+                ..Default::default()
             };
             Index::Hnsw(match &path {
                 Some(p) => HnswIndex::load(p, space, &opts)?,
@@ -384,6 +386,7 @@ fn searching<T>(
             None
         },
         num_threads: threads as isize,
+        ..Default::default()
     };
     let result = search(&entry.index, &queries, k, &opts);
     entry.checked(upcalls.finish(result))
@@ -659,7 +662,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_toBytes<'l>(
     run(&mut env, |env| {
         let entry = registry::get(id)?;
         let bytes = match &entry.index {
-            Index::Hnsw(h) => h.to_bytes(),
+            Index::Hnsw(h) => h.to_bytes()?,
             Index::Brute(b) => b.to_bytes(),
         };
         if bytes.len() > i32::MAX as usize - 8 {

@@ -184,7 +184,10 @@ impl Handle {
         let i = &self.0.index;
         list!(
             format = STATE_FORMAT,
-            bytes = Raw::from_bytes(&i.to_bytes()),
+            bytes = Raw::from_bytes(
+                &i.to_bytes()
+                    .expect("R makes no codes-only indexes, the only ones without hnswlib bytes")
+            ),
             distance = self.0.spec.to_robj(),
             dim = self.0.dim as f64,
             ef = i.ef() as f64,
@@ -242,6 +245,7 @@ impl Handle {
             max_elements: 0,
             allow_replace_deleted: get("allow_replace_deleted")?.as_bool().ok_or_else(bad)?,
             random_seed: num("random_seed")? as u64,
+            ..Default::default()
         };
         let index = HnswIndex::from_bytes(bytes.as_raw_slice().ok_or_else(bad)?, space, &opts)
             .map_err(core_err)?;

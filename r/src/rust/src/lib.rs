@@ -97,6 +97,7 @@ fn rs_new(
         ef_construction: count(ef_construction, "ef_construction")?,
         random_seed: count(random_seed, "random_seed")? as u64,
         allow_replace_deleted,
+        ..Default::default()
     };
     make_handle(&distance, dim, |space| {
         HnswIndex::new(space, &params).map_err(core_err)
@@ -108,6 +109,7 @@ fn load_options(max_elements: f64, allow_replace_deleted: bool, seed: f64) -> Re
         max_elements: count(max_elements, "max_elements")?,
         allow_replace_deleted,
         random_seed: count(seed, "random_seed")? as u64,
+        ..Default::default()
     })
 }
 
@@ -153,7 +155,7 @@ fn rs_from_raw(
 #[extendr]
 fn rs_to_raw(h: Robj) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
-    Ok(Raw::from_bytes(&h.index().to_bytes()).into())
+    Ok(Raw::from_bytes(&h.index().to_bytes().map_err(core_err)?).into())
 }
 
 /// Saves in hnswlib's format; `sync` waits until the file is on disk.
@@ -304,6 +306,7 @@ fn rs_search(
         },
         filter: None,
         num_threads: threads(&h, n_threads, grain_size, rows)?,
+        ..Default::default()
     };
     let found = h.index().search_batch(&data, k, &opts);
     h.take_distance_error()?;
