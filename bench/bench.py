@@ -40,6 +40,7 @@ import math
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -243,6 +244,9 @@ def run_round(ds, libs: list[str], rnd: int, rec: dict, args, scratch: str) -> N
                     raise WorkerError(f"unexpected answer {built}")
                 built["cpu_pressure"] = pressure.share()
                 entries[lib]["built"] = built
+                log(f"{lib}: built in {built['build_s']:.1f} s (CPU {built['build_cpu_s']:.1f} s), peak RSS "
+                    f"+{built['mem_peak_mb'] or 0:.0f} MB, file {built['file_mb'] or 0:.1f} MB, "
+                    f"load {built['load_s'] or 0:.3f} s")
                 rec["libs"][lib]["version"] = rec["libs"][lib].get("version") or built.get("version")
                 workers[lib] = w
             except (WorkerError, ValueError) as e:
@@ -417,6 +421,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    # A terminated run still closes its workers and removes its scratch files.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.report:
         return do_report(args)
     sets = parse_datasets(args)

@@ -11,21 +11,24 @@ worker process and every later run sees the very same vectors and ground truth.
 - clustered: embedding-like f32 vectors (default 768-d), cosine: 100 overlapping clusters
   in a 32-d subspace, rotated into the full dimension, plus noise, so that the intrinsic
   dimension is low, as in sentence embeddings, while every distance reads all 768 floats.
-- sift: the shape of hnswlib's SIFT test, u8 128-d with squared L2: points of 1,000 clusters,
-  each a sparse non-negative centre plus a 12-d patch plus noise, then quantized the way
-  Lowe's SIFT descriptor is (unit length, clipped at 0.2, unit length again, times 512,
-  rounded into 0..255), which gives SIFT's value distribution (many zeros, a long tail,
-  norm about 512). Written as .u8bin/.i32bin files (uint32 rows, uint32 columns, then the
+- sift: the shape of hnswlib's SIFT test, u8 128-d with squared L2: clusters (their number
+  growing as the square root of n), each a 12-d patch around a centre on a 16-d
+  non-negative surface, plus noise, then quantized
+  the way Lowe's SIFT descriptor is (unit length, clipped at 0.2, unit length again, times
+  512, rounded into 0..255), which gives SIFT's value distribution (many zeros, a long
+  tail, norm about 512). Written as .u8bin/.i32bin files (uint32 rows, uint32 columns, then the
   rows) for the C++ program.
 
 Generated rows come in fixed blocks, each from its own seeded generator, and the queries
-are the first rows: a smaller set is a prefix of a larger one, and the queries are the
-same whatever n is.
+are the first rows, so a set does not depend on how it was generated; of the clustered
+sets a smaller one is a prefix of a larger one (the SIFT-like set scales its number of
+clusters with n).
 """
 from __future__ import annotations
 
 import glob
 import importlib
+import math
 import os
 import time
 
@@ -254,8 +257,13 @@ def _clustered_blocks(ds: DataSet):
 
 def _sift_blocks(ds: DataSet):
     params = np.random.default_rng([ds.seed, 0])
-    clusters, latent = 1000, 12
-    centres = params.gamma(0.5, 1.0, (clusters, ds.dim)).astype(np.float32)
+    # Clusters of 12-d patches around centres that lie on a 16-d non-negative surface, so
+    # that the data has structure at every scale, as descriptors do. Their number grows as
+    # the square root of n (about 50 points each at 50,000, 220 at 1,000,000): with a fixed
+    # number the search gets easier as n grows, with a fixed size much harder than SIFT's.
+    clusters, latent, surface = max(10, round(4.5 * math.sqrt(ds.n + ds.nq))), 12, 16
+    lift = (params.standard_normal((surface, ds.dim)) / math.sqrt(surface)).astype(np.float32)
+    centres = np.maximum(params.standard_normal((clusters, surface), dtype=np.float32) @ lift + 0.3, 0.0)
     bases = (0.35 * params.standard_normal((clusters, latent, ds.dim))).astype(np.float32)
 
     def block(b: int, rows: int) -> np.ndarray:

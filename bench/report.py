@@ -171,6 +171,9 @@ def render_dataset(ds: dict) -> str:
              f"{len(next(iter(ds['libs'].values()))['rounds']) if ds['libs'] else 0} rounds; "
              + (f"ef {efs[0]}..{efs[-1]} ({len(efs)} values)" if efs else "no ef sweep")
              + (f"; CPU pressure {100 * ds['cpu_pressure']:.0f}%" if ds.get("cpu_pressure") is not None else "")]
+    if (ds.get("cpu_pressure") or 0) > 0.2:
+        lines.append("   the machine was busy (other tasks waited for a CPU that share of the time): the ratios "
+                     "compare rounds that shared the load, the absolute figures are pessimistic")
     for lib, why in sorted((ds.get("unavailable") or {}).items()):
         lines.append(f"   {lib}: not available in this build ({why})")
     for lib, why in sorted((ds.get("skipped") or {}).items()):

@@ -137,8 +137,6 @@ def build(lib: Library, base: np.ndarray, args) -> tuple[object, dict]:
     res = {"build_s": time.perf_counter() - t0, "build_cpu_s": time.process_time() - c0}
     res["mem_peak_mb"] = (status_bytes("VmHWM:") - rss0) / MB if peak_ok else None
     res["mem_retained_mb"] = (status_bytes("VmRSS:") - rss0) / MB
-    log(f"{lib.spec}: built in {res['build_s']:.1f} s (CPU {res['build_cpu_s']:.1f} s), "
-        f"peak RSS +{res['mem_peak_mb'] or float('nan'):.0f} MB")
     return index, res
 
 
@@ -165,7 +163,6 @@ def save_and_load(lib: Library, index, n: int, path: str) -> dict:
     del other
     gc.collect()
     os.remove(path)
-    log(f"{lib.spec}: file {res['file_mb']:.1f} MB, save {res['save_s']:.3f} s, load {res['load_s']:.3f} s")
     return res
 
 
