@@ -37,7 +37,7 @@ SHORTFALL = ("recall_shortfall", "recall shortfall at equal ef", "+.4f")
 
 
 def targets(lib: str, dataset_kind: str) -> dict:
-    """The issue's goals for a library spec, as {row key: (">=" or "<=", bound)}.
+    """The performance goals of a library spec, as {row key: (">=" or "<=", bound)}.
 
     f32 (the plain module): QPS >= 1.5x at 0.95 and 0.99 on GloVe and the 768-d set, build
     CPU <= 0.6x, peak memory <= 0.8x, load <= 0.5x. sq8 (with rerank): QPS >= 3x at 0.95 on
@@ -265,6 +265,7 @@ def plot(doc: dict, path: str) -> str:
             for t in RECALL_TARGETS:
                 ax.axvline(t, color="0.75", linestyle=":", linewidth=1)
             ax.set_yscale("log")
+            ax.yaxis.set_minor_locator(matplotlib.ticker.LogLocator(base=10, subs=(2.0, 3.0, 5.0, 7.0)))
             ax.yaxis.set_major_formatter(thousands)
             ax.yaxis.set_minor_formatter(thousands)
             ax.set_xlim(max(lo - 0.01, 0.5), 1.0)
