@@ -411,6 +411,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default=None, help="results JSON (default bench-results/<name>_<time>.json)")
     p.add_argument("--plot", default=None, help="plot PNG (default: the JSON's path with .png)")
     p.add_argument("--report", nargs="+", metavar="JSON", help="re-print the tables and re-draw the plot")
+    p.add_argument("--plan", action="store_true", help="print the plan and its estimated duration, run nothing")
     args = p.parse_args(argv)
     args.efs = sorted({int(x) for x in args.efs.split(",") if x.strip()})
     args.sift_bins = dict(zip(("hnswlib", "hnswlib_rs"), args.sift_bins))
@@ -451,6 +452,8 @@ def main(argv=None) -> int:
     log("plan: " + "; ".join(f"{ds.name} ({', '.join(libs_of[ds.name])})" for ds in sets)
         + f"; {args.rounds} rounds; estimated {total / 60:.0f} min on this machine "
         f"(plus data generation and ground truth on first use)")
+    if args.plan:
+        return 0
 
     started = time.strftime("%Y%m%d_%H%M%S")
     out = args.out or os.path.join(ROOT, "bench-results", f"{args.name}_{started}.json")

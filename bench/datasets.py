@@ -65,6 +65,8 @@ class DataSet:
         self.dim = dim or default_dim
         if kind == "glove" and dim not in (None, 50):
             raise SystemExit("GloVe 6B 50d has dim 50")
+        if kind == "glove" and n is None:  # all rows but the queries
+            n = np.load(glove_source(), mmap_mode="r").shape[0] - nq
         self.n = n if n is not None else default_n
         self.title = title
         self.paths: dict = {}
@@ -77,7 +79,7 @@ class DataSet:
                 return f"{v // 1_000_000}m"
             return f"{v // 1000}k" if v % 1000 == 0 else str(v)
         dim = "" if self.kind != "clustered" else str(self.dim)
-        return f"{self.kind}{dim}-{short(self.n)}" if self.n else self.kind
+        return f"{self.kind}{dim}-{short(self.n)}"
 
     def describe(self) -> str:
         return (f"{self.title}, {self.space}, {self.dtype}, dim {self.dim}, n={self.n:,}, nq={self.nq:,}, "
@@ -92,7 +94,6 @@ class DataSet:
         """Writes the data set under data_dir once; returns the paths of its files."""
         if self.kind == "glove":
             self.paths = prepare_glove(self.n, self.nq, self.seed, self.k, os.path.join(data_dir, "glove"))
-            self.n = self.paths["n"]
         else:
             self.paths = prepare_generated(self, data_dir)
         return self.paths

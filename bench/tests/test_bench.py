@@ -139,6 +139,7 @@ def test_generated_rows_are_deterministic_and_prefix_stable():
 
 def test_dataset_names():
     assert datasets.DataSet("glove", 100_000, 10, 10, 42).name == "glove-100k"
+    assert datasets.DataSet("glove", None, 10_000, 10, 42).name == "glove-390k"  # all but the queries
     assert datasets.DataSet("sift", None, 10, 10, 42).name == "sift-1m"
     assert datasets.DataSet("clustered", 20_000, 10, 10, 42, dim=768).name == "clustered768-20k"
 
