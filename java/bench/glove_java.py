@@ -4,8 +4,8 @@
     make bench-java                                    # the full split (390,000 base)
     make bench-java BENCH_JAVA_ARGS="--n 100000"       # a quicker look
 
-Uses the split and exact neighbours of bench/glove_compare.py (data/glove/, written once
-with numpy), then runs, each in its own process on the same files and parameters
+Uses the GloVe split and exact neighbours of `make bench` (bench/datasets.py: data/glove/,
+written once with numpy), then runs, each in its own process on the same files and parameters
 (cosine, M=16, ef_construction=200, k=10):
 
 1. the Rust core: the `glove` example of hnswlib-core (`search` calls from Rust);
@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 JAVA_DIR = os.path.dirname(HERE)
 ROOT = os.path.dirname(JAVA_DIR)
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-import glove_compare  # noqa: E402  (the split and ground truth of `make bench`)
+import datasets  # noqa: E402  (the split and ground truth of `make bench`)
 
 
 def run(cmd: list[str], cwd: str = ROOT) -> None:
@@ -53,7 +53,7 @@ def main() -> int:
     args = p.parse_args()
     args.k, args.M, args.efc, args.threads = 10, 16, 200, 0
 
-    paths = glove_compare.prepare_data(args)
+    paths = datasets.prepare_glove(args.n, args.nq, args.seed, args.k, args.data_dir)
     common = ["--base", paths["base"], "--queries", paths["queries"], "--gt", paths["gt"],
               "--k", "10", "--m", "16", "--efc", "200", "--efs", args.efs,
               "--repeats", str(args.repeats), "--nq-single", str(args.nq_single)]

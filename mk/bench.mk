@@ -1,0 +1,58 @@
+# Benchmarks against hnswlib 0.8.0 (bench/). `make test` runs only the harness's own unit
+# tests (interpolation, ratios, ground truth, generated data; about a second), never a
+# benchmark.
+#
+#   make test-bench             those unit tests (pytest bench/tests)
+#   make bench                  every data set, interleaved rounds, the ratio table, JSON + PNG
+#                               in bench-results/ (BENCH_ARGS: e.g. "--data glove --n 100000
+#                               --rounds 3"; `.venv/bin/python bench/bench.py --help` lists all)
+#   make bench-sift-bins        the SIFT program, compiled against hnswlib's headers and ours
+
+BENCH_BUILD      := build/bench
+BENCH_TOOLS      := $(VENV)/.hnswlib-rs-bench-tools
+HNSWLIB_VERSION  := 0.8.0
+HNSWLIB_SRC      := $(BENCH_BUILD)/hnswlib-$(HNSWLIB_VERSION)
+SIFT_SRC         := bench/sift/sift_bench.cpp
+SIFT_BINS        := $(BENCH_BUILD)/sift_hnswlib $(BENCH_BUILD)/sift_hnswlib_rs
+# hnswlib's own build flags (its setup.py: -O3 -march=native); both binaries get the same.
+SIFT_CXXFLAGS    := -O3 -march=native -std=c++17 -pthread -I cpp/examples
+# libhnswlib's SONAME is libhnswlib.so.<major>: the binary finds it through this directory.
+BENCH_LIBDIR     := $(abspath $(BENCH_BUILD)/lib)
+
+.PHONY: bench bench-tools bench-sift-bins test-bench
+
+TEST_SUITES += test-bench
+
+test-bench: python-tools
+	$(VPY) -m pytest bench/tests -q
+
+# matplotlib for the plot, next to the venv's hnswlib 0.8.0 (python-tools).
+$(BENCH_TOOLS): | python-tools
+	$(VPY) -m pip install --quiet matplotlib
+	@touch $@
+
+bench-tools: $(BENCH_TOOLS)
+
+bench: bench-tools python-develop bench-sift-bins
+	$(VPY) bench/bench.py $(BENCH_ARGS)
+
+# cargo decides whether libhnswlib needs rebuilding; make then relinks only what changed.
+bench-sift-bins: lib | python-tools
+	@$(MAKE) --no-print-directory $(SIFT_BINS)
+
+# hnswlib's headers from the sdist of the version pip installs.
+$(HNSWLIB_SRC)/hnswlib/hnswalg.h:
+	mkdir -p $(BENCH_BUILD)
+	$(VPY) -m pip download --quiet --no-deps --no-binary hnswlib hnswlib==$(HNSWLIB_VERSION) -d $(BENCH_BUILD)
+	tar -xzf $(BENCH_BUILD)/hnswlib-$(HNSWLIB_VERSION).tar.gz -C $(BENCH_BUILD) hnswlib-$(HNSWLIB_VERSION)/hnswlib
+	touch $@
+
+$(BENCH_BUILD)/sift_hnswlib: $(SIFT_SRC) cpp/examples/parallel_for.h $(HNSWLIB_SRC)/hnswlib/hnswalg.h
+	$(CXX) $(SIFT_CXXFLAGS) -DBENCH_VERSION='"$(HNSWLIB_VERSION) (its C++ headers)"' -I $(HNSWLIB_SRC) $< -o $@
+
+$(BENCH_BUILD)/sift_hnswlib_rs: $(SIFT_SRC) cpp/examples/parallel_for.h target/release/libhnswlib.so \
+                                $(wildcard cpp/include/hnswlib/*.h) include/hnswlib.h
+	mkdir -p $(BENCH_LIBDIR)
+	ln -sf $(abspath target/release/libhnswlib.so) $(BENCH_LIBDIR)/libhnswlib.so.$(LIB_MAJOR)
+	$(CXX) $(SIFT_CXXFLAGS) -DBENCH_VERSION='"$(LIB_VERSION) (C++ API over libhnswlib)"' -I cpp/include -I include \
+	    $< -o $@ target/release/libhnswlib.so -Wl,-rpath,$(BENCH_LIBDIR)
