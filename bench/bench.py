@@ -12,7 +12,7 @@ L2, 1,000,000). All have --nq held-out queries with exact ground truth, made onc
 numpy and cached under data/ (bench/datasets.py).
 
 Libraries (--libs): hnswlib (pip 0.8.0), hnswlib_rs, and storage modes of ours such as
-hnswlib_rs:sq8 (Index(space, dim, quantization="sq8")), hnswlib_rs:sq8:rerank=false and
+hnswlib_rs:sq8 (Index(space, dim, quantization="sq8")), hnswlib_rs:sq8:keep_vectors=false and
 hnswlib_rs:sq4; a mode this build does not offer is reported as not available and the
 others go on. GloVe and the 768-d set run the Python modules (bench/worker.py); the SIFT
 set runs one C++ program written against hnswlib's C++ API, compiled against hnswlib's
@@ -54,7 +54,7 @@ import datasets  # noqa: E402
 import report  # noqa: E402
 
 DEFAULT_DATA = "glove:100000,glove,clustered,sift"
-DEFAULT_LIBS = "hnswlib,hnswlib_rs,hnswlib_rs:sq8,hnswlib_rs:sq8:rerank=false,hnswlib_rs:sq4"
+DEFAULT_LIBS = "hnswlib,hnswlib_rs,hnswlib_rs:sq8,hnswlib_rs:sq8:keep_vectors=false,hnswlib_rs:sq4"
 DEFAULT_EFS = "10,12,15,20,25,30,40,50,60,80,100,120,150,200,250,300,400,500,600,800"
 SIFT_BINS = {"hnswlib": os.path.join(ROOT, "build", "bench", "sift_hnswlib"),
              "hnswlib_rs": os.path.join(ROOT, "build", "bench", "sift_hnswlib_rs")}

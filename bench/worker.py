@@ -13,7 +13,7 @@ speaks too, so the driver runs Python modules and C++ programs alike:
   driver -> "quit"
 
 A library spec is a module with hnswlib's Python API, optionally with a storage mode and
-options: "hnswlib", "hnswlib_rs", "hnswlib_rs:sq8", "hnswlib_rs:sq8:rerank=false". The mode
+options: "hnswlib", "hnswlib_rs", "hnswlib_rs:sq8", "hnswlib_rs:sq8:keep_vectors=false". The mode
 and options go to the constructor (Index(space, dim, quantization="sq8", ...)), or to
 init_index where the constructor does not take them; a spec neither accepts is
 "unavailable" and the run goes on without it.

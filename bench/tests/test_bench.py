@@ -85,7 +85,7 @@ def test_targets_per_mode():
     assert report.targets("hnswlib_rs", "sift")["load_s"] == ("<=", 0.5)
     assert report.targets("hnswlib_rs:sq8", "clustered") == {"single@0.95": (">=", 3.0), "batch@0.95": (">=", 3.0),
                                                              "recall_shortfall": ("<=", 0.01)}
-    assert report.targets("hnswlib_rs:sq8:rerank=false", "glove") == {"mem_peak_mb": ("<=", 0.4)}
+    assert report.targets("hnswlib_rs:sq8:keep_vectors=false", "glove") == {"mem_peak_mb": ("<=", 0.4)}
     assert report.targets("hnswlib_rs:sq4", "glove") == {}
 
 
@@ -146,7 +146,7 @@ def test_dataset_names():
 
 def test_library_spec_options():
     assert worker.parse_spec("hnswlib") == ("hnswlib", {})
-    assert worker.parse_spec("hnswlib_rs:sq8:rerank=false:keep=2") == (
+    assert worker.parse_spec("hnswlib_rs:sq8:keep_vectors=false:keep=2") == (
         "hnswlib_rs", {"quantization": "sq8", "rerank": False, "keep": 2})
 
 
