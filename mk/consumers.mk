@@ -1,0 +1,26 @@
+# C and C++ consumers (cpp/tests/consumer/run.sh): a tiny C and a tiny C++ program built
+# against a copy of the source tree by add_subdirectory, FetchContent, find_package after
+# cmake --install and pkg-config after make install, with Ninja and Makefiles, gcc and
+# clang, Debug and Release.
+#
+#   make test-consumers   the whole matrix, in build/consumers (prints one line per build)
+
+TEST_SUITES += test-consumers
+
+CONSUMERS_BUILD := build/consumers
+
+.PHONY: test-consumers consumers-deps
+
+# Beyond cpp-deps (cmake, ninja, g++): clang, pkg-config, git.
+consumers-deps: cpp-deps
+	@missing=""; \
+	command -v clang++ >/dev/null || missing="$$missing clang"; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	command -v git >/dev/null || missing="$$missing git"; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; \
+	fi
+
+test-consumers: consumers-deps rust-tools
+	CMAKE=$(CMAKE) cpp/tests/consumer/run.sh $(CONSUMERS_BUILD)
