@@ -5,7 +5,8 @@
 #   - add_subdirectory, FetchContent from a git URL, and find_package(hnswlib CONFIG) after
 #     cmake --install, each with Ninja and Unix Makefiles, gcc/g++ and clang/clang++, Debug
 #     and Release;
-#   - pkg-config --cflags --libs hnswlib after make install, with both compilers.
+#   - pkg-config --cflags --libs hnswlib after make install, with both compilers;
+#   - the Conan recipe (cpp/conan): conan create, shared and static, offline.
 # Also: a fresh Ninja build directory plans its build with no cargo output yet, and
 # cmake --install and make install give the same, complete tree.
 #
@@ -14,7 +15,7 @@
 # Every build shares the cargo target directory WORK_DIR/cargo, kept between runs: cargo
 # builds libhnswlib there once from cold, then once more for the second git clone (its
 # files are newer), and finds it up to date everywhere else. WORK_DIR/run is made anew.
-# Environment: CMAKE (default cmake).
+# Environment: CMAKE (default cmake), CONAN (the conan program, required).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,6 +24,7 @@ mkdir -p "$1"
 work=$(cd "$1" && pwd)
 run=$work/run
 cmake=${CMAKE:-cmake}
+conan=${CONAN:?"set CONAN to the conan program"}
 export CARGO_TARGET_DIR=$work/cargo
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)
@@ -164,6 +166,17 @@ pkgconfig() {
     "$out/consumer_cpp"
 }
 
+# conan_create SHARED: conan create of cpp/conan (its test package builds this folder's
+# project against the package and runs it), in a Conan home of its own with no remote.
+conan_create() {
+    export CONAN_HOME=$run/conan-home
+    if [ ! -d "$CONAN_HOME" ]; then
+        "$conan" profile detect
+        "$conan" remote remove conancenter
+    fi
+    "$conan" create "$copy/cpp/conan" -o "hnswlib-rs/*:shared=$1"
+}
+
 combos=("Ninja|gcc|g++|Debug" "Ninja|clang|clang++|Release"
         "Unix Makefiles|gcc|g++|Release" "Unix Makefiles|clang|clang++|Debug")
 
@@ -194,6 +207,8 @@ check "cmake --install, static library only" install_one_kind static
 check "cmake --install, shared library only" install_one_kind shared
 check "pkg-config: gcc g++" pkgconfig gcc g++
 check "pkg-config: clang clang++" pkgconfig clang clang++
+check "conan create: shared" conan_create True
+check "conan create: static" conan_create False
 
 echo "consumers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
