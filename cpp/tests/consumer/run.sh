@@ -207,6 +207,8 @@ check "cmake --install, static library only" install_one_kind static
 check "cmake --install, shared library only" install_one_kind shared
 check "pkg-config: gcc g++" pkgconfig gcc g++
 check "pkg-config: clang clang++" pkgconfig clang clang++
+check "vcpkg port: the workspace's version" \
+    grep -q "\"version\": \"$version\"" "$copy/cpp/vcpkg/hnswlib-rs/vcpkg.json"
 check "conan create: shared" conan_create True
 check "conan create: static" conan_create False
 
