@@ -7,6 +7,7 @@
 # linkage picks libhnswlib.so or libhnswlib.a; the CMake package offers hnswlib::hnswlib
 # (C) and hnswlib::hnswlib_cpp (C++) either way.
 set(VCPKG_BUILD_TYPE release)
+set(VCPKG_POLICY_MISMATCHED_NUMBER_OF_BINARIES enabled)  # no debug tree, by design
 get_filename_component(SOURCE_PATH "${CURRENT_PORT_DIR}/../../.." ABSOLUTE)
 
 vcpkg_cmake_configure(
