@@ -1,15 +1,16 @@
 # C ABI: libhnswlib (.so with SONAME, .a), include/hnswlib.h, pkg-config; the C tests.
 #
 #   make lib                     build target/release/libhnswlib.{so,a} (regenerates the header)
-#   make install PREFIX=/usr/local [DESTDIR=...]   install library, header and hnswlib.pc
+#   make install PREFIX=/usr/local [DESTDIR=...]   install the libraries, the C and C++ headers,
+#                                the CMake package and hnswlib.pc (cmake --install of cpp/)
 #   make test-c                  header check + C tests (against an install in build/c/prefix)
 
 TEST_SUITES += test-c
 
 PREFIX      ?= /usr/local
 CC          ?= cc
-LIB_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-LIB_MAJOR   := $(firstword $(subst ., ,$(LIB_VERSION)))
+CMAKE       ?= cmake
+INSTALL_BUILD := build/install
 # What a program linking libhnswlib.a also needs (rustc --print native-static-libs).
 STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
@@ -25,20 +26,13 @@ VALGRIND_C_TESTS := test_errors test_bruteforce test_compat
 lib: rust-tools
 	$(CARGO) build --release -p hnswlib
 
+# The CMake install rules of cpp/ (libhnswlib.so with its SONAME links, libhnswlib.a, the C
+# and C++ headers, the CMake package, hnswlib.pc), over the library `make lib` built.
 install: lib
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 include/hnswlib.h $(DESTDIR)$(PREFIX)/include/hnswlib.h
-	install -m 755 target/release/libhnswlib.so $(DESTDIR)$(PREFIX)/lib/libhnswlib.so.$(LIB_VERSION)
-	ln -sf libhnswlib.so.$(LIB_VERSION) $(DESTDIR)$(PREFIX)/lib/libhnswlib.so.$(LIB_MAJOR)
-	ln -sf libhnswlib.so.$(LIB_MAJOR) $(DESTDIR)$(PREFIX)/lib/libhnswlib.so
-	install -m 644 target/release/libhnswlib.a $(DESTDIR)$(PREFIX)/lib/libhnswlib.a
-	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
-	    'Name: hnswlib' \
-	    'Description: hnswlib-rs, the hnswlib-compatible HNSW library (C API)' \
-	    'Version: $(LIB_VERSION)' \
-	    'Libs: -L$${libdir} -lhnswlib' \
-	    'Libs.private: $(STATIC_LIBS)' \
-	    'Cflags: -I$${includedir}' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/hnswlib.pc
+	$(CMAKE) -S cpp -B $(INSTALL_BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) -DHNSWLIB_CARGO_BUILD=OFF \
+	    -DHNSWLIB_CARGO_TARGET_DIR=$(abspath $(or $(CARGO_TARGET_DIR),target)) \
+	    -DHNSWLIB_CPP_TESTS=OFF -DHNSWLIB_CPP_BENCH=OFF
+	DESTDIR=$(DESTDIR) $(CMAKE) --install $(INSTALL_BUILD)
 
 # The build regenerates include/hnswlib.h from src/; a difference from the committed
 # header means it was not regenerated and committed with the last ABI change.
@@ -48,7 +42,8 @@ header-check: lib
 	    { echo "include/hnswlib.h is stale: commit the regenerated header" >&2; exit 1; }; \
 	else echo "not a git checkout: header check skipped"; fi
 
-test-c: header-check
+# cpp-deps (mk/cpp.mk): cmake for make install.
+test-c: header-check cpp-deps
 	@command -v pkg-config >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y pkg-config; }
 	rm -rf $(C_PREFIX)
 	$(MAKE) --no-print-directory install PREFIX=$(C_PREFIX)
