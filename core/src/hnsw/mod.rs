@@ -61,10 +61,6 @@ const LABEL_LOCK_STRIPES: usize = 4096;
 /// exactly until then).
 pub const TRAIN_MIN: usize = 1000;
 
-/// Default re-ranking depth of quantized searches: `DEFAULT_RERANK × k` candidates
-/// are re-scored with exact distances (chosen by measurement; see the README).
-pub const DEFAULT_RERANK: f32 = 4.0;
-
 /// Trimmed fraction of each dimension's values on either side when learning 4-bit
 /// code ranges (8-bit codes take the whole range).
 const SQ4_TRIM: f64 = 0.001;
@@ -444,11 +440,12 @@ impl HnswIndex {
     }
 
     fn from_graph(graph: Graph, next_auto_label: u64) -> Self {
+        let rerank = graph.quantization.default_rerank();
         HnswIndex {
             graph: RwLock::new(graph),
             label_locks: (0..LABEL_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             ef: AtomicUsize::new(DEFAULT_EF),
-            rerank: AtomicU32::new(DEFAULT_RERANK.to_bits()),
+            rerank: AtomicU32::new(rerank.to_bits()),
             auto_label: AtomicU64::new(next_auto_label),
             metrics: CachePadded([AtomicU64::new(0), AtomicU64::new(0)]),
         }
@@ -957,7 +954,7 @@ impl HnswIndex {
 
     /// Sets the re-ranking depth of quantized searches: the best `rerank × k`
     /// candidates of the code traversal (at most ef) are re-scored with exact
-    /// distances. Values below 1 mean k. Default [`DEFAULT_RERANK`].
+    /// distances. Values below 1 mean k. Default [`Quantization::default_rerank`].
     pub fn set_rerank(&self, rerank: f32) -> Result<()> {
         if !rerank.is_finite() {
             return Err(Error::invalid(format!(

@@ -39,22 +39,24 @@ impl<'a> Pool<'a> {
         self.items.len() < self.cap || d < self.items[self.items.len() - 1].0
     }
 
-    /// Adds element `id` at distance `d` if it is among the `cap` closest so far.
+    /// Adds element `id` at distance `d` if it is among the `cap` closest so far;
+    /// returns whether it is now the next to expand.
     #[inline(always)]
-    pub(crate) fn insert(&mut self, d: f32, id: u32) {
+    pub(crate) fn insert(&mut self, d: f32, id: u32) -> bool {
         if !self.admits(d) {
-            return;
+            return false;
         }
         debug_assert!(id <= MAX_POOLED_ID);
         if self.items.len() == self.cap {
             self.items.pop();
         }
         // After equal distances, so earlier finds keep their place.
-        let at = self.items.partition_point(|it| it.0 <= d);
+        let at = self.items.iter().filter(|it| it.0 <= d).count();
         self.items.insert(at, (d, id));
         if at < self.next {
             self.next = at;
         }
+        at == self.next
     }
 
     /// The closest unexpanded element, now marked expanded.

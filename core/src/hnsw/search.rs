@@ -11,6 +11,7 @@
 //! the distance computations, and the next element's links prefetched while the
 //! current one's neighbours are scored.
 
+use super::graph::L2_ROW_LINES;
 use super::heap::{Item, MaxHeap};
 use super::pool::{Pool, MAX_POOLED_ID};
 use super::scorer::{Scorer, ScorerTask};
@@ -25,15 +26,18 @@ pub(crate) struct SearchStats {
     pub distances: u64,
 }
 
-/// Vector lines in flight ahead of the distance computations: the number of
-/// neighbours prefetched ahead is this divided by the lines of one vector.
-const PREFETCH_LINES: usize = 24;
-
 impl Graph {
-    /// How many neighbours ahead to prefetch, for vectors of `bytes` bytes.
+    /// How many neighbours ahead to prefetch, for vectors of `bytes` bytes: about 24
+    /// lines in flight into L1 for small rows, 96 into L2 for large ones, at least two
+    /// rows ahead (measured on GloVe 50-d, 768-d f32 and 8-/4-bit codes of 768-d).
     #[inline(always)]
     fn lookahead(bytes: usize) -> usize {
-        (PREFETCH_LINES / bytes.div_ceil(64)).max(1)
+        let lines = bytes.div_ceil(64);
+        if lines > L2_ROW_LINES {
+            (96 / lines).max(2)
+        } else {
+            24 / lines
+        }
     }
 
     /// Greedy descent from `ep` through levels `from..to` (exclusive, going down):
@@ -251,7 +255,10 @@ impl Graph {
                 if let Some(&later) = fresh.get(j + ahead) {
                     s.prefetch(later);
                 }
-                pool.insert(s.dist(cand), cand);
+                if pool.insert(s.dist(cand), cand) {
+                    // The next to expand changed: fetch its links now, not on arrival.
+                    self.storage.prefetch_links(cand);
+                }
             }
         }
         pool.finish();
