@@ -49,7 +49,7 @@ pub(crate) struct SlotLayout {
     pub payload_offset: usize,
     /// Payload bytes.
     pub payload_size: usize,
-    /// Bytes per slot (a multiple of 8).
+    /// Bytes per slot (a multiple of 4, the words the slot is read as).
     pub stride: usize,
 }
 
@@ -63,7 +63,7 @@ impl SlotLayout {
             max_m0,
             payload_offset: links,
             payload_size,
-            stride: (links + payload_size).next_multiple_of(8),
+            stride: (links + payload_size).next_multiple_of(4),
         };
         let lines = |offset: usize| (offset % LINE + payload_size).div_ceil(LINE);
         [links, links.next_multiple_of(LINE)]
@@ -282,7 +282,7 @@ impl Storage {
     fn slot(&self, id: u32) -> &[AtomicU32] {
         assert!((id as usize) < self.capacity, "element id out of range");
         // SAFETY: id < capacity, so the slot's stride bytes lie inside the arena; the
-        // arena is 64-byte aligned and the stride a multiple of 8, so the words are
+        // arena is 64-byte aligned and the stride a multiple of 4, so the words are
         // aligned; an all-bits pattern is a valid AtomicU32, and all writes to these
         // words go through atomics (or happen under `&mut`).
         unsafe {
@@ -648,9 +648,10 @@ mod tests {
 
     #[test]
     fn slot_layouts_put_payloads_on_few_lines() {
-        // GloVe 50-d f32, M 16: lining up would cost a seventh more memory; packed.
+        // GloVe 50-d f32, M 16: lining up would cost a seventh more memory; packed
+        // (hnswlib's record less its label).
         let l = SlotLayout::new(32, 200);
-        assert_eq!((l.payload_offset, l.stride), (132, 336));
+        assert_eq!((l.payload_offset, l.stride), (132, 332));
         // 8-bit codes of 50 dims: three whole lines, the code inside the third.
         let l = SlotLayout::new(32, 50);
         assert_eq!((l.payload_offset, l.stride), (132, 192));
@@ -661,7 +662,7 @@ mod tests {
             let l = SlotLayout::new(m0, size);
             assert!(l.payload_offset >= l.links_bytes());
             assert!(l.payload_offset + l.payload_size <= l.stride);
-            assert_eq!(l.stride % 8, 0);
+            assert_eq!(l.stride % 4, 0);
             assert_eq!(l.payload_offset % 4, 0);
         }
     }

@@ -400,7 +400,9 @@ impl Graph {
         self.storage
             .count
             .store(n + 1, std::sync::atomic::Ordering::Release);
-        map.insert(label, id);
+        // The map finds elements through their stored labels: write it first.
+        self.storage.set_label(id, label);
+        map.insert(label, id, &self.storage);
         Ok(id)
     }
 }

@@ -25,6 +25,7 @@ mod format;
 mod graph;
 mod heap;
 mod insert;
+mod labels;
 mod pool;
 mod scorer;
 mod search;
@@ -33,9 +34,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use self::graph::{SlotLayout, Storage};
+use self::labels::LabelMap;
 use self::scorer::{ScorerTask, Traverse};
 use self::search::{Knn, SearchStats};
 use crate::error::{Error, Result};
@@ -143,7 +145,7 @@ pub(crate) struct Graph {
     entry: AtomicU64,
     /// Held for a whole insert that raises the top level (hnswlib's `global`).
     pub(crate) global: Mutex<()>,
-    pub(crate) labels: RwLock<FxHashMap<u64, u32>>,
+    pub(crate) labels: RwLock<LabelMap>,
     pub(crate) deleted_count: AtomicUsize,
     /// Deleted slots available for replacement (only with allow_replace_deleted).
     pub(crate) free_slots: Mutex<FxHashSet<u32>>,
@@ -198,7 +200,7 @@ impl Graph {
             storage: Storage::new(layout, c.m, exact, capacity)?,
             entry: AtomicU64::new(EMPTY_ENTRY),
             global: Mutex::new(()),
-            labels: RwLock::new(FxHashMap::default()),
+            labels: RwLock::new(LabelMap::default()),
             deleted_count: AtomicUsize::new(0),
             free_slots: Mutex::new(FxHashSet::default()),
             allow_replace_deleted: c.allow_replace_deleted,
@@ -362,8 +364,7 @@ impl Graph {
     fn id_of(&self, label: u64) -> Result<u32> {
         self.labels
             .read()
-            .get(&label)
-            .copied()
+            .get(label, &self.storage)
             .ok_or(Error::LabelNotFound(label))
     }
 }
@@ -512,7 +513,7 @@ impl HnswIndex {
 
     fn add_prepared(&self, g: &Graph, v: &PreparedVec, label: u64, replace: bool) -> Result<()> {
         let _label_guard = self.label_lock(label);
-        let existing = g.labels.read().get(&label).copied();
+        let existing = g.labels.read().get(label, &g.storage);
         if let Some(id) = existing {
             if !g.storage.is_deleted(id) {
                 g.update_element(id, v);
@@ -550,12 +551,10 @@ impl HnswIndex {
                 let old = g.storage.label(id);
                 {
                     let mut map = g.labels.write();
-                    if map.get(&old) == Some(&id) {
-                        map.remove(&old);
-                    }
-                    map.insert(label, id);
+                    map.remove(old, id);
+                    g.storage.set_label(id, label);
+                    map.insert(label, id, &g.storage);
                 }
-                g.storage.set_label(id, label);
                 // The slot stays marked deleted until its new vector is linked, so no
                 // search returns the new label with the old vector.
                 g.update_element(id, v);
@@ -610,6 +609,12 @@ impl HnswIndex {
         let g = self.train_if_due(g, rows, &|r| {
             space.prepare(&data[r * per_row..(r + 1) * per_row], r)
         })?;
+        {
+            // Grow the map once for the batch, not step by step (each step holds the
+            // old and the new table at once).
+            let room = g.storage.capacity - g.storage.len();
+            g.labels.write().reserve(rows.min(room), &g.storage);
+        }
         let first_auto = self.auto_label.fetch_add(rows as u64, Ordering::AcqRel);
         let label_of = |r: usize| labels.map_or(first_auto.wrapping_add(r as u64), |l| l[r]);
 
@@ -639,7 +644,7 @@ impl HnswIndex {
         let mut fresh = FxHashSet::default();
         for r in 0..rows {
             let l = label_of(r);
-            if !map.contains_key(&l) {
+            if !map.contains(l, &g.storage) {
                 fresh.insert(l);
             }
         }
@@ -807,7 +812,9 @@ impl HnswIndex {
 
     /// Whether `label` is in the index (deleted or not).
     pub fn contains(&self, label: u64) -> bool {
-        self.read().labels.read().contains_key(&label)
+        let g = self.read();
+        let found = g.labels.read().contains(label, &g.storage);
+        found
     }
 
     /// Changes the capacity (exclusive: waits for running operations).
@@ -863,7 +870,7 @@ impl HnswIndex {
     /// Every label in the index, deleted ones included (as hnswlib), ascending.
     pub fn ids(&self) -> Vec<u64> {
         let g = self.read();
-        let mut ids: Vec<u64> = g.labels.read().keys().copied().collect();
+        let mut ids: Vec<u64> = g.labels.read().labels(&g.storage).collect();
         ids.sort_unstable();
         ids
     }
