@@ -109,6 +109,8 @@ pub(crate) struct ScalarQuantizer {
     dim: usize,
     lo: Vec<f32>,
     step: Vec<f32>,
+    /// `1 / step` (0 where the step is 0).
+    inv_step: Vec<f32>,
     /// The payload starts with `|x̂|²` as f32 (squared L2 needs it).
     with_norm: bool,
 }
@@ -146,11 +148,16 @@ impl ScalarQuantizer {
             lo.push(a);
             step.push(if b > a { (b - a) / levels } else { 0.0 });
         }
+        let inv_step = step
+            .iter()
+            .map(|&s| if s > 0.0 { 1.0 / s } else { 0.0 })
+            .collect();
         ScalarQuantizer {
             mode,
             dim,
             lo,
             step,
+            inv_step,
             with_norm,
         }
     }
@@ -173,32 +180,34 @@ impl ScalarQuantizer {
     pub(crate) fn encode(&self, v: &[f32], out: &mut [u8]) {
         debug_assert_eq!(v.len(), self.dim);
         let levels = self.mode.levels();
-        let mut norm = 0.0f32;
         let codes = &mut out[self.codes_offset()..];
         codes.fill(0);
-        for (i, &x) in v.iter().enumerate() {
-            let c = if self.step[i] > 0.0 {
-                ((x - self.lo[i]) / self.step[i]).round().clamp(0.0, levels)
-            } else {
-                0.0
-            };
-            let decoded = self.lo[i] + self.step[i] * c;
-            norm += decoded * decoded;
-            self.put(codes, i, c as u8);
+        // Rounds by adding a half and truncating (the value is clamped non-negative
+        // first), which vectorises where `round` is a library call.
+        let code = |x: f32, lo: f32, inv: f32| {
+            (((x - lo) * inv).clamp(0.0, levels) + 0.5).min(levels) as u8
+        };
+        let dims = v.iter().zip(&self.lo).zip(&self.inv_step);
+        if self.mode == Quantization::Sq4 {
+            for (i, ((&x, &lo), &inv)) in dims.enumerate() {
+                let (block, j) = (i / 64, i % 64);
+                let c = code(x, lo, inv);
+                codes[32 * block + j % 32] |= if j < 32 { c } else { c << 4 };
+            }
+        } else {
+            for (slot, ((&x, &lo), &inv)) in codes.iter_mut().zip(dims) {
+                *slot = code(x, lo, inv);
+            }
         }
         if self.with_norm {
-            out[..4].copy_from_slice(&norm.to_ne_bytes());
-        }
-    }
-
-    fn put(&self, codes: &mut [u8], i: usize, c: u8) {
-        match self.mode {
-            Quantization::Sq4 => {
-                let (block, j) = (i / 64, i % 64);
-                let byte = &mut codes[32 * block + j % 32];
-                *byte |= if j < 32 { c } else { c << 4 };
+            // |x̂|² of the decoded vector, in eight running sums so it vectorises.
+            let mut sums = [0.0f32; 8];
+            for i in 0..self.dim {
+                let decoded = self.lo[i] + self.step[i] * self.get(codes, i) as f32;
+                sums[i % 8] += decoded * decoded;
             }
-            _ => codes[i] = c,
+            let norm: f32 = sums.iter().sum();
+            out[..4].copy_from_slice(&norm.to_ne_bytes());
         }
     }
 

@@ -118,6 +118,14 @@ pub(crate) struct Rows {
     size: usize,
 }
 
+// SAFETY: Rows is a view into an arena owned by a Storage (which is Send + Sync);
+// every read through it is a raw read documented at its use, exactly as through the
+// storage itself, so sharing the view between threads adds nothing the storage does
+// not already allow.
+unsafe impl Send for Rows {}
+// SAFETY: as above.
+unsafe impl Sync for Rows {}
+
 impl Rows {
     /// Start of element `id`'s bytes. The caller keeps `id` below the capacity of the
     /// storage these rows came from, while that storage lives.

@@ -34,6 +34,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
+use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
 use self::graph::{SlotLayout, Storage};
@@ -330,14 +331,22 @@ impl Graph {
         };
         let l2 = self.space.family().0 == Family::L2;
         let quant = ScalarQuantizer::train(self.quantization, self.space.dim(), l2, trim, sample);
-        let mut code = vec![0u8; self.storage.layout.payload_size];
-        for id in 0..n as u32 {
-            // SAFETY: as above.
-            let v = unsafe { rows.slice(id) };
-            quant.encode(bytemuck::cast_slice(v), &mut code);
-            // SAFETY: code has exactly the payload size.
-            unsafe { self.storage.write_row(id, false, &code) };
-        }
+        let storage = &self.storage;
+        let size = storage.layout.payload_size;
+        (0..n as u32)
+            .into_par_iter()
+            .with_min_len(1024)
+            .for_each_init(
+                || vec![0u8; size],
+                |code, id| {
+                    // SAFETY: as above.
+                    let v = unsafe { rows.slice(id) };
+                    quant.encode(bytemuck::cast_slice(v), code);
+                    // SAFETY: code has exactly the payload size; each id's payload is
+                    // written by one task only, and nothing reads it meanwhile.
+                    unsafe { storage.write_row(id, false, code) };
+                },
+            );
         self.quantizer = Some(quant);
         if !self.keep_vectors {
             self.storage.drop_exact_arena()?;
