@@ -147,7 +147,7 @@ def test_dataset_names():
 def test_library_spec_options():
     assert worker.parse_spec("hnswlib") == ("hnswlib", {})
     assert worker.parse_spec("hnswlib_rs:sq8:keep_vectors=false:keep=2") == (
-        "hnswlib_rs", {"quantization": "sq8", "rerank": False, "keep": 2})
+        "hnswlib_rs", {"quantization": "sq8", "keep_vectors": False, "keep": 2})
 
 
 def fake_module(name, ctor_takes_opts, init_takes_opts):

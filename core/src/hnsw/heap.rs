@@ -66,7 +66,7 @@ impl MaxHeap {
     }
 
     /// `priority_queue::push`: append, then `__push_heap` from the new hole.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, item: Item) {
         self.v.push(item);
         let hole = self.v.len() - 1;
@@ -75,7 +75,7 @@ impl MaxHeap {
 
     /// `priority_queue::pop`: `pop_heap` (the last element re-seated by
     /// `__adjust_heap` from the root), then `pop_back`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<Item> {
         let last = self.v.pop()?;
         if self.v.is_empty() {
@@ -117,16 +117,15 @@ fn sift_up(v: &mut [Item], mut hole: usize, top: usize, value: Item) {
 
 /// libstdc++'s `__adjust_heap(first, 0, len, value)`: move the hole at the root down
 /// along the larger children to the bottom, then sift `value` up from there.
-#[inline]
+#[inline(always)]
 fn adjust_heap(v: &mut [Item], value: Item) {
     let len = v.len();
     let mut hole = 0usize;
     let mut second = 0usize;
     while second < (len - 1) / 2 {
         second = 2 * (second + 1);
-        if less(&v[second], &v[second - 1]) {
-            second -= 1;
-        }
+        // Branch-free: which child is larger is a coin toss the predictor loses.
+        second -= less(&v[second], &v[second - 1]) as usize;
         v[hole] = v[second];
         hole = second;
     }
