@@ -537,7 +537,7 @@ class IndexBase {
     /// Search into caller buffers of at least `k` entries; returns the number of results.
     size_t search_into(const void* query, size_t k, const SearchOptions& opts, uint64_t* labels,
                        float* distances) const {
-        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr};
+        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr, 0.0f};
         size_t found = 0;
         if (!opts.filter) {
             finish(Ops::knn(handle_, query, k, &o, labels, distances, k, &found));
@@ -560,7 +560,7 @@ class IndexBase {
         std::vector<uint64_t> labels(rows * k);
         std::vector<float> distances(rows * k);
         std::vector<size_t> counts(rows);
-        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr};
+        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr, 0.0f};
         using F = const std::function<bool(uint64_t)>;
         FilterCall<F> call{&opts.filter, {}};
         if (opts.filter) {
@@ -768,11 +768,12 @@ class Index : public detail::IndexBase<detail::HnswOps> {
     friend class detail::IndexBase<detail::HnswOps>;
     Index(hnsw_index* h, const Space& space) : IndexBase(h, space) {}
     static Index create(const Space& space, const IndexParams& p) {
-        hnsw_params c{p.max_elements, p.M, p.ef_construction, p.random_seed, p.allow_replace_deleted};
+        hnsw_params c{p.max_elements, p.M, p.ef_construction, p.random_seed, p.allow_replace_deleted,
+                      HNSW_QUANT_NONE, true};
         return adopt<Index>(space, [&](hnsw_index** out) { return hnsw_index_new(space.handle(), &c, out); });
     }
     static hnsw_load_options c_load(const LoadOptions& o) {
-        return hnsw_load_options{o.max_elements, o.allow_replace_deleted, o.random_seed};
+        return hnsw_load_options{o.max_elements, o.allow_replace_deleted, o.random_seed, HNSW_QUANT_NONE, true};
     }
 };
 
