@@ -1,6 +1,7 @@
 // Quantized indexes through the C++ API (IndexParams/LoadOptions::quantization and
-// keep_vectors, set_rerank, SearchOptions::rerank): recall, exact distances, training,
-// codes-only storage, files, and every bad value.
+// keep_vectors, set_rerank, SearchOptions::rerank) and through hnswlib's API
+// (HierarchicalNSW's extra constructor argument and setRerank): recall, exact
+// distances, training, codes-only storage, files, and every bad value.
 #include "common.h"
 
 #include <cmath>
@@ -254,4 +255,49 @@ TEST(Quantized, BadValuesThrowWithTheirMessage) {
     EXPECT_THROW(none.is_trained(), hnswlib::NullPointerError);
     // All are std::runtime_errors, as the rest of the library's.
     EXPECT_THROW(index.set_rerank(nan), std::runtime_error);
+}
+
+// hnswlib's API: an extra last constructor argument and setRerank; the file stays
+// hnswlib's, and loadIndex keeps the object's storage mode.
+TEST(CompatQuantized, HierarchicalNSWOptsIn) {
+    const size_t dim = 16, n = 1500;
+    std::vector<float> data = clustered_vectors(n, dim, 8, 5, 6);
+    hnswlib::L2Space space(dim);
+    hnswlib::HierarchicalNSW<float> alg(&space, n, 16, 200, 100, false, Quantization::Sq8);
+    EXPECT_EQ(alg.index().quantization(), Quantization::Sq8);
+    for (size_t i = 0; i < n; ++i) alg.addPoint(data.data() + i * dim, i);
+    EXPECT_TRUE(alg.index().is_trained());
+    alg.setRerank(3);
+    EXPECT_FLOAT_EQ(alg.index().rerank(), 3.0f);
+    alg.setEf(50);
+    for (size_t i = 0; i < n; i += 37) {
+        auto r = alg.searchKnnCloserFirst(data.data() + i * dim, 3);
+        ASSERT_EQ(r.size(), 3u);
+        EXPECT_EQ(r[0].second, i);
+        EXPECT_EQ(r[0].first, 0.0f);
+    }
+    TempPath path("compat_sq8.hnsw");
+    alg.saveIndex(path.str());
+
+    // hnswlib's load constructor, unquantized and quantized.
+    hnswlib::HierarchicalNSW<float> plain(&space, path.str());
+    EXPECT_EQ(plain.index().quantization(), Quantization::None);
+    EXPECT_EQ(plain.index().to_bytes(), alg.index().to_bytes());
+    hnswlib::HierarchicalNSW<float> sq4(&space, path.str(), false, 0, false, Quantization::Sq4);
+    EXPECT_EQ(sq4.index().quantization(), Quantization::Sq4);
+    EXPECT_TRUE(sq4.index().is_trained());
+    sq4.loadIndex(path.str(), &space);
+    EXPECT_EQ(sq4.index().quantization(), Quantization::Sq4);
+    plain.loadIndex(path.str(), &space);
+    EXPECT_EQ(plain.index().quantization(), Quantization::None);
+
+    // Not for integer or user-defined spaces; hnswlib programs catch std::runtime_error.
+    hnswlib::L2SpaceI ints(dim);
+    try {
+        hnswlib::HierarchicalNSW<int> bad(&ints, 10, 16, 200, 100, false, Quantization::Sq8);
+        ADD_FAILURE() << "sq8 on L2SpaceI did not throw";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("needs an f32 space"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(alg.setRerank(std::numeric_limits<float>::quiet_NaN()), std::runtime_error);
 }
