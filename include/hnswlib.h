@@ -74,6 +74,14 @@ typedef struct hnsw_search_options {
    * Passed to `filter`.
    */
   void *filter_user_data;
+  /**
+   * Re-ranking depth of a quantized index for this call: the best `rerank * k`
+   * candidates of the code traversal (at most ef) are re-scored exactly; values
+   * below 1 mean k. 0 (the default) uses the index's (`hnsw_index_set_rerank`).
+   * NaN or infinity is HNSW_ERR_INVALID_ARGUMENT, for every index; unquantized and
+   * brute-force indexes ignore it otherwise.
+   */
+  float rerank;
 } hnsw_search_options;
 
 /**
@@ -89,6 +97,14 @@ typedef struct hnsw_save_options {
    */
   bool sync;
 } hnsw_save_options;
+
+/**
+ * What the searches of an HNSW index traverse (one of the `HNSW_QUANT_*` values).
+ * Quantized modes are for the float spaces (l2, ip, cosine): searches walk the graph
+ * on 8-bit or 4-bit per-dimension codes and re-rank their best `rerank * k`
+ * candidates with exact distances (see `hnsw_index_set_rerank`).
+ */
+typedef int32_t hnsw_quantization;
 
 /**
  * Construction parameters of an HNSW index (hnswlib's names and defaults).
@@ -114,6 +130,24 @@ typedef struct hnsw_params {
    * Whether adds with replace_deleted may reuse deleted elements' slots. Default false.
    */
   bool allow_replace_deleted;
+  /**
+   * What searches traverse: HNSW_QUANT_NONE (the vectors, the default),
+   * HNSW_QUANT_SQ8 or HNSW_QUANT_SQ4 (8-bit or 4-bit codes of them, with the best
+   * candidates re-ranked exactly; see `hnsw_index_set_rerank`). Quantized modes
+   * need an l2, ip or cosine space. The codes are learnt once the index holds 1000
+   * elements; it searches the exact vectors until then. Another value, or a
+   * quantized mode on an l2u8 or custom space, is HNSW_ERR_INVALID_ARGUMENT.
+   */
+  hnsw_quantization quantization;
+  /**
+   * With quantization: keep the exact vectors beside the codes (default true), so
+   * that results have exact distances and the index saves in hnswlib's format.
+   * false keeps the codes only: much less memory, approximate distances,
+   * `hnsw_index_get_items` gives the decoded (approximate) vectors, and save and
+   * serialize fail with HNSW_ERR_STATE once the codes are learnt. Ignored without
+   * quantization.
+   */
+  bool keep_vectors;
 } hnsw_params;
 
 /**
@@ -164,6 +198,17 @@ typedef struct hnsw_load_options {
    * Seed of the level generator for elements added after loading. Default 100.
    */
   uint64_t random_seed;
+  /**
+   * Load into a quantized index (see `hnsw_params.quantization`): the file's
+   * vectors are read and coded (the file itself stays hnswlib's). Default
+   * HNSW_QUANT_NONE.
+   */
+  hnsw_quantization quantization;
+  /**
+   * With quantization: keep the file's vectors beside the codes (default true);
+   * see `hnsw_params.keep_vectors`.
+   */
+  bool keep_vectors;
 } hnsw_load_options;
 
 /**
@@ -175,6 +220,21 @@ typedef struct hnsw_load_options {
 typedef float (*hnsw_distance_fn)(const void *a,
                                   const void *b,
                                   const void *user_data);
+
+/**
+ * The vectors themselves (hnswlib's storage). The default.
+ */
+#define HNSW_QUANT_NONE 0
+
+/**
+ * One byte per dimension; searches re-rank their best candidates exactly.
+ */
+#define HNSW_QUANT_SQ8 1
+
+/**
+ * Half a byte per dimension; searches re-rank their best candidates exactly.
+ */
+#define HNSW_QUANT_SQ4 2
 
 /**
  * Success.
@@ -396,9 +456,10 @@ hnsw_status hnsw_bf_deserialize(const uint8_t *data,
 /**
  * Creates an empty index over a copy of `space`. `params` NULL means
  * `hnsw_params_default()`. On success `*out` is the new index; free it with
- * `hnsw_index_free`. Fails with HNSW_ERR_INVALID_ARGUMENT for M outside 2..10000 or
- * ef_construction < M, and HNSW_ERR_OUT_OF_MEMORY when the capacity cannot be
- * allocated.
+ * `hnsw_index_free`. Fails with HNSW_ERR_INVALID_ARGUMENT for M outside 2..10000,
+ * ef_construction < M, a quantization value that is not an HNSW_QUANT_* mode, or a
+ * quantized mode on an l2u8 or custom space; HNSW_ERR_OUT_OF_MEMORY when the
+ * capacity cannot be allocated.
  */
 hnsw_status hnsw_index_new(const struct hnsw_space *space,
                            const struct hnsw_params *params,
@@ -481,6 +542,22 @@ hnsw_status hnsw_index_get_ef(const struct hnsw_index *index,
                               size_t *out);
 
 /**
+ * Sets the re-ranking depth of a quantized index: searches re-score the best
+ * `rerank * k` candidates of the code traversal (at most ef) with exact distances.
+ * Values below 1 mean k; higher is slower and closer to the recall of an unquantized
+ * index. Default 2 for HNSW_QUANT_SQ8, 4 for HNSW_QUANT_SQ4. Kept but unused by an
+ * unquantized index. NaN or infinity is HNSW_ERR_INVALID_ARGUMENT.
+ */
+hnsw_status hnsw_index_set_rerank(const struct hnsw_index *index,
+                                  float rerank);
+
+/**
+ * The re-ranking depth (see `hnsw_index_set_rerank`).
+ */
+hnsw_status hnsw_index_get_rerank(const struct hnsw_index *index,
+                                  float *out);
+
+/**
  * The `k` nearest neighbours of one query, closest first (equal distances in label
  * order). `labels` and `distances` hold `capacity` >= k entries; `*found` (may be
  * NULL) gets the number of results, fewer than k when fewer elements match; the
@@ -515,8 +592,9 @@ hnsw_status hnsw_index_knn_batch(const struct hnsw_index *index,
 
 /**
  * The stored vectors of `n` labels (cosine: normalised), one after the other, into
- * `out` of `out_bytes` >= n * element size bytes. HNSW_ERR_LABEL_NOT_FOUND for an
- * unknown or deleted label.
+ * `out` of `out_bytes` >= n * element size bytes (a codes-only index gives the
+ * vectors its codes stand for, close to the ones added). HNSW_ERR_LABEL_NOT_FOUND for
+ * an unknown or deleted label.
  */
 hnsw_status hnsw_index_get_items(const struct hnsw_index *index,
                                  const uint64_t *labels,
@@ -577,6 +655,26 @@ hnsw_status hnsw_index_allow_replace_deleted(const struct hnsw_index *index,
                                              bool *out);
 
 /**
+ * The storage mode searches traverse (an HNSW_QUANT_* value), as made or loaded.
+ */
+hnsw_status hnsw_index_quantization(const struct hnsw_index *index,
+                                    hnsw_quantization *out);
+
+/**
+ * Whether the index keeps its exact vectors: true unless it is quantized with
+ * keep_vectors false.
+ */
+hnsw_status hnsw_index_keeps_vectors(const struct hnsw_index *index,
+                                     bool *out);
+
+/**
+ * Whether a quantized index has learnt its codes (once it holds 1000 elements; it
+ * searches the exact vectors until then). false for an unquantized index.
+ */
+hnsw_status hnsw_index_is_trained(const struct hnsw_index *index,
+                                  bool *out);
+
+/**
  * Search statistics since creation or the last reset (hnswlib's `metric_hops` and
  * `metric_distance_computations`). Either pointer may be NULL.
  */
@@ -592,7 +690,11 @@ hnsw_status hnsw_index_reset_metrics(const struct hnsw_index *index);
 /**
  * Saves in hnswlib's file format (hnswlib's `saveIndex` reads and writes the same
  * bytes). Writes a temporary file in the same directory, syncs it and renames it
- * over `path`, so a crash never leaves a half-written file.
+ * over `path`, so a crash never leaves a half-written file. A quantized index writes
+ * the same file as an unquantized one (its exact vectors, no codes; load it with
+ * `hnsw_load_options.quantization` to search codes again); a codes-only index
+ * (keep_vectors false, codes learnt) has no vectors to write: HNSW_ERR_STATE, and no
+ * file is written.
  */
 hnsw_status hnsw_index_save(const struct hnsw_index *index,
                             const char *path);
@@ -608,7 +710,9 @@ hnsw_status hnsw_index_save_with(const struct hnsw_index *index,
 /**
  * Loads an index file written by `hnsw_index_save` or hnswlib. `space` must match
  * the file (a wrong dimension is HNSW_ERR_FORMAT); `opts` NULL means
- * `hnsw_load_options_default()`. A truncated or corrupted file is HNSW_ERR_FORMAT.
+ * `hnsw_load_options_default()`, whose `quantization` loads into a quantized index.
+ * A truncated or corrupted file is HNSW_ERR_FORMAT; a bad quantization
+ * HNSW_ERR_INVALID_ARGUMENT.
  */
 hnsw_status hnsw_index_load(const char *path,
                             const struct hnsw_space *space,
@@ -617,7 +721,8 @@ hnsw_status hnsw_index_load(const char *path,
 
 /**
  * The index in hnswlib's file format, in memory: `*data` gets a buffer of `*len`
- * bytes that the caller frees with `hnsw_buffer_free(*data, *len)`.
+ * bytes that the caller frees with `hnsw_buffer_free(*data, *len)`. HNSW_ERR_STATE
+ * for a codes-only index, as `hnsw_index_save`.
  */
 hnsw_status hnsw_index_serialize(const struct hnsw_index *index,
                                  uint8_t **data,
@@ -631,7 +736,8 @@ hnsw_status hnsw_index_serialized_size(const struct hnsw_index *index,
 
 /**
  * Loads an index from `len` bytes in hnswlib's file format (as from
- * `hnsw_index_serialize`). The bytes are copied; the caller keeps them.
+ * `hnsw_index_serialize`). The bytes are copied; the caller keeps them. `opts` as
+ * for `hnsw_index_load`.
  */
 hnsw_status hnsw_index_deserialize(const uint8_t *data,
                                    size_t len,
@@ -658,12 +764,13 @@ const char *hnsw_version(void);
 const char *hnsw_simd_path(void);
 
 /**
- * hnswlib's defaults: max_elements 0, M 16, ef_construction 200, seed 100.
+ * hnswlib's defaults: max_elements 0, M 16, ef_construction 200, seed 100; no
+ * quantization (keep_vectors true).
  */
 struct hnsw_params hnsw_params_default(void);
 
 /**
- * The index's ef, all cores, no filter.
+ * The index's ef and rerank, all cores, no filter.
  */
 struct hnsw_search_options hnsw_search_options_default(void);
 
@@ -673,7 +780,7 @@ struct hnsw_search_options hnsw_search_options_default(void);
 struct hnsw_add_options hnsw_add_options_default(void);
 
 /**
- * The file's capacity, no replacement, seed 100.
+ * The file's capacity, no replacement, seed 100, no quantization.
  */
 struct hnsw_load_options hnsw_load_options_default(void);
 
@@ -681,6 +788,19 @@ struct hnsw_load_options hnsw_load_options_default(void);
  * A durable save (sync true).
  */
 struct hnsw_save_options hnsw_save_options_default(void);
+
+/**
+ * The mode named `name`: "none" (or ""), "sq8" or "sq4". An unknown name is
+ * HNSW_ERR_INVALID_ARGUMENT with a message that lists the valid ones.
+ */
+hnsw_status hnsw_quantization_by_name(const char *name,
+                                      hnsw_quantization *out);
+
+/**
+ * The name of a mode ("none", "sq8", "sq4"), or "unknown quantization" for a value
+ * that is not one. Static; never free it.
+ */
+const char *hnsw_quantization_name(hnsw_quantization quantization);
 
 /**
  * Squared Euclidean distance on `dim` floats (hnswlib's `L2Space`).

@@ -10,14 +10,15 @@
 
 use std::ffi::{c_char, c_void};
 
-use hnswlib_core::{HnswIndex, HnswParams, LoadOptions};
+use hnswlib_core::HnswIndex;
 
 use crate::args::{check_out, handle, path, put, put_new, slice, with_vectors, Layout};
 use crate::index::{self, get, hnsw_index, run};
 use crate::options::{
     hnsw_add_options, hnsw_load_options, hnsw_params, hnsw_save_options, hnsw_search_options,
-    save_options, Add,
+    load_options, params, save_options, Add,
 };
+use crate::quantization::{self, hnsw_quantization};
 use crate::space::hnsw_space;
 use crate::status::{guard, hnsw_status, AbiResult};
 
@@ -30,18 +31,12 @@ fn boxed(out: *mut *mut hnsw_index, make: impl FnOnce() -> AbiResult<HnswIndex>)
     put_new(out, hnsw_index { index, layout })
 }
 
-fn load_options(opts: *const hnsw_load_options) -> LoadOptions {
-    // SAFETY: the C contract: NULL or a pointer to a valid options struct.
-    unsafe { opts.as_ref() }
-        .map(LoadOptions::from)
-        .unwrap_or_default()
-}
-
 /// Creates an empty index over a copy of `space`. `params` NULL means
 /// `hnsw_params_default()`. On success `*out` is the new index; free it with
-/// `hnsw_index_free`. Fails with HNSW_ERR_INVALID_ARGUMENT for M outside 2..10000 or
-/// ef_construction < M, and HNSW_ERR_OUT_OF_MEMORY when the capacity cannot be
-/// allocated.
+/// `hnsw_index_free`. Fails with HNSW_ERR_INVALID_ARGUMENT for M outside 2..10000,
+/// ef_construction < M, a quantization value that is not an HNSW_QUANT_* mode, or a
+/// quantized mode on an l2u8 or custom space; HNSW_ERR_OUT_OF_MEMORY when the
+/// capacity cannot be allocated.
 #[no_mangle]
 pub extern "C" fn hnsw_index_new(
     space: *const hnsw_space,
@@ -51,11 +46,7 @@ pub extern "C" fn hnsw_index_new(
     guard(|| {
         boxed(out, || {
             let space = handle(space, "space")?.space.clone();
-            // SAFETY: the C contract: NULL or a pointer to a valid params struct.
-            let params = unsafe { params.as_ref() }
-                .map(HnswParams::from)
-                .unwrap_or_default();
-            Ok(HnswIndex::new(space, &params)?)
+            Ok(HnswIndex::new(space, &self::params(params)?)?)
         })
     })
 }
@@ -174,6 +165,22 @@ pub extern "C" fn hnsw_index_get_ef(index: *const hnsw_index, out: *mut usize) -
     get(index, out, |h| h.index.ef())
 }
 
+/// Sets the re-ranking depth of a quantized index: searches re-score the best
+/// `rerank * k` candidates of the code traversal (at most ef) with exact distances.
+/// Values below 1 mean k; higher is slower and closer to the recall of an unquantized
+/// index. Default 2 for HNSW_QUANT_SQ8, 4 for HNSW_QUANT_SQ4. Kept but unused by an
+/// unquantized index. NaN or infinity is HNSW_ERR_INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn hnsw_index_set_rerank(index: *const hnsw_index, rerank: f32) -> hnsw_status {
+    run(index, |h| h.index.set_rerank(rerank))
+}
+
+/// The re-ranking depth (see `hnsw_index_set_rerank`).
+#[no_mangle]
+pub extern "C" fn hnsw_index_get_rerank(index: *const hnsw_index, out: *mut f32) -> hnsw_status {
+    get(index, out, |h| h.index.rerank())
+}
+
 /// The `k` nearest neighbours of one query, closest first (equal distances in label
 /// order). `labels` and `distances` hold `capacity` >= k entries; `*found` (may be
 /// NULL) gets the number of results, fewer than k when fewer elements match; the
@@ -216,8 +223,9 @@ pub extern "C" fn hnsw_index_knn_batch(
 }
 
 /// The stored vectors of `n` labels (cosine: normalised), one after the other, into
-/// `out` of `out_bytes` >= n * element size bytes. HNSW_ERR_LABEL_NOT_FOUND for an
-/// unknown or deleted label.
+/// `out` of `out_bytes` >= n * element size bytes (a codes-only index gives the
+/// vectors its codes stand for, close to the ones added). HNSW_ERR_LABEL_NOT_FOUND for
+/// an unknown or deleted label.
 #[no_mangle]
 pub extern "C" fn hnsw_index_get_items(
     index: *const hnsw_index,
@@ -296,6 +304,32 @@ pub extern "C" fn hnsw_index_allow_replace_deleted(
     get(index, out, |h| h.index.allow_replace_deleted())
 }
 
+/// The storage mode searches traverse (an HNSW_QUANT_* value), as made or loaded.
+#[no_mangle]
+pub extern "C" fn hnsw_index_quantization(
+    index: *const hnsw_index,
+    out: *mut hnsw_quantization,
+) -> hnsw_status {
+    get(index, out, |h| quantization::to_c(h.index.quantization()))
+}
+
+/// Whether the index keeps its exact vectors: true unless it is quantized with
+/// keep_vectors false.
+#[no_mangle]
+pub extern "C" fn hnsw_index_keeps_vectors(
+    index: *const hnsw_index,
+    out: *mut bool,
+) -> hnsw_status {
+    get(index, out, |h| h.index.keeps_vectors())
+}
+
+/// Whether a quantized index has learnt its codes (once it holds 1000 elements; it
+/// searches the exact vectors until then). false for an unquantized index.
+#[no_mangle]
+pub extern "C" fn hnsw_index_is_trained(index: *const hnsw_index, out: *mut bool) -> hnsw_status {
+    get(index, out, |h| h.index.is_trained())
+}
+
 /// Search statistics since creation or the last reset (hnswlib's `metric_hops` and
 /// `metric_distance_computations`). Either pointer may be NULL.
 #[no_mangle]
@@ -327,7 +361,11 @@ pub extern "C" fn hnsw_index_reset_metrics(index: *const hnsw_index) -> hnsw_sta
 
 /// Saves in hnswlib's file format (hnswlib's `saveIndex` reads and writes the same
 /// bytes). Writes a temporary file in the same directory, syncs it and renames it
-/// over `path`, so a crash never leaves a half-written file.
+/// over `path`, so a crash never leaves a half-written file. A quantized index writes
+/// the same file as an unquantized one (its exact vectors, no codes; load it with
+/// `hnsw_load_options.quantization` to search codes again); a codes-only index
+/// (keep_vectors false, codes learnt) has no vectors to write: HNSW_ERR_STATE, and no
+/// file is written.
 #[no_mangle]
 pub extern "C" fn hnsw_index_save(index: *const hnsw_index, path: *const c_char) -> hnsw_status {
     hnsw_index_save_with(index, path, std::ptr::null())
@@ -350,7 +388,9 @@ pub extern "C" fn hnsw_index_save_with(
 
 /// Loads an index file written by `hnsw_index_save` or hnswlib. `space` must match
 /// the file (a wrong dimension is HNSW_ERR_FORMAT); `opts` NULL means
-/// `hnsw_load_options_default()`. A truncated or corrupted file is HNSW_ERR_FORMAT.
+/// `hnsw_load_options_default()`, whose `quantization` loads into a quantized index.
+/// A truncated or corrupted file is HNSW_ERR_FORMAT; a bad quantization
+/// HNSW_ERR_INVALID_ARGUMENT.
 #[no_mangle]
 pub extern "C" fn hnsw_index_load(
     path: *const c_char,
@@ -362,13 +402,14 @@ pub extern "C" fn hnsw_index_load(
         boxed(out, || {
             let space = handle(space, "space")?.space.clone();
             let path = self::path(path, "path")?;
-            Ok(HnswIndex::load(path, space, &load_options(opts))?)
+            Ok(HnswIndex::load(path, space, &load_options(opts)?)?)
         })
     })
 }
 
 /// The index in hnswlib's file format, in memory: `*data` gets a buffer of `*len`
-/// bytes that the caller frees with `hnsw_buffer_free(*data, *len)`.
+/// bytes that the caller frees with `hnsw_buffer_free(*data, *len)`. HNSW_ERR_STATE
+/// for a codes-only index, as `hnsw_index_save`.
 #[no_mangle]
 pub extern "C" fn hnsw_index_serialize(
     index: *const hnsw_index,
@@ -388,7 +429,8 @@ pub extern "C" fn hnsw_index_serialized_size(
 }
 
 /// Loads an index from `len` bytes in hnswlib's file format (as from
-/// `hnsw_index_serialize`). The bytes are copied; the caller keeps them.
+/// `hnsw_index_serialize`). The bytes are copied; the caller keeps them. `opts` as
+/// for `hnsw_index_load`.
 #[no_mangle]
 pub extern "C" fn hnsw_index_deserialize(
     data: *const u8,
@@ -401,7 +443,7 @@ pub extern "C" fn hnsw_index_deserialize(
         boxed(out, || {
             let space = handle(space, "space")?.space.clone();
             let bytes = slice(data, len, "data")?;
-            Ok(HnswIndex::from_bytes(bytes, space, &load_options(opts))?)
+            Ok(HnswIndex::from_bytes(bytes, space, &load_options(opts)?)?)
         })
     })
 }

@@ -162,7 +162,7 @@ pub(crate) fn knn<H: AbiIndex>(
         check_capacity(capacity, k)?;
         let labels = slice_mut(labels, k, "labels")?;
         let distances = slice_mut(distances, k, "distances")?;
-        let hits = Search::from_c(opts).with(|o| h.search_one(q, k, o))?;
+        let hits = Search::from_c(opts)?.with(|o| h.search_one(q, k, o))?;
         for (i, (l, d)) in labels.iter_mut().zip(distances.iter_mut()).enumerate() {
             let n = hits.get(i);
             *l = n.map_or(u64::MAX, |n| n.label);
@@ -204,7 +204,7 @@ pub(crate) fn knn_batch<H: AbiIndex>(
         } else {
             slice_mut(counts, rows, "counts")?
         };
-        Search::from_c(opts).with(|o| h.search_rows(q, k, o, labels, distances, counts))?;
+        Search::from_c(opts)?.with(|o| h.search_rows(q, k, o, labels, distances, counts))?;
         Ok(())
     })
 }

@@ -11,7 +11,8 @@
 //!
 //! Modules: [`status`] (codes, last error, the panic guard), [`space`], [`hnsw`]
 //! (the HNSW index), [`bruteforce`], [`options`] (option structs and callback types),
-//! [`info`] (version, SIMD path); `index` holds what both index handles share.
+//! [`quantization`] (the storage modes of an HNSW index), [`info`] (version, SIMD
+//! path); `index` holds what both index handles share.
 
 // The exported names follow C conventions (`hnsw_index`, `HNSW_OK`), not Rust's.
 #![allow(non_camel_case_types, non_snake_case)]
@@ -26,6 +27,7 @@ pub mod hnsw;
 mod index;
 pub mod info;
 pub mod options;
+pub mod quantization;
 pub mod space;
 pub mod status;
 

@@ -6,6 +6,9 @@ use std::ffi::c_void;
 
 use hnswlib_core::{AddOptions, HnswParams, LoadOptions, SaveOptions, SearchOptions};
 
+use crate::quantization::{self, hnsw_quantization};
+use crate::status::{AbiResult, Failure};
+
 /// Filter: return true to accept `label` as a result. Called from the searching
 /// threads, possibly from several at once; it must be thread-safe, must not call back
 /// into the same index, and must not unwind (no C++ exceptions, no longjmp).
@@ -40,6 +43,20 @@ pub struct hnsw_params {
     pub random_seed: u64,
     /// Whether adds with replace_deleted may reuse deleted elements' slots. Default false.
     pub allow_replace_deleted: bool,
+    /// What searches traverse: HNSW_QUANT_NONE (the vectors, the default),
+    /// HNSW_QUANT_SQ8 or HNSW_QUANT_SQ4 (8-bit or 4-bit codes of them, with the best
+    /// candidates re-ranked exactly; see `hnsw_index_set_rerank`). Quantized modes
+    /// need an l2, ip or cosine space. The codes are learnt once the index holds 1000
+    /// elements; it searches the exact vectors until then. Another value, or a
+    /// quantized mode on an l2u8 or custom space, is HNSW_ERR_INVALID_ARGUMENT.
+    pub quantization: hnsw_quantization,
+    /// With quantization: keep the exact vectors beside the codes (default true), so
+    /// that results have exact distances and the index saves in hnswlib's format.
+    /// false keeps the codes only: much less memory, approximate distances,
+    /// `hnsw_index_get_items` gives the decoded (approximate) vectors, and save and
+    /// serialize fail with HNSW_ERR_STATE once the codes are learnt. Ignored without
+    /// quantization.
+    pub keep_vectors: bool,
 }
 
 /// Per-call search settings.
@@ -55,6 +72,12 @@ pub struct hnsw_search_options {
     pub filter: hnsw_filter_fn,
     /// Passed to `filter`.
     pub filter_user_data: *mut c_void,
+    /// Re-ranking depth of a quantized index for this call: the best `rerank * k`
+    /// candidates of the code traversal (at most ef) are re-scored exactly; values
+    /// below 1 mean k. 0 (the default) uses the index's (`hnsw_index_set_rerank`).
+    /// NaN or infinity is HNSW_ERR_INVALID_ARGUMENT, for every index; unquantized and
+    /// brute-force indexes ignore it otherwise.
+    pub rerank: f32,
 }
 
 /// Per-call settings of a batch add.
@@ -81,6 +104,13 @@ pub struct hnsw_load_options {
     pub allow_replace_deleted: bool,
     /// Seed of the level generator for elements added after loading. Default 100.
     pub random_seed: u64,
+    /// Load into a quantized index (see `hnsw_params.quantization`): the file's
+    /// vectors are read and coded (the file itself stays hnswlib's). Default
+    /// HNSW_QUANT_NONE.
+    pub quantization: hnsw_quantization,
+    /// With quantization: keep the file's vectors beside the codes (default true);
+    /// see `hnsw_params.keep_vectors`.
+    pub keep_vectors: bool,
 }
 
 /// Settings of `hnsw_index_save_with` and `hnsw_bf_save_with`.
@@ -95,7 +125,8 @@ pub struct hnsw_save_options {
     pub sync: bool,
 }
 
-/// hnswlib's defaults: max_elements 0, M 16, ef_construction 200, seed 100.
+/// hnswlib's defaults: max_elements 0, M 16, ef_construction 200, seed 100; no
+/// quantization (keep_vectors true).
 #[no_mangle]
 pub extern "C" fn hnsw_params_default() -> hnsw_params {
     let d = HnswParams::default();
@@ -105,10 +136,12 @@ pub extern "C" fn hnsw_params_default() -> hnsw_params {
         ef_construction: d.ef_construction,
         random_seed: d.random_seed,
         allow_replace_deleted: d.allow_replace_deleted,
+        quantization: quantization::to_c(d.quantization),
+        keep_vectors: d.keep_vectors,
     }
 }
 
-/// The index's ef, all cores, no filter.
+/// The index's ef and rerank, all cores, no filter.
 #[no_mangle]
 pub extern "C" fn hnsw_search_options_default() -> hnsw_search_options {
     hnsw_search_options {
@@ -116,6 +149,7 @@ pub extern "C" fn hnsw_search_options_default() -> hnsw_search_options {
         num_threads: 0,
         filter: None,
         filter_user_data: std::ptr::null_mut(),
+        rerank: 0.0,
     }
 }
 
@@ -130,7 +164,7 @@ pub extern "C" fn hnsw_add_options_default() -> hnsw_add_options {
     }
 }
 
-/// The file's capacity, no replacement, seed 100.
+/// The file's capacity, no replacement, seed 100, no quantization.
 #[no_mangle]
 pub extern "C" fn hnsw_load_options_default() -> hnsw_load_options {
     let d = LoadOptions::default();
@@ -138,6 +172,8 @@ pub extern "C" fn hnsw_load_options_default() -> hnsw_load_options {
         max_elements: d.max_elements,
         allow_replace_deleted: d.allow_replace_deleted,
         random_seed: d.random_seed,
+        quantization: quantization::to_c(d.quantization),
+        keep_vectors: d.keep_vectors,
     }
 }
 
@@ -155,28 +191,36 @@ pub(crate) fn save_options(opts: *const hnsw_save_options) -> SaveOptions {
     unsafe { opts.as_ref() }.map_or_else(SaveOptions::default, |o| SaveOptions { sync: o.sync })
 }
 
-impl From<&hnsw_params> for HnswParams {
-    fn from(p: &hnsw_params) -> Self {
-        HnswParams {
-            max_elements: p.max_elements,
-            m: p.M,
-            ef_construction: p.ef_construction,
-            random_seed: p.random_seed,
-            allow_replace_deleted: p.allow_replace_deleted,
-            ..Default::default()
-        }
-    }
+/// NULL means `hnsw_params_default()`.
+pub(crate) fn params(p: *const hnsw_params) -> AbiResult<HnswParams> {
+    // SAFETY: the C contract: NULL or a pointer to a valid params struct.
+    let Some(p) = (unsafe { p.as_ref() }) else {
+        return Ok(HnswParams::default());
+    };
+    Ok(HnswParams {
+        max_elements: p.max_elements,
+        m: p.M,
+        ef_construction: p.ef_construction,
+        random_seed: p.random_seed,
+        allow_replace_deleted: p.allow_replace_deleted,
+        quantization: quantization::from_c(p.quantization, "hnsw_params.quantization")?,
+        keep_vectors: p.keep_vectors,
+    })
 }
 
-impl From<&hnsw_load_options> for LoadOptions {
-    fn from(o: &hnsw_load_options) -> Self {
-        LoadOptions {
-            max_elements: o.max_elements,
-            allow_replace_deleted: o.allow_replace_deleted,
-            random_seed: o.random_seed,
-            ..Default::default()
-        }
-    }
+/// NULL means `hnsw_load_options_default()`.
+pub(crate) fn load_options(o: *const hnsw_load_options) -> AbiResult<LoadOptions> {
+    // SAFETY: the C contract: NULL or a pointer to a valid options struct.
+    let Some(o) = (unsafe { o.as_ref() }) else {
+        return Ok(LoadOptions::default());
+    };
+    Ok(LoadOptions {
+        max_elements: o.max_elements,
+        allow_replace_deleted: o.allow_replace_deleted,
+        random_seed: o.random_seed,
+        quantization: quantization::from_c(o.quantization, "hnsw_load_options.quantization")?,
+        keep_vectors: o.keep_vectors,
+    })
 }
 
 /// A C user-data pointer handed to callbacks from worker threads.
@@ -220,23 +264,31 @@ pub(crate) struct Search {
     ef: Option<usize>,
     num_threads: isize,
     filter: Option<FilterClosure>,
+    rerank: Option<f32>,
 }
 
 impl Search {
-    /// NULL options mean the defaults.
-    pub(crate) fn from_c(o: *const hnsw_search_options) -> Self {
+    /// NULL options mean the defaults. Fails for a rerank that is not a number.
+    pub(crate) fn from_c(o: *const hnsw_search_options) -> AbiResult<Self> {
         // SAFETY: the C contract: NULL or a pointer to a valid options struct.
         let o = unsafe { o.as_ref() }
             .copied()
             .unwrap_or_else(|| hnsw_search_options_default());
-        Search {
+        if !o.rerank.is_finite() {
+            return Err(Failure::invalid(format!(
+                "hnsw_search_options.rerank must be a finite number (0 for the index's), got {}",
+                o.rerank
+            )));
+        }
+        Ok(Search {
             ef: (o.ef > 0).then_some(o.ef),
             num_threads: o.num_threads as isize,
             filter: o.filter.map(|func| FilterClosure {
                 func,
                 user_data: UserData(o.filter_user_data),
             }),
-        }
+            rerank: (o.rerank != 0.0).then_some(o.rerank),
+        })
     }
 
     /// Runs `f` with the core's view of these options.
@@ -246,7 +298,7 @@ impl Search {
             ef: self.ef,
             filter: filter.as_ref().map(|f| f as &(dyn Fn(u64) -> bool + Sync)),
             num_threads: self.num_threads,
-            ..Default::default()
+            rerank: self.rerank,
         };
         f(&opts)
     }

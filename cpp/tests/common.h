@@ -21,6 +21,21 @@ inline std::vector<float> random_vectors(size_t n, size_t dim, unsigned seed) {
     return v;
 }
 
+/// Embedding-like rows: `n` points around `clusters` centres in [-1, 1)^dim (drawn from
+/// `centre_seed`), each coordinate off its centre by up to 0.35 (drawn from `seed`).
+inline std::vector<float> clustered_vectors(size_t n, size_t dim, size_t clusters, unsigned centre_seed,
+                                            unsigned seed) {
+    std::vector<float> centres = random_vectors(clusters, dim, centre_seed);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    std::vector<float> v(n * dim);
+    for (size_t i = 0; i < n; ++i) {
+        size_t c = rng() % clusters;
+        for (size_t j = 0; j < dim; ++j) v[i * dim + j] = 2 * centres[c * dim + j] - 1 + 0.35f * u(rng);
+    }
+    return v;
+}
+
 /// Exact k nearest labels of each query (labels 0..n-1 in row order), by BruteForce.
 inline std::vector<std::vector<uint64_t>> exact_knn(const hnswlib::Space& space, const std::vector<float>& data,
                                                     const std::vector<float>& queries, size_t k) {

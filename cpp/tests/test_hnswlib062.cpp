@@ -1,9 +1,11 @@
 // Files shared with hnswlib 0.6.2 itself (Debian's libhnswlib-dev, through
 // hnswlib062_tool): an index built and saved by hnswlib loads here and answers with the
-// same neighbours, and one saved here loads in hnswlib and answers as it does here.
+// same neighbours, and one saved here loads in hnswlib and answers as it does here; the
+// same with quantized indexes, whose files are hnswlib's.
 #include "common.h"
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 using namespace testutil;
@@ -64,6 +66,16 @@ void expect_same(const std::vector<std::vector<hnswlib::Neighbor>>& ours,
 
 hnswlib::Space space_named(const std::string& name) { return hnswlib::Space::by_name(name, kDim); }
 
+// hnswlib builds an index of `data` (M 16, ef_construction 100) and saves it at `index_file`.
+void build_theirs(const std::vector<float>& data, const std::string& space, const std::string& index_file) {
+    TempPath data_file("data.f32");
+    write_floats(data_file.str(), data);
+    std::ostringstream args;
+    args << "build '" << data_file.str() << "' " << kN << ' ' << kDim << ' ' << space << " 16 100 '" << index_file
+         << "'";
+    run_tool(args.str());
+}
+
 class Hnswlib062 : public ::testing::TestWithParam<std::string> {};
 
 }  // namespace
@@ -71,13 +83,9 @@ class Hnswlib062 : public ::testing::TestWithParam<std::string> {};
 TEST_P(Hnswlib062, TheirFileLoadsHereWithTheSameNeighbours) {
     const std::string space = GetParam();
     std::vector<float> data = random_vectors(kN, kDim, 31), queries = random_vectors(kQueries, kDim, 32);
-    TempPath data_file("data.f32"), query_file("queries.f32"), index_file("theirs.bin");
-    write_floats(data_file.str(), data);
+    TempPath query_file("queries.f32"), index_file("theirs.bin");
     write_floats(query_file.str(), queries);
-    std::ostringstream args;
-    args << "build '" << data_file.str() << "' " << kN << ' ' << kDim << ' ' << space << " 16 100 '"
-         << index_file.str() << "'";
-    run_tool(args.str());
+    build_theirs(data, space, index_file.str());
 
     auto theirs = tool_search(index_file.str(), query_file.str(), space);
     hnswlib::Index ours = hnswlib::Index::load(index_file.str(), space_named(space));
@@ -122,6 +130,46 @@ TEST_P(Hnswlib062, OurFileLoadsInHnswlibWithTheSameNeighbours) {
     for (const auto& row : theirs) {
         for (const auto& nb : row) EXPECT_NE(nb.label % 9, 0u) << "hnswlib returned a deleted label";
     }
+}
+
+// hnswlib's file loads into a quantized index here (which codes its vectors), finds what
+// hnswlib finds and saves hnswlib's bytes again.
+TEST_P(Hnswlib062, TheirFileLoadsIntoAQuantizedIndex) {
+    const std::string space = GetParam();
+    std::vector<float> data = random_vectors(kN, kDim, 35), queries = random_vectors(kQueries, kDim, 36);
+    TempPath query_file("queries.f32"), index_file("theirs.bin");
+    write_floats(query_file.str(), queries);
+    build_theirs(data, space, index_file.str());
+    auto theirs = tool_search(index_file.str(), query_file.str(), space);
+    hnswlib::LoadOptions lo;
+    lo.quantization = hnswlib::Quantization::Sq8;
+    hnswlib::Index ours = hnswlib::Index::load(index_file.str(), space_named(space), lo);
+    EXPECT_TRUE(ours.is_trained());
+    std::vector<std::vector<uint64_t>> found, truth;
+    for (const auto& row : ours.search_batch(queries, kK, hnswlib::SearchOptions{kEf})) found.push_back(labels_of(row));
+    for (const auto& row : theirs) truth.push_back(labels_of(row));
+    EXPECT_GE(recall(found, truth), 0.98);
+    std::ifstream in(index_file.str(), std::ios::binary);
+    std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(ours.to_bytes(), file);
+}
+
+// A quantized index that keeps its vectors saves hnswlib's file: hnswlib loads it and
+// answers as the same file loaded unquantized here.
+TEST_P(Hnswlib062, OurQuantizedIndexFileLoadsInHnswlib) {
+    const std::string space = GetParam();
+    std::vector<float> data = random_vectors(kN, kDim, 37), queries = random_vectors(kQueries, kDim, 38);
+    hnswlib::IndexParams p(kN, 16, 100);
+    p.quantization = hnswlib::Quantization::Sq4;
+    hnswlib::Index ours(space_named(space), p);
+    ours.add_batch(data);
+    EXPECT_TRUE(ours.is_trained());
+    TempPath query_file("queries.f32"), index_file("ours_sq4.bin");
+    write_floats(query_file.str(), queries);
+    ours.save(index_file.str());
+    auto theirs = tool_search(index_file.str(), query_file.str(), space);
+    hnswlib::Index plain = hnswlib::Index::load(index_file.str(), space_named(space));
+    expect_same(plain.search_batch(queries, kK, hnswlib::SearchOptions{kEf}), theirs);
 }
 
 INSTANTIATE_TEST_SUITE_P(Spaces, Hnswlib062, ::testing::Values("l2", "ip"));

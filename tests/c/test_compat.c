@@ -1,6 +1,6 @@
 /* Files written by hnswlib 0.8.0 (core/tests/fixtures, see its README): they load
- * through the C ABI and answer as hnswlib did; a single-threaded build writes
- * hnswlib's bytes exactly. Usage: test_compat <scratch dir> <fixtures dir> */
+ * through the C ABI (into quantized indexes too) and answer as hnswlib did; a
+ * single-threaded build writes hnswlib's bytes exactly. Usage: test_compat <scratch dir> <fixtures dir> */
 #include "check.h"
 
 static const char *fixtures;
@@ -13,8 +13,8 @@ static char *fixture(const char *name, const char *ext) {
 
 /* Searches NAME.queries.f32 and compares with NAME.expected.txt (labels exactly but
  * for ties at the last distance, distances to float precision). `bf` selects the
- * brute-force file. */
-static void check_expected(const char *name, const char *ext, bool bf) {
+ * brute-force file; `lo` (NULL: the defaults) loads the HNSW file. */
+static void check_expected(const char *name, const char *ext, bool bf, const hnsw_load_options *lo) {
     size_t qlen = 0;
     float *queries = (float *)read_file(fixture(name, ".queries.f32"), &qlen);
     FILE *f = fopen(fixture(name, ".expected.txt"), "r");
@@ -32,7 +32,7 @@ static void check_expected(const char *name, const char *ext, bool bf) {
         OK(hnsw_bf_load(fixture(name, ext), space, 0, &brute));
         OK(hnsw_bf_count(brute, &n));
     } else {
-        OK(hnsw_index_load(fixture(name, ext), space, NULL, &index));
+        OK(hnsw_index_load(fixture(name, ext), space, lo, &index));
         OK(hnsw_index_set_ef(index, (size_t)ef));
         OK(hnsw_index_count(index, &n));
     }
@@ -76,11 +76,25 @@ static void check_expected(const char *name, const char *ext, bool bf) {
 }
 
 static void test_hnswlib_files_answer_alike(void) {
-    check_expected("l2_d16", ".hnsw", false); /* with two deleted elements */
-    check_expected("ip_d8", ".hnsw", false);
-    check_expected("cosine_d12", ".hnsw", false);
-    check_expected("l2_int_d4_seed100", ".hnsw", false);
-    check_expected("bf_l2_d4", ".bfi", true);
+    check_expected("l2_d16", ".hnsw", false, NULL); /* with two deleted elements */
+    check_expected("ip_d8", ".hnsw", false, NULL);
+    check_expected("cosine_d12", ".hnsw", false, NULL);
+    check_expected("l2_int_d4_seed100", ".hnsw", false, NULL);
+    check_expected("bf_l2_d4", ".bfi", true, NULL);
+}
+
+/* Loads `len` bytes of an index file with `lo` and returns it; saved again, it must
+ * give the same bytes. */
+static hnsw_index *check_resaves(const unsigned char *file, size_t len, const hnsw_space *space,
+                                 const hnsw_load_options *lo) {
+    hnsw_index *index = NULL;
+    OK(hnsw_index_deserialize(file, len, space, lo, &index));
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    OK(hnsw_index_serialize(index, &bytes, &n));
+    CHECK(n == len && !memcmp(bytes, file, len));
+    hnsw_buffer_free(bytes, n);
+    return index;
 }
 
 static void test_hnswlib_files_resave_identically(void) {
@@ -91,15 +105,42 @@ static void test_hnswlib_files_resave_identically(void) {
         size_t len = 0;
         unsigned char *file = read_file(fixture(names[i], ".hnsw"), &len);
         hnsw_space *space = NULL;
-        hnsw_index *index = NULL;
         OK(hnsw_space_new(spaces[i], dims[i], &space));
-        OK(hnsw_index_deserialize(file, len, space, NULL, &index));
-        uint8_t *bytes = NULL;
-        size_t n = 0;
-        OK(hnsw_index_serialize(index, &bytes, &n));
-        CHECK(n == len && !memcmp(bytes, file, len));
-        hnsw_buffer_free(bytes, n);
-        hnsw_index_free(index);
+        hnsw_index_free(check_resaves(file, len, space, NULL));
+        hnsw_space_free(space);
+        free(file);
+    }
+}
+
+/* The files load into quantized indexes too (codes-only or not). With fewer elements
+ * than a quantized index learns its codes from (1000), they search the exact vectors:
+ * the same answers as hnswlib, and the same bytes when saved again. */
+static void test_hnswlib_files_load_into_quantized_indexes(void) {
+    const char *names[] = {"l2_d16", "ip_d8", "cosine_d12", "l2_int_d4_seed100"};
+    const char *spaces[] = {"l2", "ip", "cosine", "l2"};
+    const size_t dims[] = {16, 8, 12, 4};
+    const hnsw_quantization modes[] = {HNSW_QUANT_SQ8, HNSW_QUANT_SQ4};
+    for (int i = 0; i < 4; i++) {
+        size_t len = 0;
+        unsigned char *file = read_file(fixture(names[i], ".hnsw"), &len);
+        hnsw_space *space = NULL;
+        OK(hnsw_space_new(spaces[i], dims[i], &space));
+        for (int m = 0; m < 2; m++) {
+            for (int keep = 0; keep < 2; keep++) {
+                hnsw_load_options lo = hnsw_load_options_default();
+                lo.quantization = modes[m];
+                lo.keep_vectors = keep;
+                check_expected(names[i], ".hnsw", false, &lo);
+                hnsw_index *index = check_resaves(file, len, space, &lo);
+                hnsw_quantization q = HNSW_QUANT_NONE;
+                bool trained = true, keeps = !keep;
+                OK(hnsw_index_quantization(index, &q));
+                OK(hnsw_index_is_trained(index, &trained));
+                OK(hnsw_index_keeps_vectors(index, &keeps));
+                CHECK(q == modes[m] && !trained && keeps == (bool)keep);
+                hnsw_index_free(index);
+            }
+        }
         hnsw_space_free(space);
         free(file);
     }
@@ -142,6 +183,7 @@ int main(int argc, char **argv) {
     fixtures = argv[2];
     RUN(test_hnswlib_files_answer_alike);
     RUN(test_hnswlib_files_resave_identically);
+    RUN(test_hnswlib_files_load_into_quantized_indexes);
     RUN(test_single_threaded_build_matches_hnswlib_bytes);
     return 0;
 }

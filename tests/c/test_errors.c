@@ -1,11 +1,13 @@
 /* Every function's error paths: NULL handles and pointers, bad arguments, too-small
- * buffers, states, and the per-thread last-error message.
+ * buffers, states, quantization's bad values, and the per-thread last-error message.
  * Usage: test_errors <scratch dir> [fixtures dir] */
 #include <pthread.h>
 
 #include "check.h"
 
 enum { DIM = 4 };
+
+static const char *scratch;
 
 static void test_null_handles(void) {
     size_t n;
@@ -36,6 +38,11 @@ static void test_null_handles(void) {
     FAILS(E, "index", hnsw_index_ef_construction(NULL, &n));
     FAILS(E, "index", hnsw_index_dim(NULL, &n));
     FAILS(E, "index", hnsw_index_allow_replace_deleted(NULL, &b));
+    FAILS(E, "index", hnsw_index_set_rerank(NULL, 2.0f));
+    FAILS(E, "index", hnsw_index_get_rerank(NULL, d));
+    FAILS(E, "index", hnsw_index_quantization(NULL, &(hnsw_quantization){0}));
+    FAILS(E, "index", hnsw_index_keeps_vectors(NULL, &b));
+    FAILS(E, "index", hnsw_index_is_trained(NULL, &b));
     FAILS(E, "index", hnsw_index_metrics(NULL, NULL, NULL));
     FAILS(E, "index", hnsw_index_reset_metrics(NULL));
     FAILS(E, "index", hnsw_index_save(NULL, "x"));
@@ -121,6 +128,12 @@ static void test_null_pointers(void) {
     FAILS(E, "path", hnsw_index_save_with(index, NULL, NULL));
     FAILS(E, "a", hnsw_space_distance(space, NULL, v, d));
     FAILS(E, "out", hnsw_space_distance(space, v, v, NULL));
+    FAILS(E, "out", hnsw_index_get_rerank(index, NULL));
+    FAILS(E, "out", hnsw_index_quantization(index, NULL));
+    FAILS(E, "out", hnsw_index_keeps_vectors(index, NULL));
+    FAILS(E, "out", hnsw_index_is_trained(index, NULL));
+    FAILS(E, "name", hnsw_quantization_by_name(NULL, &(hnsw_quantization){0}));
+    FAILS(E, "out", hnsw_quantization_by_name("sq8", NULL));
     hnsw_bf_free(bf);
     hnsw_space_free(space);
     hnsw_index_free(index);
@@ -194,6 +207,146 @@ static void test_states(void) {
     hnsw_space_free(space);
 }
 
+static float l1_distance(const void *a, const void *b, const void *user_data) {
+    (void)user_data;
+    const uint8_t *x = a, *y = b;
+    return fabsf((float)x[0] - (float)y[0]);
+}
+
+/* Quantization: the defaults, names, every bad value and the spaces it needs. */
+static void test_quantization_arguments(void) {
+    const hnsw_status E = HNSW_ERR_INVALID_ARGUMENT;
+    hnsw_params p = hnsw_params_default();
+    CHECK(p.quantization == HNSW_QUANT_NONE && p.keep_vectors);
+    hnsw_load_options lo = hnsw_load_options_default();
+    CHECK(lo.quantization == HNSW_QUANT_NONE && lo.keep_vectors);
+    CHECK(hnsw_search_options_default().rerank == 0.0f);
+
+    hnsw_quantization q = -1;
+    OK(hnsw_quantization_by_name("sq8", &q));
+    CHECK(q == HNSW_QUANT_SQ8);
+    OK(hnsw_quantization_by_name("sq4", &q));
+    CHECK(q == HNSW_QUANT_SQ4);
+    OK(hnsw_quantization_by_name("", &q));
+    CHECK(q == HNSW_QUANT_NONE);
+    q = -1;
+    OK(hnsw_quantization_by_name("none", &q));
+    CHECK(q == HNSW_QUANT_NONE);
+    FAILS(E, "\"sq8\"", hnsw_quantization_by_name("sq16", &q));
+    CHECK(!strcmp(hnsw_quantization_name(HNSW_QUANT_NONE), "none"));
+    CHECK(!strcmp(hnsw_quantization_name(HNSW_QUANT_SQ8), "sq8"));
+    CHECK(!strcmp(hnsw_quantization_name(HNSW_QUANT_SQ4), "sq4"));
+    CHECK(!strcmp(hnsw_quantization_name(3), "unknown quantization"));
+    CHECK(!strcmp(hnsw_quantization_name(-1), "unknown quantization"));
+
+    /* An unknown mode, in the params and in the load options (file and bytes). */
+    hnsw_space *space = NULL;
+    hnsw_index *index = NULL;
+    OK(hnsw_space_l2(DIM, &space));
+    p.max_elements = 10;
+    p.quantization = 3;
+    FAILS(E, "hnsw_params.quantization is 3", hnsw_index_new(space, &p, &index));
+    p.quantization = -1;
+    FAILS(E, "HNSW_QUANT_SQ4", hnsw_index_new(space, &p, &index));
+    CHECK(index == NULL);
+    p.quantization = HNSW_QUANT_SQ8;
+    OK(hnsw_index_new(space, &p, &index));
+    float v[DIM] = {1, 2, 3, 4};
+    OK(hnsw_index_add(index, v, 1, false));
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    OK(hnsw_index_serialize(index, &bytes, &len));
+    lo.quantization = 7;
+    hnsw_index *loaded = NULL;
+    FAILS(E, "hnsw_load_options.quantization is 7", hnsw_index_deserialize(bytes, len, space, &lo, &loaded));
+    FAILS(E, "hnsw_load_options.quantization", hnsw_index_load("no-such-file.hnsw", space, &lo, &loaded));
+    CHECK(loaded == NULL);
+
+    /* A rerank that is not a number, per index and per call (both indexes check it). */
+    FAILS(E, "finite", hnsw_index_set_rerank(index, NAN));
+    FAILS(E, "finite", hnsw_index_set_rerank(index, -INFINITY));
+    hnsw_search_options so = hnsw_search_options_default();
+    so.rerank = NAN;
+    uint64_t l[1];
+    float d[1];
+    size_t n = 0;
+    FAILS(E, "hnsw_search_options.rerank", hnsw_index_knn(index, v, 1, &so, l, d, 1, &n));
+    FAILS(E, "finite", hnsw_index_knn_batch(index, v, 1, 1, &so, l, d, 1, NULL));
+    hnsw_bf *bf = NULL;
+    OK(hnsw_bf_new(space, 1, &bf));
+    OK(hnsw_bf_add(bf, v, 1));
+    so.rerank = INFINITY;
+    FAILS(E, "hnsw_search_options.rerank", hnsw_bf_knn(bf, v, 1, &so, l, d, 1, &n));
+    so.rerank = 3;
+    OK(hnsw_bf_knn(bf, v, 1, &so, l, d, 1, &n));
+    OK(hnsw_index_knn(index, v, 1, &so, l, d, 1, &n));
+    CHECK(n == 1 && l[0] == 1 && d[0] == 0.0f);
+    hnsw_bf_free(bf);
+    hnsw_index_free(index);
+    index = NULL;
+
+    /* Quantization needs an f32 space: not l2u8, not a custom space; in a new index
+     * and in a load (the same file read as bytes of an l2u8 space of 4 * DIM). */
+    hnsw_space *u8 = NULL, *custom = NULL;
+    OK(hnsw_space_l2_u8(4 * DIM, &u8));
+    OK(hnsw_space_custom(4 * DIM, l1_distance, NULL, &custom));
+    hnsw_quantization modes[] = {HNSW_QUANT_SQ8, HNSW_QUANT_SQ4};
+    for (int m = 0; m < 2; m++) {
+        p.quantization = modes[m];
+        FAILS(E, "needs an f32 space", hnsw_index_new(u8, &p, &index));
+        FAILS(E, "l2, ip or cosine", hnsw_index_new(custom, &p, &index));
+        lo.quantization = modes[m];
+        FAILS(E, "needs an f32 space", hnsw_index_deserialize(bytes, len, u8, &lo, &loaded));
+        FAILS(E, "needs an f32 space", hnsw_index_deserialize(bytes, len, custom, &lo, &loaded));
+    }
+    CHECK(index == NULL && loaded == NULL);
+    /* Without quantization, keep_vectors is ignored. */
+    lo = hnsw_load_options_default();
+    lo.keep_vectors = false;
+    OK(hnsw_index_deserialize(bytes, len, u8, &lo, &loaded));
+    bool keeps = false;
+    OK(hnsw_index_keeps_vectors(loaded, &keeps));
+    CHECK(keeps);
+    hnsw_index_free(loaded);
+    hnsw_buffer_free(bytes, len);
+    hnsw_space_free(u8);
+    hnsw_space_free(custom);
+    hnsw_space_free(space);
+}
+
+/* A codes-only index that learnt its codes cannot be written in hnswlib's format:
+ * HNSW_ERR_STATE with the reason, no buffer, no file. */
+static void test_codes_only_cannot_be_saved(void) {
+    enum { N = 1000, D = 8 }; /* 1000: the elements a quantized index learns its codes from */
+    hnsw_space *space = NULL;
+    hnsw_index *index = NULL;
+    OK(hnsw_space_l2(D, &space));
+    hnsw_params p = hnsw_params_default();
+    p.max_elements = N;
+    p.M = 4;
+    p.ef_construction = 10;
+    p.quantization = HNSW_QUANT_SQ4;
+    p.keep_vectors = false;
+    OK(hnsw_index_new(space, &p, &index));
+    float *data = random_matrix(N, D, 3);
+    OK(hnsw_index_add_batch(index, data, N, NULL, NULL));
+    bool b = false;
+    OK(hnsw_index_is_trained(index, &b));
+    CHECK(b);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    FAILS(HNSW_ERR_STATE, "codes-only index (keep_vectors = false) cannot be saved",
+          hnsw_index_serialize(index, &bytes, &len));
+    CHECK(bytes == NULL && len == 0);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/codes_only_errors.hnsw", scratch);
+    FAILS(HNSW_ERR_STATE, "hnswlib's format", hnsw_index_save(index, path));
+    CHECK(fopen(path, "rb") == NULL);
+    free(data);
+    hnsw_index_free(index);
+    hnsw_space_free(space);
+}
+
 static void *other_thread(void *arg) {
     (void)arg;
     /* Another thread's failure does not show here, nor this thread's there. */
@@ -217,12 +370,17 @@ static void test_last_error_is_per_thread(void) {
 }
 
 int main(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s <scratch dir> [fixtures dir]\n", argv[0]);
+        return 2;
+    }
     RUN(test_null_handles);
     RUN(test_null_pointers);
     RUN(test_bad_arguments);
     RUN(test_states);
+    scratch = argv[1];
+    RUN(test_quantization_arguments);
+    RUN(test_codes_only_cannot_be_saved);
     RUN(test_last_error_is_per_thread);
     return 0;
 }

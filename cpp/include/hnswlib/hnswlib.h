@@ -39,6 +39,10 @@
 // cores with progress and cancel, per-call ef, batch search, serialisation to memory,
 // ids, metrics), searchKnn overloads with a per-call ef, and searches may run while other
 // threads add, update or delete. All methods are thread-safe, resizeIndex included.
+// Quantized storage is an extra last argument of the build and load constructors
+// (hnswlib::Quantization::Sq8 or Sq4, for L2Space and InnerProductSpace: searches
+// traverse 8-bit or 4-bit codes and re-rank exactly; the files stay hnswlib's), with
+// setRerank(rerank) for the re-ranking depth; loadIndex keeps the object's storage mode.
 //
 // Errors are thrown as hnswlib::Error (derived from std::runtime_error, as hnswlib
 // throws) with the library's message, which is hnswlib's wording where hnswlib has one.
@@ -212,7 +216,7 @@ template <class Ops>
 size_t search_filtered(const IndexBase<Ops>& index, const void* query, size_t k, BaseFilterFunctor* filter,
                        size_t ef, uint64_t* labels, float* distances) {
     FilterCall<BaseFilterFunctor> call{filter, {}};
-    hnsw_search_options o{ef, 0, &filter_trampoline<BaseFilterFunctor>, &call};
+    hnsw_search_options o{ef, 0, &filter_trampoline<BaseFilterFunctor>, &call, 0.0f};
     size_t found = 0;
     hnsw_status st = Ops::knn(index.handle(), query, k, &o, labels, distances, k, &found);
     call.error.rethrow_if_pending();
@@ -360,16 +364,23 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
     /// An empty object; call loadIndex before anything else.
     explicit HierarchicalNSW(SpaceInterface<dist_t>* s) { (void)s; }
 
-    /// Loads an index file; `nmslib` is ignored, as in hnswlib.
+    /// Loads an index file; `nmslib` is ignored, as in hnswlib. `quantization` (not in
+    /// hnswlib) loads it into a quantized index, which codes the file's vectors.
     HierarchicalNSW(SpaceInterface<dist_t>* s, const std::string& location, bool nmslib = false,
-                    size_t max_elements = 0, bool allow_replace_deleted = false) {
+                    size_t max_elements = 0, bool allow_replace_deleted = false,
+                    Quantization quantization = Quantization::None) {
         (void)nmslib;
-        load(location, s, max_elements, allow_replace_deleted);
+        load(location, s, max_elements, allow_replace_deleted, quantization, true);
     }
 
-    /// A new empty index with room for `max_elements`.
+    /// A new empty index with room for `max_elements`. `quantization` (not in hnswlib):
+    /// searches traverse 8-bit or 4-bit codes of the vectors and re-rank the best
+    /// candidates exactly (see setRerank); the vectors are kept, so saveIndex writes
+    /// hnswlib's file. InvalidArgumentError for a space that is not L2Space or
+    /// InnerProductSpace.
     HierarchicalNSW(SpaceInterface<dist_t>* s, size_t max_elements, size_t M = 16, size_t ef_construction = 200,
-                    size_t random_seed = 100, bool allow_replace_deleted = false) {
+                    size_t random_seed = 100, bool allow_replace_deleted = false,
+                    Quantization quantization = Quantization::None) {
         if (M > 10000) {
             std::cerr << "warning: M parameter exceeds 10000 which may lead to adverse effects." << std::endl;
             std::cerr << "         Cap to 10000 will be applied for the rest of the processing." << std::endl;
@@ -381,6 +392,7 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
         p.ef_construction = std::max(ef_construction, M);
         p.random_seed = random_seed;
         p.allow_replace_deleted = allow_replace_deleted;
+        p.quantization = quantization;
         index_ = Index(detail::to_space(s), p);
     }
 
@@ -423,6 +435,9 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
     void unmarkDelete(labeltype label) { index_.unmark_deleted(label); }
     void resizeIndex(size_t new_max_elements) { index_.resize(new_max_elements); }
     void setEf(size_t ef) { index_.set_ef(ef); }
+    /// Re-ranking depth of a quantized index (not in hnswlib): searches re-score the best
+    /// rerank * k candidates with exact distances. See Index::set_rerank.
+    void setRerank(float rerank) { index_.set_rerank(rerank); }
     size_t getMaxElements() const { return index_.max_elements(); }
     size_t getCurrentElementCount() const { return index_.size(); }
     size_t getDeletedCount() const { return index_.deleted_count(); }
@@ -440,7 +455,8 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
 
     void saveIndex(const std::string& location) override { index_.save(location); }
     void loadIndex(const std::string& location, SpaceInterface<dist_t>* s, size_t max_elements_i = 0) {
-        load(location, s, max_elements_i, index_ ? index_.allow_replace_deleted() : false);
+        load(location, s, max_elements_i, index_ ? index_.allow_replace_deleted() : false,
+             index_ ? index_.quantization() : Quantization::None, index_ ? index_.keeps_vectors() : true);
     }
 
     /// The hnswlib::Index underneath, for what hnswlib's C++ API lacks.
@@ -500,10 +516,12 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
 
  private:
     void load(const std::string& location, SpaceInterface<dist_t>* s, size_t max_elements,
-              bool allow_replace_deleted) {
+              bool allow_replace_deleted, Quantization quantization, bool keep_vectors) {
         LoadOptions o;
         o.max_elements = max_elements;
         o.allow_replace_deleted = allow_replace_deleted;
+        o.quantization = quantization;
+        o.keep_vectors = keep_vectors;
         index_ = Index::load(location, detail::to_space(s), o);
     }
 

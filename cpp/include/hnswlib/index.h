@@ -5,7 +5,9 @@
 // pointers, results come out as std::vector<Neighbor>, filters, distances and progress
 // callbacks are std::function. Every failure of the library is thrown as an exception
 // derived from hnswlib::Error (itself a std::runtime_error) carrying the library's
-// message.
+// message. An Index may traverse 8-bit or 4-bit codes of its vectors and re-rank its
+// best candidates exactly (IndexParams::quantization, LoadOptions::quantization,
+// Index::set_rerank, SearchOptions::rerank).
 //
 // Thread safety: every method may be called on the same index from many threads at once
 // (adds, updates, deletes and searches run concurrently; resize waits for the others),
@@ -355,6 +357,31 @@ class Space {
     size_t element_size_ = 0;
 };
 
+// ---- quantization ----------------------------------------------------------------------
+
+/// What the searches of an Index traverse: the vectors themselves (None, hnswlib's
+/// storage) or 8-bit (Sq8) or 4-bit (Sq4) per-dimension codes of them, whose best
+/// rerank * k candidates are re-scored with exact distances (Index::set_rerank).
+/// Quantized modes need an l2, ip or cosine space. Another value (cast from an integer)
+/// is an InvalidArgumentError where an index is made or loaded.
+enum class Quantization : hnsw_quantization {
+    None = HNSW_QUANT_NONE,
+    Sq8 = HNSW_QUANT_SQ8,
+    Sq4 = HNSW_QUANT_SQ4,
+};
+
+/// The mode's name: "none", "sq8" or "sq4" ("unknown quantization" for another value).
+inline std::string quantization_name(Quantization q) {
+    return hnsw_quantization_name(static_cast<hnsw_quantization>(q));
+}
+
+/// The mode named "none" (or ""), "sq8" or "sq4"; InvalidArgumentError for another name.
+inline Quantization quantization_by_name(const std::string& name) {
+    hnsw_quantization q = HNSW_QUANT_NONE;
+    detail::check(hnsw_quantization_by_name(name.c_str(), &q));
+    return static_cast<Quantization>(q);
+}
+
 // ---- options and results ---------------------------------------------------------------
 
 /// Construction parameters of an HNSW index (hnswlib's names and defaults).
@@ -369,6 +396,14 @@ struct IndexParams {
     size_t ef_construction = 200;      ///< candidate list size while building, >= M
     uint64_t random_seed = 100;        ///< seed of the level generator
     bool allow_replace_deleted = false;  ///< whether adds may reuse deleted elements' slots
+    /// What searches traverse (Sq8 and Sq4 need an l2, ip or cosine space). The codes are
+    /// learnt once the index holds 1000 elements; it searches the vectors until then.
+    Quantization quantization = Quantization::None;
+    /// With quantization: keep the exact vectors beside the codes (exact distances, and
+    /// save() writes hnswlib's format). false keeps the codes only: much less memory,
+    /// approximate distances, get_item() gives the decoded vectors, and save() and
+    /// serialize() throw StateError once the codes are learnt.
+    bool keep_vectors = true;
 };
 
 /// Settings of a batch add.
@@ -389,6 +424,10 @@ struct SearchOptions {
     int num_threads = 0;   ///< threads of batch searches; 0 or negative: all cores
     /// Only labels it accepts are returned; empty accepts all. Must be thread-safe.
     std::function<bool(uint64_t)> filter;
+    /// Re-ranking depth of a quantized index for this call (rerank * k candidates
+    /// re-scored exactly; below 1: k); 0 uses the index's (Index::set_rerank). NaN or
+    /// infinity is an InvalidArgumentError for every index; others ignore it.
+    float rerank = 0;
 };
 
 /// Settings of loading an index from a file or bytes.
@@ -396,6 +435,10 @@ struct LoadOptions {
     size_t max_elements = 0;             ///< new capacity if >= the element count; 0 keeps the file's
     bool allow_replace_deleted = false;  ///< whether adds may reuse deleted elements' slots
     uint64_t random_seed = 100;          ///< seed of the level generator for later adds
+    /// Load into a quantized index: the file's vectors are read and coded (the file
+    /// stays hnswlib's). See IndexParams::quantization.
+    Quantization quantization = Quantization::None;
+    bool keep_vectors = true;  ///< see IndexParams::keep_vectors
 };
 
 /// Settings of saving to a file.
@@ -537,7 +580,7 @@ class IndexBase {
     /// Search into caller buffers of at least `k` entries; returns the number of results.
     size_t search_into(const void* query, size_t k, const SearchOptions& opts, uint64_t* labels,
                        float* distances) const {
-        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr};
+        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr, opts.rerank};
         size_t found = 0;
         if (!opts.filter) {
             finish(Ops::knn(handle_, query, k, &o, labels, distances, k, &found));
@@ -560,7 +603,7 @@ class IndexBase {
         std::vector<uint64_t> labels(rows * k);
         std::vector<float> distances(rows * k);
         std::vector<size_t> counts(rows);
-        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr};
+        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr, opts.rerank};
         using F = const std::function<bool(uint64_t)>;
         FilterCall<F> call{&opts.filter, {}};
         if (opts.filter) {
@@ -756,6 +799,21 @@ class Index : public detail::IndexBase<detail::HnswOps> {
     /// Size in bytes of the file save() would write now.
     size_t serialized_size() const { return get_value<size_t>(hnsw_index_serialized_size); }
 
+    /// Sets the re-ranking depth of a quantized index: searches re-score the best
+    /// rerank * k candidates of the code traversal (at most ef) with exact distances;
+    /// below 1 means k. Default 2 for Sq8, 4 for Sq4. InvalidArgumentError for NaN or
+    /// infinity.
+    void set_rerank(float rerank) { finish(hnsw_index_set_rerank(handle_, rerank)); }
+    float rerank() const { return get_value<float>(hnsw_index_get_rerank); }
+    /// The storage mode searches traverse, as made or loaded.
+    Quantization quantization() const {
+        return static_cast<Quantization>(get_value<hnsw_quantization>(hnsw_index_quantization));
+    }
+    /// Whether the exact vectors are kept (false only for a codes-only quantized index).
+    bool keeps_vectors() const { return get_value<bool>(hnsw_index_keeps_vectors); }
+    /// Whether a quantized index has learnt its codes (false for an unquantized one).
+    bool is_trained() const { return get_value<bool>(hnsw_index_is_trained); }
+
     /// Search statistics since creation or reset_metrics().
     Metrics metrics() const {
         Metrics m;
@@ -768,11 +826,13 @@ class Index : public detail::IndexBase<detail::HnswOps> {
     friend class detail::IndexBase<detail::HnswOps>;
     Index(hnsw_index* h, const Space& space) : IndexBase(h, space) {}
     static Index create(const Space& space, const IndexParams& p) {
-        hnsw_params c{p.max_elements, p.M, p.ef_construction, p.random_seed, p.allow_replace_deleted};
+        hnsw_params c{p.max_elements, p.M, p.ef_construction, p.random_seed, p.allow_replace_deleted,
+                      static_cast<hnsw_quantization>(p.quantization), p.keep_vectors};
         return adopt<Index>(space, [&](hnsw_index** out) { return hnsw_index_new(space.handle(), &c, out); });
     }
     static hnsw_load_options c_load(const LoadOptions& o) {
-        return hnsw_load_options{o.max_elements, o.allow_replace_deleted, o.random_seed};
+        return hnsw_load_options{o.max_elements, o.allow_replace_deleted, o.random_seed,
+                                 static_cast<hnsw_quantization>(o.quantization), o.keep_vectors};
     }
 };
 
