@@ -265,8 +265,9 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_newBruteForce<'l>(
 }
 
 /// `static native long load(boolean hnsw, String path, byte[] bytes, Space space,
-/// long maxElements, boolean allowReplaceDeleted, long seed)`: an HNSW or brute-force
-/// index from the file `path`, or from `bytes` when path is null.
+/// long maxElements, boolean allowReplaceDeleted, long seed, int quantization,
+/// boolean keepVectors)`: an HNSW or brute-force index from the file `path`, or from
+/// `bytes` when path is null (the last two only for HNSW).
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_io_github_hnswlibrs_Native_load<'l>(
@@ -279,6 +280,8 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_load<'l>(
     max_elements: jlong,
     allow_replace_deleted: jboolean,
     seed: jlong,
+    quantization_ordinal: jint,
+    keep_vectors: jboolean,
 ) -> jlong {
     run(&mut env, |env| {
         let (space, java) = make_space(env, &space)?;
@@ -297,7 +300,8 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_load<'l>(
                 max_elements,
                 allow_replace_deleted,
                 random_seed: seed as u64,
-                ..Default::default()
+                quantization: quantization(quantization_ordinal)?,
+                keep_vectors,
             };
             Index::Hnsw(match &path {
                 Some(p) => HnswIndex::load(p, space, &opts)?,

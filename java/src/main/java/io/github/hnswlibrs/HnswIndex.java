@@ -254,10 +254,35 @@ public final class HnswIndex extends VectorIndex {
      */
     public static HnswIndex load(Path path, Space space, long maxElements, boolean allowReplaceDeleted)
             throws IOException {
+        return load(path, space, LoadOptions.defaults().withMaxElements(maxElements)
+                .withAllowReplaceDeleted(allowReplaceDeleted));
+    }
+
+    /**
+     * Loads an index saved by hnswlib or by {@link #save(Path)} with a capacity, slot reuse
+     * and a storage mode: {@code LoadOptions.defaults().withQuantization(Quantization.SQ8)}
+     * reads the file's vectors and searches 8-bit codes of them.
+     *
+     * @param path the file
+     * @param space the space it was built with
+     * @param options capacity, slot reuse, quantization
+     * @return the index
+     * @throws IOException if the file cannot be read
+     * @throws IndexFormatException if it is not a valid index for this space
+     * @throws IllegalArgumentException for quantization with a custom distance
+     */
+    public static HnswIndex load(Path path, Space space, LoadOptions options) throws IOException {
         Objects.requireNonNull(path, "path");
+        return loaded(path.toString(), null, space, options);
+    }
+
+    /** An index from the file {@code path}, or from {@code bytes} when path is null. */
+    private static HnswIndex loaded(String path, byte[] bytes, Space space, LoadOptions options)
+            throws IndexFormatException {
         Objects.requireNonNull(space, "space");
-        return new HnswIndex(Native.load(true, path.toString(), null, space, maxElements, allowReplaceDeleted,
-                DEFAULT_RANDOM_SEED), space);
+        Objects.requireNonNull(options, "options");
+        return new HnswIndex(Native.load(true, path, bytes, space, options.maxElements, options.allowReplaceDeleted,
+                DEFAULT_RANDOM_SEED, options.quantization.ordinal(), options.keepVectors), space);
     }
 
     /**
@@ -284,10 +309,23 @@ public final class HnswIndex extends VectorIndex {
      */
     public static HnswIndex fromBytes(byte[] bytes, Space space, long maxElements, boolean allowReplaceDeleted)
             throws IndexFormatException {
-        Objects.requireNonNull(bytes, "bytes");
-        Objects.requireNonNull(space, "space");
-        return new HnswIndex(Native.load(true, null, bytes, space, maxElements, allowReplaceDeleted,
-                DEFAULT_RANDOM_SEED), space);
+        return fromBytes(bytes, space, LoadOptions.defaults().withMaxElements(maxElements)
+                .withAllowReplaceDeleted(allowReplaceDeleted));
+    }
+
+    /**
+     * Reads an index from bytes with a capacity, slot reuse and a storage mode, as
+     * {@link #load(Path, Space, LoadOptions)}.
+     *
+     * @param bytes hnswlib's file format
+     * @param space the space it was built with
+     * @param options capacity, slot reuse, quantization
+     * @return the index
+     * @throws IndexFormatException if the bytes are not a valid index for this space
+     * @throws IllegalArgumentException for quantization with a custom distance
+     */
+    public static HnswIndex fromBytes(byte[] bytes, Space space, LoadOptions options) throws IndexFormatException {
+        return loaded(null, Objects.requireNonNull(bytes, "bytes"), space, options);
     }
 
     // ---- adding ---------------------------------------------------------------------
@@ -445,7 +483,8 @@ public final class HnswIndex extends VectorIndex {
     }
 
     /**
-     * What searches traverse (set by {@link Builder#quantization(Quantization)}).
+     * What searches traverse (set by {@link Builder#quantization(Quantization)} or
+     * {@link LoadOptions#withQuantization(Quantization)}).
      *
      * @return the storage mode
      */

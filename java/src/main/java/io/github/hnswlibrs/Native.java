@@ -39,9 +39,12 @@ final class Native {
 
     static native long newBruteForce(Space space, long maxElements);
 
-    /** An HNSW or brute-force index from the file {@code path}, or from {@code bytes} if path is null. */
+    /**
+     * An HNSW or brute-force index from the file {@code path}, or from {@code bytes} if path is null;
+     * {@code quantization} (an ordinal) and {@code keepVectors} are for HNSW only.
+     */
     static native long load(boolean hnsw, String path, byte[] bytes, Space space, long maxElements,
-            boolean allowReplaceDeleted, long seed);
+            boolean allowReplaceDeleted, long seed, int quantization, boolean keepVectors);
 
     static native void free(long id);
 

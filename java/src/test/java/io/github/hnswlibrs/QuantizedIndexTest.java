@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Quantized indexes (8-bit and 4-bit codes with exact re-ranking): recall against brute
- * force, exact distances, re-ranking depth, training, codes-only storage, and bad input.
+ * force, exact distances, re-ranking depth, training, codes-only storage, hnswlib files,
+ * and bad input.
  */
 class QuantizedIndexTest {
     static final int N = 4000;
@@ -192,11 +194,73 @@ class QuantizedIndexTest {
     }
 
     @Test
-    void quantizationNeedsABuiltInFloatSpace() {
+    void hnswlibFilesLoadIntoQuantizedIndexesAndSaveBackUnchanged(@TempDir Path dir) throws IOException {
+        Space space = Space.cosine(DIM);
+        Path file = dir.resolve("plain.hnsw");
+        try (HnswIndex plain = build(space, Quantization.NONE, true)) {
+            plain.save(file);
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        try (BruteForceIndex exact = exact(space)) {
+            for (Quantization mode : new Quantization[] {Quantization.SQ8, Quantization.SQ4}) {
+                LoadOptions opts = LoadOptions.defaults().withQuantization(mode);
+                Path back = dir.resolve(mode + ".hnsw");
+                try (HnswIndex loaded = HnswIndex.load(file, space, opts);
+                        HnswIndex fromBytes = HnswIndex.fromBytes(bytes, space, opts)) {
+                    assertEquals(mode, loaded.quantization());
+                    assertTrue(loaded.isTrained());
+                    assertTrue(loaded.keepsVectors());
+                    double r = recall(loaded, exact, SearchOptions.defaults().withEf(64));
+                    assertTrue(r >= 0.9, mode + " loaded recall " + r);
+                    loaded.save(back);
+                    assertArrayEquals(bytes, Files.readAllBytes(back), mode + " saved back");
+                    assertEquals(mode, fromBytes.quantization());
+                    assertArrayEquals(bytes, fromBytes.toBytes(), mode + " toBytes");
+                }
+                // Codes only: the file's vectors are read, coded, then dropped.
+                try (HnswIndex codesOnly = HnswIndex.load(file, space, opts.withKeepVectors(false))) {
+                    assertEquals(mode, codesOnly.quantization());
+                    assertFalse(codesOnly.keepsVectors());
+                    assertMessage(IllegalStateException.class, CODES_ONLY, codesOnly::toBytes);
+                }
+            }
+        }
+        // Capacity and slot reuse come with the options too.
+        try (HnswIndex loaded = HnswIndex.load(file, space, LoadOptions.defaults().withMaxElements(2 * N)
+                .withAllowReplaceDeleted(true).withQuantization(Quantization.SQ8))) {
+            assertEquals(2 * N, loaded.maxElements());
+            assertTrue(loaded.allowReplaceDeleted());
+        }
+    }
+
+    @Test
+    void anIndexWrittenByHnswlibLoadsQuantizedAndSavesBackTheSame() throws IOException {
+        // Written by hnswlib 0.8.0 (fewer elements than training needs: exact until it grows).
+        TestData.Fixture f = TestData.fixture("cosine_d16");
+        byte[] hnswlibBytes = TestData.resource("cosine_d16.hnsw");
+        try (HnswIndex index = HnswIndex.fromBytes(hnswlibBytes, Space.cosine(f.dim()),
+                LoadOptions.defaults().withQuantization(Quantization.SQ8))) {
+            assertEquals(Quantization.SQ8, index.quantization());
+            assertFalse(index.isTrained());
+            index.setEf(f.ef());
+            HnswlibFilesTest.assertSameResults(f, HnswlibFilesTest.search(index, f), 1e-5f);
+            assertArrayEquals(hnswlibBytes, index.toBytes());
+        }
+    }
+
+    @Test
+    void quantizationNeedsABuiltInFloatSpace() throws IOException {
         Space custom = Space.custom(4, (a, b) -> Math.abs(a[0] - b[0]));
         String message = "Invalid parameter: quantization sq8 needs an f32 space (l2, ip or cosine)";
         assertMessage(IllegalArgumentException.class, message,
                 () -> HnswIndex.builder(custom, 10).quantization(Quantization.SQ8).build());
+        byte[] bytes;
+        try (HnswIndex plain = new HnswIndex(custom, 10)) {
+            plain.add(new float[] {1, 2, 3, 4}, 1);
+            bytes = plain.toBytes();
+        }
+        assertMessage(IllegalArgumentException.class, message, () -> HnswIndex.fromBytes(bytes, custom,
+                LoadOptions.defaults().withQuantization(Quantization.SQ8)));
     }
 
     @Test
@@ -211,7 +275,7 @@ class QuantizedIndexTest {
     }
 
     @Test
-    void badValues() {
+    void badValues(@TempDir Path dir) {
         String finite = "Invalid parameter: rerank must be a finite number";
         assertMessage(IllegalArgumentException.class, finite, () -> SearchOptions.defaults().withRerank(Float.NaN));
         assertMessage(IllegalArgumentException.class, finite,
@@ -229,5 +293,18 @@ class QuantizedIndexTest {
         assertEquals("space", npe.getMessage());
         npe = assertThrows(NullPointerException.class, () -> HnswIndex.builder(Space.l2(4), 10).quantization(null));
         assertEquals("quantization", npe.getMessage());
+        npe = assertThrows(NullPointerException.class, () -> LoadOptions.defaults().withQuantization(null));
+        assertEquals("quantization", npe.getMessage());
+        Path file = dir.resolve("x.hnsw");
+        npe = assertThrows(NullPointerException.class, () -> HnswIndex.load(file, Space.l2(4), (LoadOptions) null));
+        assertEquals("options", npe.getMessage());
+        npe = assertThrows(NullPointerException.class,
+                () -> HnswIndex.fromBytes(new byte[0], Space.l2(4), (LoadOptions) null));
+        assertEquals("options", npe.getMessage());
+        npe = assertThrows(NullPointerException.class, () -> HnswIndex.fromBytes(null, Space.l2(4),
+                LoadOptions.defaults()));
+        assertEquals("bytes", npe.getMessage());
+        assertMessage(IllegalArgumentException.class, "maxElements must not be negative",
+                () -> HnswIndex.fromBytes(new byte[0], Space.l2(4), LoadOptions.defaults().withMaxElements(-1)));
     }
 }
