@@ -23,10 +23,10 @@ use std::sync::Arc;
 
 use hnswlib_core::{
     AddOptions, BruteForceIndex, CDistanceFn, HnswIndex, HnswParams, LoadOptions, Neighbor,
-    SaveOptions, SearchOptions, Space,
+    Quantization, SaveOptions, SearchOptions, Space,
 };
 use jni::objects::{JByteArray, JClass, JFloatArray, JIntArray, JLongArray, JObject, JString};
-use jni::sys::{jboolean, jbyteArray, jfloatArray, jint, jlong, jlongArray, jobject};
+use jni::sys::{jboolean, jbyteArray, jfloat, jfloatArray, jint, jlong, jlongArray, jobject};
 use jni::{jni_sig, jni_str, Env, EnvUnowned};
 
 use crate::fail::{Fail, Res, ThrowFail};
@@ -39,6 +39,27 @@ const SPACE_IP: jint = 1;
 const SPACE_COSINE: jint = 2;
 const SPACE_JAVA: jint = 3;
 const SPACE_NATIVE: jint = 4;
+
+/// The core mode for the ordinal of the Java enum `io.github.hnswlibrs.Quantization`
+/// (`NONE`, `SQ8`, `SQ4`), which the Java side passes.
+fn quantization(ordinal: jint) -> Res<Quantization> {
+    match ordinal {
+        0 => Ok(Quantization::None),
+        1 => Ok(Quantization::Sq8),
+        2 => Ok(Quantization::Sq4),
+        _ => Err(Fail::Arg(format!("unknown quantization ordinal {ordinal}"))),
+    }
+}
+
+/// The ordinal of the Java `Quantization` for a core mode (the inverse of
+/// [`quantization`]).
+fn quantization_ordinal(q: Quantization) -> jint {
+    match q {
+        Quantization::None => 0,
+        Quantization::Sq8 => 1,
+        Quantization::Sq4 => 2,
+    }
+}
 
 fn non_negative(v: i64, what: &str) -> Res<usize> {
     usize::try_from(v).map_err(|_| Fail::Arg(format!("{what} must not be negative, got {v}")))
@@ -182,6 +203,12 @@ fn per_call_ef(ef: jint) -> Option<usize> {
     usize::try_from(ef).ok()
 }
 
+/// A per-call re-ranking depth: NaN (what Java's `SearchOptions` holds when none was
+/// set; `withRerank` refuses NaN) means the index's own.
+fn per_call_rerank(rerank: jfloat) -> Option<f32> {
+    (!rerank.is_nan()).then_some(rerank)
+}
+
 /// Runs a native method body: errors and panics become Java exceptions.
 fn run<'l, T: Default>(env: &mut EnvUnowned<'l>, body: impl FnOnce(&mut Env<'l>) -> Res<T>) -> T {
     env.with_env(body).resolve::<ThrowFail>()
@@ -190,8 +217,10 @@ fn run<'l, T: Default>(env: &mut EnvUnowned<'l>, body: impl FnOnce(&mut Env<'l>)
 // ---- creating, loading, closing ----------------------------------------------------
 
 /// `static native long newHnsw(Space space, long maxElements, int m,
-/// int efConstruction, long seed, boolean allowReplaceDeleted)`
+/// int efConstruction, long seed, boolean allowReplaceDeleted, int quantization,
+/// boolean keepVectors)`
 #[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_io_github_hnswlibrs_Native_newHnsw<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
@@ -201,6 +230,8 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_newHnsw<'l>(
     ef_construction: jint,
     seed: jlong,
     allow_replace_deleted: jboolean,
+    quantization_ordinal: jint,
+    keep_vectors: jboolean,
 ) -> jlong {
     run(&mut env, |env| {
         let (space, java) = make_space(env, &space)?;
@@ -210,7 +241,8 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_newHnsw<'l>(
             ef_construction: non_negative(ef_construction.into(), "efConstruction")?,
             random_seed: seed as u64,
             allow_replace_deleted,
-            ..Default::default()
+            quantization: quantization(quantization_ordinal)?,
+            keep_vectors,
         };
         let index = HnswIndex::new(space, &params)?;
         Ok(registry::register(Index::Hnsw(index), java) as jlong)
@@ -233,8 +265,9 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_newBruteForce<'l>(
 }
 
 /// `static native long load(boolean hnsw, String path, byte[] bytes, Space space,
-/// long maxElements, boolean allowReplaceDeleted, long seed)`: an HNSW or brute-force
-/// index from the file `path`, or from `bytes` when path is null.
+/// long maxElements, boolean allowReplaceDeleted, long seed, int quantization,
+/// boolean keepVectors)`: an HNSW or brute-force index from the file `path`, or from
+/// `bytes` when path is null (the last two only for HNSW).
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_io_github_hnswlibrs_Native_load<'l>(
@@ -247,6 +280,8 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_load<'l>(
     max_elements: jlong,
     allow_replace_deleted: jboolean,
     seed: jlong,
+    quantization_ordinal: jint,
+    keep_vectors: jboolean,
 ) -> jlong {
     run(&mut env, |env| {
         let (space, java) = make_space(env, &space)?;
@@ -265,7 +300,8 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_load<'l>(
                 max_elements,
                 allow_replace_deleted,
                 random_seed: seed as u64,
-                ..Default::default()
+                quantization: quantization(quantization_ordinal)?,
+                keep_vectors,
             };
             Index::Hnsw(match &path {
                 Some(p) => HnswIndex::load(p, space, &opts)?,
@@ -368,7 +404,7 @@ fn searching<T>(
     buffer: &JObject,
     (pos, len): (jint, jint),
     k: jint,
-    ef: jint,
+    (ef, rerank): (jint, jfloat),
     filter: &JObject,
     threads: jint,
     search: impl FnOnce(&Index, &[f32], usize, &SearchOptions) -> hnswlib_core::Result<T>,
@@ -386,14 +422,15 @@ fn searching<T>(
             None
         },
         num_threads: threads as isize,
-        ..Default::default()
+        rerank: per_call_rerank(rerank),
     };
     let result = search(&entry.index, &queries, k, &opts);
     entry.checked(upcalls.finish(result))
 }
 
 /// `static native int search(long id, float[] query, Buffer buf, int pos, int len,
-/// int k, int ef, LongPredicate filter, long[] outLabels, float[] outDistances)`:
+/// int k, int ef, float rerank, LongPredicate filter, long[] outLabels,
+/// float[] outDistances)`:
 /// writes up to k results (closest first) and returns how many.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
@@ -407,6 +444,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
     len: jint,
     k: jint,
     ef: jint,
+    rerank: jfloat,
     filter: JObject<'l>,
     out_labels: JLongArray<'l>,
     out_distances: JFloatArray<'l>,
@@ -419,7 +457,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
             &buffer,
             (pos, len),
             k,
-            ef,
+            (ef, rerank),
             &filter,
             1,
             |index, q, k, opts| match index {
@@ -433,7 +471,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
 }
 
 /// `static native void searchBatch(long id, float[] queries, Buffer buf, int pos,
-/// int len, int k, int ef, LongPredicate filter, int threads, long[] outLabels,
+/// int len, int k, int ef, float rerank, LongPredicate filter, int threads, long[] outLabels,
 /// float[] outDistances, int[] outCounts)`: rows × k results, -1 / +infinity where a
 /// row has fewer than k.
 #[unsafe(no_mangle)]
@@ -448,6 +486,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchBatch<'l>(
     len: jint,
     k: jint,
     ef: jint,
+    rerank: jfloat,
     filter: JObject<'l>,
     threads: jint,
     out_labels: JLongArray<'l>,
@@ -462,7 +501,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchBatch<'l>(
             &buffer,
             (pos, len),
             k,
-            ef,
+            (ef, rerank),
             &filter,
             threads,
             |index, q, k, opts| match index {
@@ -524,6 +563,9 @@ const INFO_EF_CONSTRUCTION: jint = 4;
 const INFO_EF: jint = 5;
 const INFO_ALLOW_REPLACE_DELETED: jint = 6;
 const INFO_FILE_SIZE: jint = 7;
+const INFO_QUANTIZATION: jint = 8;
+const INFO_KEEPS_VECTORS: jint = 9;
+const INFO_TRAINED: jint = 10;
 
 /// `static native long info(long id, int what)`: counts and parameters.
 #[unsafe(no_mangle)]
@@ -546,6 +588,9 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_info<'l>(
             (Index::Hnsw(h), INFO_EF) => h.ef(),
             (Index::Hnsw(h), INFO_ALLOW_REPLACE_DELETED) => usize::from(h.allow_replace_deleted()),
             (Index::Hnsw(h), INFO_FILE_SIZE) => h.file_size(),
+            (Index::Hnsw(h), INFO_QUANTIZATION) => quantization_ordinal(h.quantization()) as usize,
+            (Index::Hnsw(h), INFO_KEEPS_VECTORS) => usize::from(h.keeps_vectors()),
+            (Index::Hnsw(h), INFO_TRAINED) => usize::from(h.is_trained()),
             _ => return Err(Fail::Arg(format!("unknown info {what}"))),
         };
         Ok(n as jlong)
@@ -564,6 +609,48 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_setEf<'l>(
         let entry = registry::get(id)?;
         entry.hnsw()?.set_ef(non_negative(ef.into(), "ef")?);
         Ok(())
+    })
+}
+
+/// `static native void setRerank(long id, float rerank)`
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_setRerank<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    rerank: jfloat,
+) {
+    run(&mut env, |_| {
+        let entry = registry::get(id)?;
+        entry.hnsw()?.set_rerank(rerank)?;
+        Ok(())
+    })
+}
+
+/// `static native float getRerank(long id)`
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_getRerank<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+) -> jfloat {
+    run(&mut env, |_| Ok(registry::get(id)?.hnsw()?.rerank()))
+}
+
+/// `static native int quantizationByName(String name)`: the ordinal of the Java
+/// `Quantization` named `name` as in the other bindings ("none", "sq8", "sq4").
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_quantizationByName<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    name: JString<'l>,
+) -> jint {
+    run(&mut env, |env| {
+        if name.is_null() {
+            return Err(Fail::Arg("the quantization name must not be null".into()));
+        }
+        let name = name.try_to_string(env)?;
+        Ok(quantization_ordinal(Quantization::by_name(&name)?))
     })
 }
 

@@ -52,7 +52,8 @@ public final class BruteForceIndex extends VectorIndex {
     public static BruteForceIndex load(Path path, Space space, long maxElements) throws IOException {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(space, "space");
-        return new BruteForceIndex(Native.load(false, path.toString(), null, space, maxElements, false, 0), space);
+        return new BruteForceIndex(Native.load(false, path.toString(), null, space, maxElements, false, 0,
+                Quantization.NONE.ordinal(), true), space);
     }
 
     /**
@@ -68,7 +69,8 @@ public final class BruteForceIndex extends VectorIndex {
             throws IndexFormatException {
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(space, "space");
-        return new BruteForceIndex(Native.load(false, null, bytes, space, maxElements, false, 0), space);
+        return new BruteForceIndex(Native.load(false, null, bytes, space, maxElements, false, 0,
+                Quantization.NONE.ordinal(), true), space);
     }
 
     /**

@@ -22,6 +22,17 @@ import java.util.Objects;
  * (wrong dimension, NaN, k &lt; 1, unknown labels); {@code knn} returns fewer than k
  * neighbours when fewer exist instead of failing; {@link #save(Path)} reports I/O errors.
  * See {@link VectorIndex} for threads, labels and input.
+ *
+ * <p>{@link #builder(Space, long)} also makes quantized indexes, whose searches traverse
+ * 8-bit or 4-bit codes and re-rank their best candidates exactly (see
+ * {@link Quantization}):
+ *
+ * <pre>{@code
+ * try (HnswIndex index = HnswIndex.builder(Space.cosine(768), 100_000)
+ *         .m(32).quantization(Quantization.SQ8).build()) {
+ *     ...
+ * }
+ * }</pre>
  */
 public final class HnswIndex extends VectorIndex {
     /** hnswlib's default M. */
@@ -33,6 +44,134 @@ public final class HnswIndex extends VectorIndex {
 
     private HnswIndex(long id, Space space) {
         super(id, space);
+    }
+
+    /**
+     * A builder of an empty index with hnswlib's defaults, no quantization.
+     *
+     * @param space the space
+     * @param maxElements the capacity (grow it later with {@link #resize(long)})
+     * @return the builder
+     * @throws NullPointerException if {@code space} is null
+     */
+    public static Builder builder(Space space, long maxElements) {
+        return new Builder(Objects.requireNonNull(space, "space"), maxElements);
+    }
+
+    /**
+     * Collects the parameters of a new {@link HnswIndex}: hnswlib's {@code init_index}
+     * parameters and the storage mode. Each setter returns the builder;
+     * {@link #build()} makes the index (the parameters are checked then).
+     *
+     * <pre>{@code
+     * HnswIndex index = HnswIndex.builder(Space.l2(128), 1_000_000)
+     *         .m(16).efConstruction(200)
+     *         .quantization(Quantization.SQ8).keepVectors(false)
+     *         .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final Space space;
+        private final long maxElements;
+        private int m = DEFAULT_M;
+        private int efConstruction = DEFAULT_EF_CONSTRUCTION;
+        private long randomSeed = DEFAULT_RANDOM_SEED;
+        private boolean allowReplaceDeleted;
+        private Quantization quantization = Quantization.NONE;
+        private boolean keepVectors = true;
+
+        private Builder(Space space, long maxElements) {
+            this.space = space;
+            this.maxElements = maxElements;
+        }
+
+        /**
+         * Links per element on the upper levels (2..10000; 2·M on level 0). Default 16.
+         *
+         * @param m M
+         * @return this builder
+         */
+        public Builder m(int m) {
+            this.m = m;
+            return this;
+        }
+
+        /**
+         * Candidate list size while building, at least M. Default 200.
+         *
+         * @param efConstruction efConstruction
+         * @return this builder
+         */
+        public Builder efConstruction(int efConstruction) {
+            this.efConstruction = efConstruction;
+            return this;
+        }
+
+        /**
+         * Seed of the level generator. Default 100.
+         *
+         * @param randomSeed the seed
+         * @return this builder
+         */
+        public Builder randomSeed(long randomSeed) {
+            this.randomSeed = randomSeed;
+            return this;
+        }
+
+        /**
+         * Whether adds may reuse the slots of deleted elements. Default false.
+         *
+         * @param allowReplaceDeleted the setting
+         * @return this builder
+         */
+        public Builder allowReplaceDeleted(boolean allowReplaceDeleted) {
+            this.allowReplaceDeleted = allowReplaceDeleted;
+            return this;
+        }
+
+        /**
+         * What searches traverse: the vectors ({@link Quantization#NONE}, the default) or
+         * 8-bit / 4-bit codes of them, for the spaces l2, ip and cosine only. While the
+         * vectors are kept, the graph is linked with exact distances as in an unquantized
+         * index (the same adds on one thread give the same file).
+         *
+         * @param quantization the storage mode
+         * @return this builder
+         * @throws NullPointerException if {@code quantization} is null
+         */
+        public Builder quantization(Quantization quantization) {
+            this.quantization = Objects.requireNonNull(quantization, "quantization");
+            return this;
+        }
+
+        /**
+         * With quantization: whether to keep the exact vectors beside the codes. Kept (the
+         * default), searches re-rank with exact distances and the index saves in hnswlib's
+         * format. Not kept, the index holds the codes only: much less memory, approximate
+         * distances, {@link HnswIndex#getItem(long)} returns the vectors the codes stand
+         * for, and {@link HnswIndex#save(Path)} and {@link HnswIndex#toBytes()} throw
+         * {@link IllegalStateException}.
+         * No effect without quantization.
+         *
+         * @param keepVectors whether to keep the vectors
+         * @return this builder
+         */
+        public Builder keepVectors(boolean keepVectors) {
+            this.keepVectors = keepVectors;
+            return this;
+        }
+
+        /**
+         * Makes the index.
+         *
+         * @return a new empty index
+         * @throws IllegalArgumentException for parameters out of range, or quantization
+         *     with a custom distance
+         */
+        public HnswIndex build() {
+            return new HnswIndex(Native.newHnsw(space, maxElements, m, efConstruction, randomSeed,
+                    allowReplaceDeleted, quantization.ordinal(), keepVectors), space);
+        }
     }
 
     /**
@@ -59,7 +198,7 @@ public final class HnswIndex extends VectorIndex {
     public HnswIndex(Space space, long maxElements, int m, int efConstruction, long randomSeed,
             boolean allowReplaceDeleted) {
         this(Native.newHnsw(Objects.requireNonNull(space, "space"), maxElements, m, efConstruction, randomSeed,
-                allowReplaceDeleted), space);
+                allowReplaceDeleted, Quantization.NONE.ordinal(), true), space);
     }
 
     /**
@@ -115,10 +254,35 @@ public final class HnswIndex extends VectorIndex {
      */
     public static HnswIndex load(Path path, Space space, long maxElements, boolean allowReplaceDeleted)
             throws IOException {
+        return load(path, space, LoadOptions.defaults().withMaxElements(maxElements)
+                .withAllowReplaceDeleted(allowReplaceDeleted));
+    }
+
+    /**
+     * Loads an index saved by hnswlib or by {@link #save(Path)} with a capacity, slot reuse
+     * and a storage mode: {@code LoadOptions.defaults().withQuantization(Quantization.SQ8)}
+     * reads the file's vectors and searches 8-bit codes of them.
+     *
+     * @param path the file
+     * @param space the space it was built with
+     * @param options capacity, slot reuse, quantization
+     * @return the index
+     * @throws IOException if the file cannot be read
+     * @throws IndexFormatException if it is not a valid index for this space
+     * @throws IllegalArgumentException for quantization with a custom distance
+     */
+    public static HnswIndex load(Path path, Space space, LoadOptions options) throws IOException {
         Objects.requireNonNull(path, "path");
+        return loaded(path.toString(), null, space, options);
+    }
+
+    /** An index from the file {@code path}, or from {@code bytes} when path is null. */
+    private static HnswIndex loaded(String path, byte[] bytes, Space space, LoadOptions options)
+            throws IndexFormatException {
         Objects.requireNonNull(space, "space");
-        return new HnswIndex(Native.load(true, path.toString(), null, space, maxElements, allowReplaceDeleted,
-                DEFAULT_RANDOM_SEED), space);
+        Objects.requireNonNull(options, "options");
+        return new HnswIndex(Native.load(true, path, bytes, space, options.maxElements, options.allowReplaceDeleted,
+                DEFAULT_RANDOM_SEED, options.quantization.ordinal(), options.keepVectors), space);
     }
 
     /**
@@ -145,10 +309,23 @@ public final class HnswIndex extends VectorIndex {
      */
     public static HnswIndex fromBytes(byte[] bytes, Space space, long maxElements, boolean allowReplaceDeleted)
             throws IndexFormatException {
-        Objects.requireNonNull(bytes, "bytes");
-        Objects.requireNonNull(space, "space");
-        return new HnswIndex(Native.load(true, null, bytes, space, maxElements, allowReplaceDeleted,
-                DEFAULT_RANDOM_SEED), space);
+        return fromBytes(bytes, space, LoadOptions.defaults().withMaxElements(maxElements)
+                .withAllowReplaceDeleted(allowReplaceDeleted));
+    }
+
+    /**
+     * Reads an index from bytes with a capacity, slot reuse and a storage mode, as
+     * {@link #load(Path, Space, LoadOptions)}.
+     *
+     * @param bytes hnswlib's file format
+     * @param space the space it was built with
+     * @param options capacity, slot reuse, quantization
+     * @return the index
+     * @throws IndexFormatException if the bytes are not a valid index for this space
+     * @throws IllegalArgumentException for quantization with a custom distance
+     */
+    public static HnswIndex fromBytes(byte[] bytes, Space space, LoadOptions options) throws IndexFormatException {
+        return loaded(null, Objects.requireNonNull(bytes, "bytes"), space, options);
     }
 
     // ---- adding ---------------------------------------------------------------------
@@ -272,6 +449,67 @@ public final class HnswIndex extends VectorIndex {
     @Override
     int defaultEf() {
         return getEf();
+    }
+
+    /**
+     * Sets the re-ranking depth of a quantized index: its searches re-score the best
+     * {@code rerank × k} candidates of the code traversal (at most ef) with exact
+     * distances. Higher is slower and closer to the recall of an unquantized index.
+     * Default 2 for {@link Quantization#SQ8}, 4 for {@link Quantization#SQ4}; no effect
+     * without quantization. {@link SearchOptions#withRerank(float)} sets it for one call.
+     *
+     * @param rerank the factor, a finite number; values below 1 mean k
+     * @throws IllegalArgumentException if {@code rerank} is NaN or infinite
+     */
+    public void setRerank(float rerank) {
+        try {
+            Native.setRerank(id(), rerank);
+        } finally {
+            keepAlive();
+        }
+    }
+
+    /**
+     * The re-ranking depth of a quantized index (see {@link #setRerank(float)}).
+     *
+     * @return the factor
+     */
+    public float getRerank() {
+        try {
+            return Native.getRerank(id());
+        } finally {
+            keepAlive();
+        }
+    }
+
+    /**
+     * What searches traverse (set by {@link Builder#quantization(Quantization)} or
+     * {@link LoadOptions#withQuantization(Quantization)}).
+     *
+     * @return the storage mode
+     */
+    public Quantization quantization() {
+        return Quantization.values()[(int) info(Native.INFO_QUANTIZATION)];
+    }
+
+    /**
+     * Whether the index keeps its exact vectors: false only for a quantized index made
+     * with {@code keepVectors(false)}, which cannot be saved in hnswlib's format.
+     *
+     * @return true unless codes-only
+     */
+    public boolean keepsVectors() {
+        return info(Native.INFO_KEEPS_VECTORS) != 0;
+    }
+
+    /**
+     * Whether a quantized index has learnt its codes: once it holds 1000 elements;
+     * before, it stores and searches exact vectors. False without quantization.
+     *
+     * @return true once the codes are learnt
+     */
+    public boolean isTrained() {
+        return info(Native.INFO_TRAINED) != 0;
     }
 
     /**

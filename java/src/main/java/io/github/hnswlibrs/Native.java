@@ -23,6 +23,9 @@ final class Native {
     static final int INFO_EF = 5;
     static final int INFO_ALLOW_REPLACE_DELETED = 6;
     static final int INFO_FILE_SIZE = 7;
+    static final int INFO_QUANTIZATION = 8;
+    static final int INFO_KEEPS_VECTORS = 9;
+    static final int INFO_TRAINED = 10;
 
     static {
         NativeLibrary.load();
@@ -30,31 +33,44 @@ final class Native {
 
     private Native() {}
 
+    /** {@code quantization} is the ordinal of a {@link Quantization}. */
     static native long newHnsw(Space space, long maxElements, int m, int efConstruction, long seed,
-            boolean allowReplaceDeleted);
+            boolean allowReplaceDeleted, int quantization, boolean keepVectors);
 
     static native long newBruteForce(Space space, long maxElements);
 
-    /** An HNSW or brute-force index from the file {@code path}, or from {@code bytes} if path is null. */
+    /**
+     * An HNSW or brute-force index from the file {@code path}, or from {@code bytes} if path is null;
+     * {@code quantization} (an ordinal) and {@code keepVectors} are for HNSW only.
+     */
     static native long load(boolean hnsw, String path, byte[] bytes, Space space, long maxElements,
-            boolean allowReplaceDeleted, long seed);
+            boolean allowReplaceDeleted, long seed, int quantization, boolean keepVectors);
 
     static native void free(long id);
 
     static native void add(long id, float[] data, Buffer buffer, int pos, int len, long[] labels, int threads,
             boolean replaceDeleted, ProgressListener progress);
 
+    /** A {@code rerank} of NaN means the index's own (see {@code SearchOptions}). */
     static native int search(long id, float[] query, Buffer buffer, int pos, int len, int k, int ef,
-            LongPredicate filter, long[] outLabels, float[] outDistances);
+            float rerank, LongPredicate filter, long[] outLabels, float[] outDistances);
 
     static native void searchBatch(long id, float[] queries, Buffer buffer, int pos, int len, int k, int ef,
-            LongPredicate filter, int threads, long[] outLabels, float[] outDistances, int[] outCounts);
+            float rerank, LongPredicate filter, int threads, long[] outLabels, float[] outDistances,
+            int[] outCounts);
 
     static native boolean labelOp(long id, int op, long label);
 
     static native long info(long id, int what);
 
     static native void setEf(long id, int ef);
+
+    static native void setRerank(long id, float rerank);
+
+    static native float getRerank(long id);
+
+    /** The ordinal of the {@link Quantization} named {@code name} ("none", "sq8", "sq4"). */
+    static native int quantizationByName(String name);
 
     static native void resize(long id, long maxElements);
 

@@ -10,20 +10,24 @@ import java.util.function.LongPredicate;
  * }</pre>
  */
 public final class SearchOptions {
-    private static final SearchOptions DEFAULTS = new SearchOptions(-1, null, 0);
+    /** The rerank of the defaults: the index's own ({@link #withRerank(float)} refuses NaN). */
+    private static final float INDEX_RERANK = Float.NaN;
+    private static final SearchOptions DEFAULTS = new SearchOptions(-1, null, 0, INDEX_RERANK);
 
     final int ef;
     final LongPredicate filter;
     final int threads;
+    final float rerank;
 
-    private SearchOptions(int ef, LongPredicate filter, int threads) {
+    private SearchOptions(int ef, LongPredicate filter, int threads, float rerank) {
         this.ef = ef;
         this.filter = filter;
         this.threads = threads;
+        this.rerank = rerank;
     }
 
     /**
-     * The index's ef, no filter, all cores for batches.
+     * The index's ef and re-ranking depth, no filter, all cores for batches.
      *
      * @return the defaults
      */
@@ -39,7 +43,7 @@ public final class SearchOptions {
      * @return a copy with this ef
      */
     public SearchOptions withEf(int ef) {
-        return new SearchOptions(ef, filter, threads);
+        return new SearchOptions(ef, filter, threads, rerank);
     }
 
     /**
@@ -53,7 +57,7 @@ public final class SearchOptions {
      * @return a copy with this filter
      */
     public SearchOptions withFilter(LongPredicate filter) {
-        return new SearchOptions(ef, filter, threads);
+        return new SearchOptions(ef, filter, threads, rerank);
     }
 
     /**
@@ -63,6 +67,23 @@ public final class SearchOptions {
      * @return a copy with this thread count
      */
     public SearchOptions withThreads(int threads) {
-        return new SearchOptions(ef, filter, threads);
+        return new SearchOptions(ef, filter, threads, rerank);
+    }
+
+    /**
+     * The re-ranking depth of a quantized {@link HnswIndex} for this call only (see
+     * {@link HnswIndex#setRerank(float)}): the best {@code rerank × k} candidates of the
+     * code traversal (at most ef) are re-scored with exact distances. Ignored by an
+     * unquantized index and by {@link BruteForceIndex}.
+     *
+     * @param rerank the factor, a finite number; values below 1 mean k
+     * @return a copy with this depth
+     * @throws IllegalArgumentException if {@code rerank} is NaN or infinite
+     */
+    public SearchOptions withRerank(float rerank) {
+        if (!Float.isFinite(rerank)) {
+            throw new IllegalArgumentException("Invalid parameter: rerank must be a finite number, got " + rerank);
+        }
+        return new SearchOptions(ef, filter, threads, rerank);
     }
 }

@@ -219,9 +219,9 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
             long[] labels = new long[Math.max(cap, 0)];
             float[] distances = new float[Math.max(cap, 0)];
             int n = buffer != null
-                    ? Native.search(h, null, buffer, buffer.position(), buffer.remaining(), cap, ef, opts.filter,
-                            labels, distances)
-                    : Native.search(h, query, null, 0, 0, cap, ef, opts.filter, labels, distances);
+                    ? Native.search(h, null, buffer, buffer.position(), buffer.remaining(), cap, ef, opts.rerank,
+                            opts.filter, labels, distances)
+                    : Native.search(h, query, null, 0, 0, cap, ef, opts.rerank, opts.filter, labels, distances);
             if (n < labels.length) {
                 labels = Arrays.copyOf(labels, n);
                 distances = Arrays.copyOf(distances, n);
@@ -254,11 +254,11 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
             float[] distances = new float[(int) cells];
             int[] counts = new int[rows];
             if (buffer != null) {
-                Native.searchBatch(h, null, buffer, buffer.position(), len, kk, ef, opts.filter, opts.threads,
-                        labels, distances, counts);
+                Native.searchBatch(h, null, buffer, buffer.position(), len, kk, ef, opts.rerank, opts.filter,
+                        opts.threads, labels, distances, counts);
             } else {
-                Native.searchBatch(h, queries, null, 0, 0, kk, ef, opts.filter, opts.threads, labels, distances,
-                        counts);
+                Native.searchBatch(h, queries, null, 0, 0, kk, ef, opts.rerank, opts.filter, opts.threads, labels,
+                        distances, counts);
             }
             return new BatchSearchResult(kk, labels, distances, counts);
         } finally {
@@ -343,7 +343,8 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
     // ---- reading --------------------------------------------------------------------
 
     /**
-     * The stored vector of {@code label} (normalised for cosine).
+     * The stored vector of {@code label} (normalised for cosine; for a codes-only
+     * {@link HnswIndex}, the vector its code stands for, close to the one added).
      *
      * @param label the label
      * @return a copy of its vector
@@ -358,7 +359,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
     }
 
     /**
-     * The stored vectors of {@code labels}, one row each.
+     * The stored vectors of {@code labels}, one row each (as {@link #getItem(long)}).
      *
      * @param labels the labels
      * @return copies of their vectors
@@ -461,6 +462,8 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      *
      * @param path the file
      * @throws IOException if it cannot be written
+     * @throws IllegalStateException for a codes-only {@link HnswIndex} (quantized without
+     *     its vectors, which hnswlib's format stores); no file is written
      */
     public void save(Path path) throws IOException {
         save(path, true);
@@ -476,6 +479,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @param path the file
      * @param sync whether to wait until the file is on disk
      * @throws IOException if it cannot be written
+     * @throws IllegalStateException for a codes-only {@link HnswIndex}; no file is written
      */
     public void save(Path path, boolean sync) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -490,7 +494,8 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * The bytes {@link #save(Path)} would write.
      *
      * @return the index in hnswlib's file format
-     * @throws IllegalStateException if it is larger than a Java array can hold
+     * @throws IllegalStateException if it is larger than a Java array can hold, or for a
+     *     codes-only {@link HnswIndex}
      */
     public byte[] toBytes() {
         try {

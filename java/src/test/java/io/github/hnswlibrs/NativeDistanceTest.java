@@ -52,6 +52,14 @@ class NativeDistanceTest {
     }
 
     @Test
+    void quantizationNeedsABuiltInSpace() {
+        Space space = Space.nativeFunction(DIM, library, "l1_distance", DIM);
+        ErrorsTest.assertMessage(IllegalArgumentException.class,
+                "Invalid parameter: quantization sq4 needs an f32 space (l2, ip or cosine)",
+                () -> HnswIndex.builder(space, 10).quantization(Quantization.SQ4).build());
+    }
+
+    @Test
     void missingLibraryOrSymbol(@TempDir Path dir) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Space.nativeFunction(DIM, dir.resolve("nothing.so"), "l1_distance", 0));

@@ -34,4 +34,27 @@ class ReadmeExampleTest {
         assertEquals("[10, 12]\n11\n", captured.toString(StandardCharsets.UTF_8));
         assertEquals(true, Files.size(file) > 0);
     }
+
+    @Test
+    void readmeQuantizationExampleRunsAndPrintsWhatItSays(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        Path file = dir.resolve("sq8.bin");
+        float[][] vectors = TestData.random(2000, 50, 7);
+        // ---- README.md, with System.out -> out and Path.of("sq8.bin") -> file ----
+        try (HnswIndex index = HnswIndex.builder(Space.cosine(50), vectors.length)   // M=16, efConstruction=200
+                .quantization(Quantization.SQ8)                        // 8-bit codes, exact re-ranking
+                .build()) {
+            index.add(vectors);                                        // float[][], 2000 rows of 50
+            SearchResult r = index.knn(vectors[7], 10, SearchOptions.defaults().withEf(64).withRerank(3));
+            out.println(r.labels()[0] + " " + index.isTrained());      // 7 true (codes learnt at 1000)
+            index.save(file);                                          // hnswlib's format (the vectors)
+        }
+        try (HnswIndex loaded = HnswIndex.load(file, Space.cosine(50),
+                LoadOptions.defaults().withQuantization(Quantization.SQ4))) {   // any hnswlib file, any mode
+            out.println(loaded.quantization() + " " + loaded.getRerank());   // SQ4 4.0
+        }
+        // ---- end of the example ----
+        assertEquals("7 true\nSQ4 4.0\n", captured.toString(StandardCharsets.UTF_8));
+    }
 }

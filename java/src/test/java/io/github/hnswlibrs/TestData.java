@@ -25,6 +25,31 @@ final class TestData {
         return out;
     }
 
+    /**
+     * Embedding-like data: {@code rows} points around {@code clusters} centres in
+     * {@code dim} dimensions (centres uniform in [-1, 1], points within 0.35 of them per
+     * coordinate). The same {@code centreSeed} gives the same centres, so data and
+     * queries made with different {@code pointSeed}s come from one distribution.
+     */
+    static float[][] clustered(int rows, int dim, int clusters, long centreSeed, long pointSeed) {
+        Random c = new Random(centreSeed);
+        float[][] centres = new float[clusters][dim];
+        for (float[] centre : centres) {
+            for (int j = 0; j < dim; j++) {
+                centre[j] = 2 * c.nextFloat() - 1;
+            }
+        }
+        Random r = new Random(pointSeed);
+        float[][] out = new float[rows][dim];
+        for (float[] row : out) {
+            float[] centre = centres[r.nextInt(clusters)];
+            for (int j = 0; j < dim; j++) {
+                row[j] = centre[j] + 0.35f * (2 * r.nextFloat() - 1);
+            }
+        }
+        return out;
+    }
+
     static long[] range(long from, int n) {
         long[] out = new long[n];
         for (int i = 0; i < n; i++) {
