@@ -10,15 +10,13 @@ rs_interrupt_pending <- function() .Call(wrap__rs_interrupt_pending)
 
 #' A new empty index.
 #' @noRd
-rs_new <- function(distance, dim, max_elements, m, ef_construction, random_seed, allow_replace_deleted) .Call(wrap__rs_new, distance, dim, max_elements, m, ef_construction, random_seed, allow_replace_deleted)
+rs_new <- function(distance, dim, max_elements, m, ef_construction, random_seed, allow_replace_deleted, quantization, keep_vectors) .Call(wrap__rs_new, distance, dim, max_elements, m, ef_construction, random_seed, allow_replace_deleted, quantization, keep_vectors)
 
-#' Loads an index file in hnswlib's format (written by hnswlib, RcppHNSW or hnswlib-rs).
+#' Loads an index file in hnswlib's format (written by hnswlib, RcppHNSW or hnswlib-rs)
+#' from `source`: its path, or its bytes as a raw vector (see `rs_to_raw`). A quantized
+#' index makes its codes from the file's vectors.
 #' @noRd
-rs_load <- function(path, distance, dim, max_elements, allow_replace_deleted, random_seed) .Call(wrap__rs_load, path, distance, dim, max_elements, allow_replace_deleted, random_seed)
-
-#' An index from the bytes of an index file (see `rs_to_raw`).
-#' @noRd
-rs_from_raw <- function(bytes, distance, dim, max_elements, allow_replace_deleted, random_seed) .Call(wrap__rs_from_raw, bytes, distance, dim, max_elements, allow_replace_deleted, random_seed)
+rs_load <- function(source, distance, dim, max_elements, allow_replace_deleted, random_seed, quantization, keep_vectors) .Call(wrap__rs_load, source, distance, dim, max_elements, allow_replace_deleted, random_seed, quantization, keep_vectors)
 
 #' The index as the bytes of an index file in hnswlib's format.
 #' @noRd
@@ -40,9 +38,10 @@ rs_add <- function(h, x, byrow, start, end, labels, n_threads, grain_size, repla
 
 #' Searches rows `start..end` of `x` for their `k` nearest neighbours. Returns
 #' `list(idx, dist)`: `rows × k` matrices (`k × rows` when `byrow` is FALSE) of 1-based
-#' labels and distances (square roots when `sqrt_dist`); `ef` < 0 uses the index's ef.
+#' labels and distances (square roots when `sqrt_dist`); `ef` < 0 uses the index's ef,
+#' `rerank` NULL the index's re-ranking depth.
 #' @noRd
-rs_search <- function(h, x, byrow, start, end, k, ef, n_threads, grain_size, sqrt_dist) .Call(wrap__rs_search, h, x, byrow, start, end, k, ef, n_threads, grain_size, sqrt_dist)
+rs_search <- function(h, x, byrow, start, end, k, ef, n_threads, grain_size, sqrt_dist, rerank) .Call(wrap__rs_search, h, x, byrow, start, end, k, ef, n_threads, grain_size, sqrt_dist, rerank)
 
 #' Marks labels deleted: they still route searches but are never returned.
 #' @noRd
@@ -63,6 +62,10 @@ rs_resize <- function(h, max_elements) .Call(wrap__rs_resize, h, max_elements)
 #' Sets the query-time ef.
 #' @noRd
 rs_set_ef <- function(h, ef) .Call(wrap__rs_set_ef, h, ef)
+
+#' Sets the re-ranking depth of a quantized index's searches.
+#' @noRd
+rs_set_rerank <- function(h, rerank) .Call(wrap__rs_set_rerank, h, rerank)
 
 #' The stored vectors of `labels` (1-based) as a `length(labels) × dim` matrix
 #' (normalised for cosine, as stored).

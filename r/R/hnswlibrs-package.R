@@ -5,8 +5,9 @@
 #' [hnsw_search()] and [hnsw_knn()] take the same arguments and return the same
 #' shapes, and the index classes [HnswL2], `HnswEuclidean`, `HnswCosine` and
 #' `HnswIp` have RcppHNSW's methods, plus labels, updates, undeletion and
-#' replacement of deleted items. [hnsw_index()] creates an empty index, also with a
-#' custom distance; [hnsw_load()] and [hnsw_from_raw()] read index files in
+#' replacement of deleted items, and optional 8- or 4-bit codes that searches walk
+#' before re-ranking exactly (`quantization`, see [hnsw_build()]). [hnsw_index()]
+#' creates an empty index, also with a custom distance; [hnsw_load()] and [hnsw_from_raw()] read index files in
 #' hnswlib's format, which RcppHNSW and hnswlib read too. Indexes survive
 #' [saveRDS()]/[readRDS()].
 #'
@@ -19,13 +20,16 @@
 #' [tryCatch()]:
 #' * `hnswlibrs_invalid_argument`: a wrong dimension, `NA`/`NaN`/`Inf` values, a
 #'   matrix of no items to add, a number of labels that differs from the number
-#'   of rows, an invalid parameter (e.g. `M`, `ef_construction`) or distance;
+#'   of rows, an invalid parameter (e.g. `M`, `ef_construction`) or distance, an
+#'   unknown `quantization` or one with a custom distance, a `rerank` that is not
+#'   one finite number;
 #' * `hnswlibrs_label_not_found`: a label that is not in the index;
 #' * `hnswlibrs_capacity`: more items than the index has room for;
 #' * `hnswlibrs_state`: an operation the index's state forbids (deleting a deleted
 #'   item, undeleting one that is not deleted, replacing deleted items in an index
-#'   that does not allow it, resizing below the number of items) or fewer than `k`
-#'   results for a query;
+#'   that does not allow it, resizing below the number of items, saving or
+#'   serialising an index that keeps only codes) or fewer than `k` results for a
+#'   query;
 #' * `hnswlibrs_io`: a file that cannot be read or written;
 #' * `hnswlibrs_format`: a corrupted or incompatible index file or raw vector;
 #' * `hnswlibrs_out_of_memory`: an allocation that failed;

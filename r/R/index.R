@@ -23,26 +23,35 @@ HnswIndex <- setRefClass(
         sqrt_dist <<- isTRUE(args$sqrt_dist)
         return(invisible(.self))
       }
-      # new(HnswL2, dim, max_elements, M = 16, ef_construction = 200, random_seed = 100)
-      # new(HnswL2, dim, filename[, max_elements])
+      # new(HnswL2, dim, max_elements, M = 16, ef_construction = 200, random_seed = 100,
+      #     quantization = "none", keep_vectors = TRUE)
+      # new(HnswL2, dim, filename[, max_elements], quantization = "none", keep_vectors = TRUE)
       d <- default_distance()
       dim <- check_count(args[[1]], "dim", 1)
       sqrt_dist <<- identical(d, "euclidean")
       distance <<- d
       if (length(args) >= 2 && is.character(args[[2]])) {
-        max_el <- if (length(args) >= 3) check_count(args[[3]], "max_elements") else 0
-        handle <<- rs(rs_load(path.expand(args[[2]]), d, dim, max_el, FALSE, 100))
+        a <- do.call(function(dim, filename, max_elements = 0, quantization = "none",
+                              keep_vectors = TRUE) {
+          list(filename = filename, max_elements = max_elements, quantization = quantization,
+               keep_vectors = keep_vectors)
+        }, args)
+        handle <<- rs(rs_load(path.expand(a$filename), d, dim,
+                              check_count(a$max_elements, "max_elements"), FALSE, 100,
+                              a$quantization, check_flag(a$keep_vectors, "keep_vectors")))
       } else {
         a <- do.call(function(dim, max_elements = 0, M = 16, ef_construction = 200,
-                              random_seed = 100) {
+                              random_seed = 100, quantization = "none", keep_vectors = TRUE) {
           list(max_elements = max_elements, M = M, ef_construction = ef_construction,
-               random_seed = random_seed)
+               random_seed = random_seed, quantization = quantization,
+               keep_vectors = keep_vectors)
         }, args)
         max_el <- check_count(a$max_elements, "max_elements")
         M <- check_count(a$M, "M")
         ef_c <- check_count(a$ef_construction, "ef_construction")
         seed <- check_count(a$random_seed, "random_seed")
-        handle <<- rs(rs_new(d, dim, max_el, M, max(ef_c, M), seed, FALSE))
+        handle <<- rs(rs_new(d, dim, max_el, M, max(ef_c, M), seed, FALSE, a$quantization,
+                             check_flag(a$keep_vectors, "keep_vectors")))
       }
       invisible(.self)
     },
@@ -58,9 +67,12 @@ HnswIndex <- setRefClass(
     show = function() {
       i <- rs(rs_info(handle))
       d <- if (is.character(distance)) distance else i$distance
+      q <- if (i$quantization == "none") "" else {
+        sprintf(", %s %s", i$quantization, if (i$keep_vectors) "codes and vectors" else "codes only")
+      }
       cat(sprintf(
-        "hnswlibrs %s index: %s distance, dim %.0f, %.0f items (%.0f deleted), capacity %.0f, M %.0f, ef_construction %.0f, ef %.0f\n",
-        class(.self)[1], d, i$dim, i$size, i$deleted, i$max_elements, i$M, i$ef_construction, i$ef))
+        "hnswlibrs %s index: %s distance, dim %.0f, %.0f items (%.0f deleted), capacity %.0f, M %.0f, ef_construction %.0f, ef %.0f%s\n",
+        class(.self)[1], d, i$dim, i$size, i$deleted, i$max_elements, i$M, i$ef_construction, i$ef, q))
     },
     size = function() {
       "Number of items in the index (deleted ones included, as hnswlib)."
@@ -75,6 +87,15 @@ HnswIndex <- setRefClass(
       rs(rs_set_ef(handle, check_count(ef, "ef", 1)))
       invisible(.self)
     },
+    setRerank = function(rerank) {
+      "Sets the re-ranking depth of a quantized index: rerank x k candidates re-scored exactly."
+      rs(rs_set_rerank(handle, rerank))
+      invisible(.self)
+    },
+    getRerank = function() rs(rs_info(handle))$rerank,
+    getQuantization = function() rs(rs_info(handle))$quantization,
+    keepsVectors = function() rs(rs_info(handle))$keep_vectors,
+    isTrained = function() rs(rs_info(handle))$trained,
     setNumThreads = function(n) {
       "Threads for adds and searches: 0 or 1 runs on the calling thread (as RcppHNSW)."
       n_threads <<- check_count(n, "n_threads")
@@ -121,7 +142,7 @@ HnswIndex <- setRefClass(
       "Replaces the vectors of existing labels by the rows of X."
       add_rows(X, TRUE, labels)
     },
-    search_rows = function(X, k, byrow, ef = -1, progress = NULL, bar = FALSE) {
+    search_rows = function(X, k, byrow, ef = -1, progress = NULL, bar = FALSE, rerank = NULL) {
       X <- check_matrix(X)
       k <- check_count(k, "k", 1)
       n <- if (byrow) nrow(X) else ncol(X)
@@ -131,13 +152,13 @@ HnswIndex <- setRefClass(
       }
       chunk <- chunk_rows()
       if (is.null(progress) && !bar && is.null(chunk) && n <= 20000) {
-        return(rs(rs_search(handle, X, byrow, 0, n, k, ef, n_threads, grain_size, sqrt_dist)))
+        return(rs(rs_search(handle, X, byrow, 0, n, k, ef, n_threads, grain_size, sqrt_dist, rerank)))
       }
       out <- new.env()
       out$idx <- if (byrow) matrix(NA_integer_, n, k) else matrix(NA_integer_, k, n)
       out$dist <- if (byrow) matrix(NA_real_, n, k) else matrix(NA_real_, k, n)
       run <- drive_chunks(n, function(s, e) {
-        r <- rs(rs_search(handle, X, byrow, s, e, k, ef, n_threads, grain_size, sqrt_dist))
+        r <- rs(rs_search(handle, X, byrow, s, e, k, ef, n_threads, grain_size, sqrt_dist, rerank))
         if (byrow) {
           out$idx[(s + 1):e, ] <- r$idx
           out$dist[(s + 1):e, ] <- r$dist
@@ -149,22 +170,26 @@ HnswIndex <- setRefClass(
       if (run$cancelled) stop(cancelled_condition(run, n, "search"))
       list(idx = out$idx, dist = out$dist)
     },
-    getNNs = function(v, k) {
+    getNNs = function(v, k, rerank = NULL) {
       "Labels of the k nearest neighbours of one item, closest first."
-      as.vector(search_rows(matrix(as.numeric(v), nrow = 1), k, TRUE)$idx)
+      as.vector(search_rows(matrix(as.numeric(v), nrow = 1), k, TRUE, rerank = rerank)$idx)
     },
-    getNNsList = function(v, k, include_distances = TRUE) {
-      r <- search_rows(matrix(as.numeric(v), nrow = 1), k, TRUE)
+    getNNsList = function(v, k, include_distances = TRUE, rerank = NULL) {
+      r <- search_rows(matrix(as.numeric(v), nrow = 1), k, TRUE, rerank = rerank)
       if (include_distances) list(item = as.vector(r$idx), distance = as.vector(r$dist)) else list(item = as.vector(r$idx))
     },
-    getAllNNs = function(X, k) search_rows(X, k, TRUE)$idx,
-    getAllNNsList = function(X, k, include_distances = TRUE, progress = NULL, verbose = FALSE) {
-      r <- search_rows(X, k, TRUE, progress = progress, bar = wants_bar(progress, verbose))
+    getAllNNs = function(X, k, rerank = NULL) search_rows(X, k, TRUE, rerank = rerank)$idx,
+    getAllNNsList = function(X, k, include_distances = TRUE, progress = NULL, verbose = FALSE,
+                             rerank = NULL) {
+      r <- search_rows(X, k, TRUE, progress = progress, bar = wants_bar(progress, verbose),
+                       rerank = rerank)
       if (include_distances) list(item = r$idx, distance = r$dist) else list(item = r$idx)
     },
-    getAllNNsCol = function(X, k) search_rows(X, k, FALSE)$idx,
-    getAllNNsListCol = function(X, k, include_distances = TRUE, progress = NULL, verbose = FALSE) {
-      r <- search_rows(X, k, FALSE, progress = progress, bar = wants_bar(progress, verbose))
+    getAllNNsCol = function(X, k, rerank = NULL) search_rows(X, k, FALSE, rerank = rerank)$idx,
+    getAllNNsListCol = function(X, k, include_distances = TRUE, progress = NULL, verbose = FALSE,
+                                rerank = NULL) {
+      r <- search_rows(X, k, FALSE, progress = progress, bar = wants_bar(progress, verbose),
+                       rerank = rerank)
       if (include_distances) list(item = r$idx, distance = r$dist) else list(item = r$idx)
     },
     getItems = function(ids) {
@@ -192,10 +217,7 @@ HnswIndex <- setRefClass(
     },
     save = function(filename, sync = TRUE) {
       "Saves the index in hnswlib's file format."
-      if (!is.logical(sync) || length(sync) != 1 || is.na(sync)) {
-        stop("sync must be TRUE or FALSE", call. = FALSE)
-      }
-      rs(rs_save(handle, path.expand(filename), sync))
+      rs(rs_save(handle, path.expand(filename), check_flag(sync, "sync")))
       invisible(.self)
     },
     toRaw = function() {
@@ -240,8 +262,9 @@ make_generator <- function(name) {
 #' @section Construction:
 #' \preformatted{
 #' new(HnswL2, dim, max_elements = 0, M = 16, ef_construction = 200,
-#'     random_seed = 100)
-#' new(HnswL2, dim, filename, max_elements = 0)
+#'     random_seed = 100, quantization = "none", keep_vectors = TRUE)
+#' new(HnswL2, dim, filename, max_elements = 0, quantization = "none",
+#'     keep_vectors = TRUE)
 #' HnswL2$new(dim, max_elements, ...)
 #' }
 #' and likewise for `HnswEuclidean`, `HnswCosine` and `HnswIp` (these objects are
@@ -250,7 +273,10 @@ make_generator <- function(name) {
 #' makes an empty index for items of `dim` values with room for `max_elements`
 #' items; `ef_construction` below `M` is raised to `M`, and the arguments are
 #' checked as in [hnsw_index()]. The second form loads an index file (as
-#' [hnsw_load()], whose `max_elements` it takes as third argument). `dim`,
+#' [hnsw_load()], whose `max_elements` it takes as third argument). `quantization`
+#' and `keep_vectors` are those of [hnsw_build()]: 8- or 4-bit codes for the
+#' searches (see the section Quantized storage below); a loaded index makes them
+#' from the file's vectors. `dim`,
 #' `max_elements`, `M`, `ef_construction` and `random_seed` must be whole numbers
 #' (`dim` >= 1), otherwise the call fails with an error. To let new items reuse
 #' the slots of deleted ones, create the index with [hnsw_index()] or
@@ -293,6 +319,8 @@ make_generator <- function(name) {
 #' first; deleted items are never returned. When `k` items cannot be found for a
 #' query (fewer than `k` items that are not deleted), the call fails with an
 #' `hnswlibrs_state` error. `k` is a whole number >= 1.
+#' Every search method also takes `rerank = NULL`, the re-ranking depth of a
+#' quantized index for that call (as in [hnsw_search()]).
 #' * `$getNNs(v, k)`: the labels of the `k` nearest neighbours of the vector `v`,
 #'   an integer vector.
 #' * `$getNNsList(v, k, include_distances = TRUE)`: `list(item, distance)`, the
@@ -308,7 +336,8 @@ make_generator <- function(name) {
 #'   progress = NULL, verbose = FALSE)`: as the two above, for queries in the
 #'   columns of `X`; the results are `k` x `ncol(X)`, one column per query.
 #' * `$getItems(ids)`: the stored vectors of the labels `ids`, a `length(ids)` x
-#'   `dim` matrix (in single precision, and normalised for `HnswCosine`). A label
+#'   `dim` matrix (in single precision, and normalised for `HnswCosine`; for an
+#'   index that keeps only codes, the vectors the codes stand for). A label
 #'   that is not in the index, or is deleted, is an `hnswlibrs_label_not_found`
 #'   error.
 #' * `$getIdsList()`: every label in the index, deleted ones included, ascending.
@@ -342,10 +371,27 @@ make_generator <- function(name) {
 #'   `"ip"`, `"cosine"`, `"native"` or `"R function"`; an `HnswEuclidean` index
 #'   says `"l2"`), `dim`, `size`, `deleted`, `max_elements`, `M`,
 #'   `ef_construction`, `ef`, `random_seed`, `allow_replace_deleted`, `next_label`
-#'   (the next automatic label) and `kernels` (the SIMD distance kernels in use).
+#'   (the next automatic label), `kernels` (the SIMD distance kernels in use),
+#'   `quantization`, `keep_vectors`, `trained` and `rerank` (see below).
 #' * `$show()`, or printing the index: a one-line summary.
 #'
 #' The setters return the index invisibly, so calls can be chained.
+#'
+#' @section Quantized storage:
+#' An index created or loaded with `quantization = "sq8"` or `"sq4"` searches on
+#' 8- or 4-bit codes of its vectors and re-scores the best candidates exactly (see
+#' the section Quantized storage of [hnsw_build()]).
+#' * `$getQuantization()`: `"none"`, `"sq8"` or `"sq4"`.
+#' * `$keepsVectors()`: whether the index keeps its exact vectors (always `TRUE`
+#'   without quantization).
+#' * `$isTrained()`: whether a quantized index has learnt its codes (it does when
+#'   it holds 1,000 items; it stores and searches exact vectors until then).
+#'   `FALSE` without quantization.
+#' * `$setRerank(rerank)`, `$getRerank()`: the re-ranking depth of its searches,
+#'   `rerank * k` candidates (at most `ef`) re-scored with exact distances; values
+#'   below 1 count as 1. 2 for `"sq8"` and 4 for `"sq4"` by default; a search's
+#'   `rerank` argument overrides it for one call. Anything but one finite number
+#'   is an `hnswlibrs_invalid_argument` error. No effect without quantization.
 #'
 #' @section Saving:
 #' * `$save(filename, sync = TRUE)`: writes the index file in hnswlib's format
@@ -358,13 +404,20 @@ make_generator <- function(name) {
 #'   and Python) and RcppHNSW read these files, and [hnsw_load()] reads theirs;
 #'   the file stores label `l` as `l - 1`, as RcppHNSW does, so 0-based labels
 #'   written by hnswlib's Python binding come back one higher. The file records
-#'   neither the distance nor the query-time `ef`.
-#' * `$toRaw()`: the bytes of that file, a raw vector (see [hnsw_from_raw()]).
+#'   neither the distance nor the query-time `ef`, nor the quantization: a
+#'   quantized index writes its exact vectors, the same file as without
+#'   quantization. An index that keeps only codes (`keep_vectors = FALSE`) cannot
+#'   be written once it has learnt them: an `hnswlibrs_state` error, and no file.
+#' * `$toRaw()`: the bytes of that file, a raw vector (see [hnsw_from_raw()]),
+#'   with the same error for an index that keeps only codes.
 #'
 #' An index can also be saved with [saveRDS()] (or [serialize()], e.g. to send it
 #' to parallel workers): unlike RcppHNSW's, it comes back from [readRDS()] as a
 #' working index, in this or another R session (the package is loaded as
-#' needed), with its `ef`. The copy is independent of the original. An index with
+#' needed), with its `ef` and its quantization, `keep_vectors` and re-ranking
+#' depth (the codes are made again from the vectors). An index that keeps only
+#' codes cannot be serialised: [saveRDS()] and [serialize()] fail with an
+#' `hnswlibrs_state` error. The copy is independent of the original. An index with
 #' an R distance function keeps the function; one with a native distance from
 #' [getNativeSymbolInfo()] finds the symbol again by name, so its library must be
 #' loaded before reading it.
@@ -412,6 +465,17 @@ make_generator <- function(name) {
 #' saveRDS(ann, rds)
 #' copy <- readRDS(rds)
 #' copy$getNNs(X[1, ], 3)
+#'
+#' # 8-bit codes with exact re-ranking, here made from the file's vectors
+#' Y <- matrix(rnorm(1500 * 4), ncol = 4)
+#' big <- new(HnswL2, 4, 1500)
+#' big$addItems(Y)
+#' big$save(f)
+#' sq8 <- new(HnswL2, 4, f, quantization = "sq8")
+#' sq8$getQuantization()
+#' sq8$isTrained()
+#' sq8$setRerank(3)$getRerank()
+#' sq8$getNNsList(Y[1, ], 3, rerank = 5)
 #' unlink(c(f, rds))
 NULL
 
@@ -494,6 +558,7 @@ check_distance <- function(distance) {
 #'   TRUE)` put new items in the slots of deleted ones (hnswlib's
 #'   `allow_replace_deleted`). Such an index updates a deleted label only with
 #'   `replace_deleted = TRUE`.
+#' @inheritParams hnsw_build
 #'
 #' @return An empty index (see [HnswL2] for its methods) of class
 #'   `HnswEuclidean`, `HnswL2`, `HnswCosine` or `HnswIp` according to `distance`,
@@ -515,6 +580,12 @@ check_distance <- function(distance) {
 #' small$addItems(X[11, , drop = FALSE], labels = 11, replace_deleted = TRUE)
 #' small$getIdsList()
 #'
+#' # 4-bit codes only: the codes are learnt when the index holds 1,000 items
+#' q4 <- hnsw_index("l2", dim = 3, max_elements = 1000, quantization = "sq4",
+#'                  keep_vectors = FALSE)
+#' q4$addItems(matrix(rnorm(1000 * 3), ncol = 3))
+#' c(q4$isTrained(), q4$keepsVectors())
+#'
 #' # an R function as the distance (slow: for experiments)
 #' manhattan <- function(a, b) sum(abs(a - b))
 #' l1 <- hnsw_index(manhattan, dim = 3, max_elements = 60, M = 8, ef_construction = 20)
@@ -522,11 +593,13 @@ check_distance <- function(distance) {
 #' l1$getNNsList(X[1, ], 3)
 #' @export
 hnsw_index <- function(distance = "euclidean", dim, max_elements, M = 16, ef_construction = 200,
-                       random_seed = 100, allow_replace_deleted = FALSE) {
+                       random_seed = 100, allow_replace_deleted = FALSE, quantization = "none",
+                       keep_vectors = TRUE) {
   distance <- check_distance(distance)
   h <- rs(rs_new(distance, check_count(dim, "dim", 1), check_count(max_elements, "max_elements"),
                  check_count(M, "M"), check_count(ef_construction, "ef_construction"),
-                 check_count(random_seed, "random_seed"), isTRUE(allow_replace_deleted)))
+                 check_count(random_seed, "random_seed"), isTRUE(allow_replace_deleted),
+                 quantization, check_flag(keep_vectors, "keep_vectors")))
   wrap_handle(h, distance)
 }
 
@@ -563,6 +636,10 @@ hnsw_index <- function(distance = "euclidean", dim, max_elements, M = 16, ef_con
 #'   the slots of deleted ones.
 #' @param random_seed The seed of the levels of items added after loading (the
 #'   file does not store it), a whole number >= 0.
+#' @param quantization As in [hnsw_build()]: `"sq8"` or `"sq4"` load the file
+#'   into an index that searches on 8- or 4-bit codes, made from the file's
+#'   vectors (files hold vectors only, whatever the index that wrote them).
+#' @inheritParams hnsw_build
 #'
 #' @return An index (see [HnswL2] for its methods) of class `HnswEuclidean`,
 #'   `HnswL2`, `HnswCosine` or `HnswIp` according to `distance` (`HnswIndex` for
@@ -582,24 +659,41 @@ hnsw_index <- function(distance = "euclidean", dim, max_elements, M = 16, ef_con
 #' bytes <- ann$toRaw()
 #' again <- hnsw_from_raw(bytes, distance = "cosine", dim = 6)
 #' again$size()
+#'
+#' # the same file, searched on 8-bit codes (learnt from 1,000 items on)
+#' big <- hnsw_build(matrix(rnorm(1200 * 6), ncol = 6), distance = "cosine")
+#' big$save(f)
+#' sq8 <- hnsw_load(f, distance = "cosine", dim = 6, quantization = "sq8")
+#' sq8$isTrained()
 #' unlink(f)
 #' @export
 hnsw_load <- function(filename, distance = "euclidean", dim, max_elements = 0,
-                      allow_replace_deleted = FALSE, random_seed = 100) {
-  distance <- check_distance(distance)
-  h <- rs(rs_load(path.expand(filename), distance, check_count(dim, "dim", 1),
-                  check_count(max_elements, "max_elements"), isTRUE(allow_replace_deleted),
-                  check_count(random_seed, "random_seed")))
-  wrap_handle(h, distance)
+                      allow_replace_deleted = FALSE, random_seed = 100, quantization = "none",
+                      keep_vectors = TRUE) {
+  load_index(path.expand(filename), distance, dim, max_elements, allow_replace_deleted,
+             random_seed, quantization, keep_vectors, sys.call())
 }
 
 #' @rdname hnsw_load
 #' @export
 hnsw_from_raw <- function(bytes, distance = "euclidean", dim, max_elements = 0,
-                          allow_replace_deleted = FALSE, random_seed = 100) {
+                          allow_replace_deleted = FALSE, random_seed = 100, quantization = "none",
+                          keep_vectors = TRUE) {
+  if (!is.raw(bytes)) {
+    stop(hnsw_condition("Invalid parameter: bytes must be a raw vector", "invalid_argument"))
+  }
+  load_index(bytes, distance, dim, max_elements, allow_replace_deleted, random_seed,
+             quantization, keep_vectors, sys.call())
+}
+
+# An index read from `source`, the name of an index file or its bytes (a raw vector);
+# its errors name `call`.
+load_index <- function(source, distance, dim, max_elements, allow_replace_deleted, random_seed,
+                       quantization, keep_vectors, call) {
   distance <- check_distance(distance)
-  h <- rs(rs_from_raw(bytes, distance, check_count(dim, "dim", 1),
-                      check_count(max_elements, "max_elements"), isTRUE(allow_replace_deleted),
-                      check_count(random_seed, "random_seed")))
+  h <- rs(rs_load(source, distance, check_count(dim, "dim", 1),
+                  check_count(max_elements, "max_elements"), isTRUE(allow_replace_deleted),
+                  check_count(random_seed, "random_seed"), quantization,
+                  check_flag(keep_vectors, "keep_vectors")), call)
   wrap_handle(h, distance)
 }

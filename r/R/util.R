@@ -9,9 +9,10 @@ hnsw_condition <- function(message, kind, call = NULL, ...) {
 }
 
 # Evaluates a call into the Rust library; its errors arrive as
-# "hnswlibrs:<kind>:<message>" and are raised again as hnswlibrs conditions.
-rs <- function(expr) {
-  call <- sys.call(-1)
+# "hnswlibrs:<kind>:<message>" and are raised again as hnswlibrs conditions, naming
+# `call` (by default the call of the function calling rs()).
+rs <- function(expr, call = NULL) {
+  if (is.null(call)) call <- sys.call(-1)
   tryCatch(expr, error = function(e) {
     msg <- conditionMessage(e)
     if (startsWith(msg, "hnswlibrs:")) {
@@ -22,6 +23,10 @@ rs <- function(expr) {
     stop(e)
   })
 }
+
+# Signals an hnswlibrs condition for the native code, from R callbacks that cannot
+# return an error to R (the serialisation of an index).
+stop_from_native <- function(message, kind) stop(hnsw_condition(message, kind))
 
 stime <- function() format(Sys.time(), "%T")
 
@@ -52,6 +57,13 @@ check_count <- function(x, name, min = 0) {
     stop(name, " must be a whole number >= ", min, call. = FALSE)
   }
   as.numeric(x)
+}
+
+check_flag <- function(x, name) {
+  if (!is.logical(x) || length(x) != 1 || is.na(x)) {
+    stop(name, " must be TRUE or FALSE", call. = FALSE)
+  }
+  x
 }
 
 # RcppHNSW's text progress bar: 50 stars on stderr.

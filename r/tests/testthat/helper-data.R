@@ -27,3 +27,11 @@ read_f32 <- function(path, dim) {
   v <- readBin(con, "numeric", size = 4, n = file.size(path) / 4, endian = "little")
   matrix(v, ncol = dim, byrow = TRUE)
 }
+
+# Embedding-like data: `n` items and `nq` queries around the same `clusters` centres.
+clustered_data <- function(n, nq, d, clusters = 20, seed = 42) {
+  set.seed(seed)
+  centres <- matrix(runif(clusters * d, -1, 1), clusters, d)
+  draw <- function(m) centres[sample(clusters, m, TRUE), ] + 0.35 * matrix(runif(m * d, -1, 1), m, d)
+  list(X = draw(n), Q = draw(nq))
+}

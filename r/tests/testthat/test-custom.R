@@ -60,6 +60,8 @@ test_that("a C function (native symbol) can be the distance", {
   expect_gte(mean(res$idx == exact), 0.95)
   # the bare address works too, and the index survives serialisation by symbol name
   expect_equal(hnsw_index(sym$address, dim = 5, max_elements = 1)$info()$distance, "native")
+  expect_error(hnsw_index(sym, dim = 5, max_elements = 1, quantization = "sq8"),
+               "needs an f32 space", class = "hnswlibrs_invalid_argument")
   back <- unserialize(serialize(ann, NULL))
   expect_equal(hnsw_search(X[1:20, ], back, k = 4, ef = 100), res)
   expect_error(hnsw_index(new("externalptr"), dim = 5, max_elements = 1), "NULL")

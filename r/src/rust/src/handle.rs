@@ -18,7 +18,7 @@ use extendr_api::AltrepImpl;
 use std::ffi::c_void;
 
 use extendr_ffi::{Rboolean, SEXP};
-use hnswlib_core::{HnswIndex, LoadOptions};
+use hnswlib_core::{HnswIndex, LoadOptions, Quantization};
 
 use crate::convert::{core_err, rerr, Result};
 use crate::distance::{DistanceSpec, Extra, RDistance};
@@ -179,22 +179,24 @@ impl Handle {
         }
     }
 
-    /// What serialisation stores: the index file's bytes and how to rebuild the space.
-    fn state(&self) -> Robj {
+    /// What serialisation stores: the index file's bytes, how to rebuild the space and
+    /// the storage mode (a quantized index makes its codes again from the file's
+    /// vectors). A codes-only index has no such bytes: the core's error.
+    fn state(&self) -> std::result::Result<Robj, hnswlib_core::Error> {
         let i = &self.0.index;
-        list!(
+        Ok(list!(
             format = STATE_FORMAT,
-            bytes = Raw::from_bytes(
-                &i.to_bytes()
-                    .expect("R makes no codes-only indexes, the only ones without hnswlib bytes")
-            ),
+            bytes = Raw::from_bytes(&i.to_bytes()?),
             distance = self.0.spec.to_robj(),
             dim = self.0.dim as f64,
             ef = i.ef() as f64,
             allow_replace_deleted = i.allow_replace_deleted(),
-            random_seed = i.random_seed() as f64
+            random_seed = i.random_seed() as f64,
+            quantization = i.quantization().name(),
+            keep_vectors = i.keeps_vectors(),
+            rerank = i.rerank() as f64
         )
-        .into()
+        .into())
     }
 
     /// Rebuilds an index from [`Handle::state`].
@@ -241,17 +243,58 @@ impl Handle {
         let spec = DistanceSpec::from_robj(&distance, dim)?;
         let (space, extra) = spec.space(dim)?;
         let bytes = get("bytes")?;
+        // States written before quantization existed have no mode: unquantized.
+        let quantization = match get("quantization") {
+            Ok(q) => Quantization::by_name(q.as_str().ok_or_else(bad)?).map_err(core_err)?,
+            Err(_) => Quantization::None,
+        };
         let opts = LoadOptions {
             max_elements: 0,
             allow_replace_deleted: get("allow_replace_deleted")?.as_bool().ok_or_else(bad)?,
             random_seed: num("random_seed")? as u64,
-            ..Default::default()
+            quantization,
+            keep_vectors: get("keep_vectors").map_or(Ok(true), |k| k.as_bool().ok_or_else(bad))?,
         };
         let index = HnswIndex::from_bytes(bytes.as_raw_slice().ok_or_else(bad)?, space, &opts)
             .map_err(core_err)?;
         index.set_ef(num("ef")? as usize);
+        if let Ok(r) = num("rerank") {
+            index.set_rerank(r as f32).map_err(core_err)?;
+        }
         Ok(Handle::new(IndexBox::new(index, spec, extra, dim)))
     }
+}
+
+// SEXP is a pointer to R's opaque SEXPREC; only R dereferences it.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn Rf_eval(call: SEXP, env: SEXP) -> SEXP;
+    fn Rf_lang3(f: SEXP, a: SEXP, b: SEXP) -> SEXP;
+    fn Rf_mkString(s: *const std::ffi::c_char) -> SEXP;
+    fn R_FindNamespace(name: SEXP) -> SEXP;
+}
+
+/// Signals the R condition `hnswlibrs_<kind>` with `msg` (through the package's R
+/// function `stop_from_native()`, so it is the condition `rs()` raises for errors that
+/// return normally) from an R callback that cannot return an error, such as
+/// serialisation. R jumps out of this function to the caller's handler, so it drops
+/// everything it owns before handing over to R, and its callers must own nothing.
+fn raise_condition(kind: &std::ffi::CStr, msg: String) -> ! {
+    let msg = std::ffi::CString::new(msg.replace('\0', " ")).unwrap_or_default();
+    // SAFETY: R API calls on R's main thread (R called us); every new object is
+    // protected until the call is built, and the protection stack is restored when R
+    // jumps. R copies the strings, so `msg` can go before R evaluates the call.
+    unsafe {
+        let ns = extendr_ffi::Rf_protect(Rf_mkString(c"hnswlibrs".as_ptr()));
+        let ns = extendr_ffi::Rf_protect(R_FindNamespace(ns));
+        let text = extendr_ffi::Rf_protect(Rf_mkString(msg.as_ptr()));
+        let kind = extendr_ffi::Rf_protect(Rf_mkString(kind.as_ptr()));
+        let fun = extendr_ffi::Rf_install(c"stop_from_native".as_ptr());
+        let call = extendr_ffi::Rf_protect(Rf_lang3(fun, text, kind));
+        drop(msg);
+        Rf_eval(call, ns);
+    }
+    unreachable!("stop_from_native() returned")
 }
 
 /// Element `name` of an R list.
@@ -282,10 +325,16 @@ impl AltrepImpl for Handle {
 
     fn serialized_state(x: SEXP) -> Robj {
         // SAFETY: R calls this method only on objects of this class.
-        match unsafe { state_of(x) } {
-            Some(h) => h.state(),
-            None => ().into(),
-        }
+        let msg = match unsafe { state_of(x) }.map(Handle::state) {
+            Some(Ok(state)) => return state,
+            None => return ().into(),
+            Some(Err(e)) => format!(
+                "{e}; saveRDS() and serialize() store an index in that format, so this index \
+                 cannot be serialised (an index created with keep_vectors = TRUE can)"
+            ),
+        };
+        // Only the message is left to own: raise_condition does not return.
+        raise_condition(c"state", msg)
     }
 
     fn unserialize(_class: Robj, state: Robj) -> Robj {

@@ -13,7 +13,9 @@
 //! * `convert`: matrices, labels and errors.
 
 use extendr_api::prelude::*;
-use hnswlib_core::{AddOptions, HnswIndex, HnswParams, LoadOptions, SaveOptions, SearchOptions};
+use hnswlib_core::{
+    AddOptions, HnswIndex, HnswParams, LoadOptions, Quantization, SaveOptions, SearchOptions,
+};
 
 mod convert;
 mod distance;
@@ -67,6 +69,42 @@ fn count(x: f64, what: &str) -> Result<usize> {
     Ok(x as usize)
 }
 
+/// The storage mode named by an R string: "none", "sq8" or "sq4" (the core's names).
+fn quantization(q: &Robj) -> Result<Quantization> {
+    let name = q.as_str().ok_or_else(|| {
+        rerr(
+            "invalid_argument",
+            "Invalid parameter: quantization must be one string, \"none\", \"sq8\" or \"sq4\"",
+        )
+    })?;
+    Quantization::by_name(name).map_err(core_err)
+}
+
+/// A re-ranking depth from R: one finite number, or NULL (`None`) where `null_ok`.
+fn rerank(r: &Robj, null_ok: bool) -> Result<Option<f32>> {
+    if null_ok && r.is_null() {
+        return Ok(None);
+    }
+    let value = r.as_real().or_else(|| r.as_integer().map(f64::from));
+    if let Some(v) = value.filter(|&v| (v as f32).is_finite()) {
+        return Ok(Some(v as f32));
+    }
+    let got = match value {
+        Some(v) if v.is_nan() => "NaN".to_string(),
+        Some(v) if v.is_infinite() => format!("{}Inf", if v < 0.0 { "-" } else { "" }),
+        Some(v) => format!("{v:e}, beyond single precision"),
+        None if r.is_null() => "NULL".to_string(),
+        None if r.len() != 1 => format!("{} values", r.len()),
+        None if r.is_na() => "NA".to_string(),
+        None => "a value that is not a number".to_string(),
+    };
+    let or_null = if null_ok { " or NULL" } else { "" };
+    Err(rerr(
+        "invalid_argument",
+        &format!("Invalid parameter: rerank must be one finite number{or_null}, got {got}"),
+    ))
+}
+
 /// A handle over the index that `make` builds on the space of `distance`.
 fn make_handle(
     distance: &Robj,
@@ -82,6 +120,7 @@ fn make_handle(
 
 /// A new empty index.
 #[extendr]
+#[allow(clippy::too_many_arguments)]
 fn rs_new(
     distance: Robj,
     dim: f64,
@@ -90,6 +129,8 @@ fn rs_new(
     ef_construction: f64,
     random_seed: f64,
     allow_replace_deleted: bool,
+    quantization: Robj,
+    keep_vectors: bool,
 ) -> Result<Robj> {
     let params = HnswParams {
         max_elements: count(max_elements, "max_elements")?,
@@ -97,57 +138,48 @@ fn rs_new(
         ef_construction: count(ef_construction, "ef_construction")?,
         random_seed: count(random_seed, "random_seed")? as u64,
         allow_replace_deleted,
-        ..Default::default()
+        quantization: self::quantization(&quantization)?,
+        keep_vectors,
     };
     make_handle(&distance, dim, |space| {
         HnswIndex::new(space, &params).map_err(core_err)
     })
 }
 
-fn load_options(max_elements: f64, allow_replace_deleted: bool, seed: f64) -> Result<LoadOptions> {
-    Ok(LoadOptions {
+/// Loads an index file in hnswlib's format (written by hnswlib, RcppHNSW or hnswlib-rs)
+/// from `source`: its path, or its bytes as a raw vector (see `rs_to_raw`). A quantized
+/// index makes its codes from the file's vectors.
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn rs_load(
+    source: Robj,
+    distance: Robj,
+    dim: f64,
+    max_elements: f64,
+    allow_replace_deleted: bool,
+    random_seed: f64,
+    quantization: Robj,
+    keep_vectors: bool,
+) -> Result<Robj> {
+    let opts = LoadOptions {
         max_elements: count(max_elements, "max_elements")?,
         allow_replace_deleted,
-        random_seed: count(seed, "random_seed")? as u64,
-        ..Default::default()
-    })
-}
-
-/// Loads an index file in hnswlib's format (written by hnswlib, RcppHNSW or hnswlib-rs).
-#[extendr]
-fn rs_load(
-    path: &str,
-    distance: Robj,
-    dim: f64,
-    max_elements: f64,
-    allow_replace_deleted: bool,
-    random_seed: f64,
-) -> Result<Robj> {
-    let opts = load_options(max_elements, allow_replace_deleted, random_seed)?;
+        random_seed: count(random_seed, "random_seed")? as u64,
+        quantization: self::quantization(&quantization)?,
+        keep_vectors,
+    };
     make_handle(&distance, dim, |space| {
-        HnswIndex::load(path, space, &opts).map_err(core_err)
-    })
-}
-
-/// An index from the bytes of an index file (see `rs_to_raw`).
-#[extendr]
-fn rs_from_raw(
-    bytes: Robj,
-    distance: Robj,
-    dim: f64,
-    max_elements: f64,
-    allow_replace_deleted: bool,
-    random_seed: f64,
-) -> Result<Robj> {
-    let bytes = bytes.as_raw_slice().ok_or_else(|| {
-        rerr(
-            "invalid_argument",
-            "Invalid parameter: bytes must be a raw vector",
-        )
-    })?;
-    let opts = load_options(max_elements, allow_replace_deleted, random_seed)?;
-    make_handle(&distance, dim, |space| {
-        HnswIndex::from_bytes(bytes, space, &opts).map_err(core_err)
+        match (source.as_raw_slice(), source.as_str()) {
+            (Some(bytes), _) => HnswIndex::from_bytes(bytes, space, &opts),
+            (None, Some(path)) => HnswIndex::load(path, space, &opts),
+            (None, None) => {
+                return Err(rerr(
+                    "invalid_argument",
+                    "Invalid parameter: an index is loaded from a file name or a raw vector",
+                ))
+            }
+        }
+        .map_err(core_err)
     })
 }
 
@@ -276,7 +308,8 @@ fn rs_add(
 
 /// Searches rows `start..end` of `x` for their `k` nearest neighbours. Returns
 /// `list(idx, dist)`: `rows × k` matrices (`k × rows` when `byrow` is FALSE) of 1-based
-/// labels and distances (square roots when `sqrt_dist`); `ef` < 0 uses the index's ef.
+/// labels and distances (square roots when `sqrt_dist`); `ef` < 0 uses the index's ef,
+/// `rerank` NULL the index's re-ranking depth.
 #[extendr]
 #[allow(clippy::too_many_arguments)]
 fn rs_search(
@@ -290,6 +323,7 @@ fn rs_search(
     n_threads: f64,
     grain_size: f64,
     sqrt_dist: bool,
+    rerank: Robj,
 ) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
     let m = Matrix::new(&x, byrow, h.dim())?;
@@ -306,7 +340,7 @@ fn rs_search(
         },
         filter: None,
         num_threads: threads(&h, n_threads, grain_size, rows)?,
-        ..Default::default()
+        rerank: self::rerank(&rerank, true)?,
     };
     let found = h.index().search_batch(&data, k, &opts);
     h.take_distance_error()?;
@@ -371,6 +405,14 @@ fn rs_set_ef(h: Robj, ef: f64) -> Result<()> {
     Ok(())
 }
 
+/// Sets the re-ranking depth of a quantized index's searches.
+#[extendr]
+fn rs_set_rerank(h: Robj, rerank: Robj) -> Result<()> {
+    let h = Handle::from_robj(&h)?;
+    let r = self::rerank(&rerank, false)?.unwrap_or_default();
+    h.index().set_rerank(r).map_err(core_err)
+}
+
 /// The stored vectors of `labels` (1-based) as a `length(labels) × dim` matrix
 /// (normalised for cosine, as stored).
 #[extendr]
@@ -408,7 +450,11 @@ fn rs_info(h: Robj) -> Result<Robj> {
         random_seed = i.random_seed() as f64,
         allow_replace_deleted = i.allow_replace_deleted(),
         next_label = i.next_auto_label() as f64 + 1.0,
-        kernels = i.space().kernels_name()
+        kernels = i.space().kernels_name(),
+        quantization = i.quantization().name(),
+        keep_vectors = i.keeps_vectors(),
+        trained = i.is_trained(),
+        rerank = i.rerank() as f64
     )
     .into())
 }
@@ -431,7 +477,6 @@ extendr_module! {
     fn rs_interrupt_pending;
     fn rs_new;
     fn rs_load;
-    fn rs_from_raw;
     fn rs_to_raw;
     fn rs_save;
     fn rs_check_add;
@@ -442,6 +487,7 @@ extendr_module! {
     fn rs_is_deleted;
     fn rs_resize;
     fn rs_set_ef;
+    fn rs_set_rerank;
     fn rs_get_items;
     fn rs_ids;
     fn rs_info;
