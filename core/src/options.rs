@@ -128,6 +128,16 @@ pub(crate) fn check_k(k: usize) -> Result<()> {
     Ok(())
 }
 
+/// A re-ranking depth must be a number: NaN or infinity is a caller's mistake, not k.
+pub(crate) fn check_rerank(rerank: f32) -> Result<()> {
+    if !rerank.is_finite() {
+        return Err(Error::invalid(format!(
+            "rerank must be a finite number, got {rerank}"
+        )));
+    }
+    Ok(())
+}
+
 /// One query's slice of the batch result buffers.
 struct RowOut<'a> {
     labels: &'a mut [u64],

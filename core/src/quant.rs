@@ -126,25 +126,23 @@ pub(crate) struct QueryCodes {
 impl ScalarQuantizer {
     /// Learns the ranges from `rows` (each `dim` values): per dimension the range of the
     /// values seen, trimmed by the fraction `trim` of outliers on each side.
-    pub(crate) fn train<'a>(
+    pub(crate) fn train<R: AsRef<[f32]>>(
         mode: Quantization,
         dim: usize,
         with_norm: bool,
         trim: f64,
-        rows: impl ExactSizeIterator<Item = &'a [f32]>,
+        n: usize,
+        rows: impl IntoIterator<Item = R>,
     ) -> Self {
         assert!(mode.is_quantized());
-        let n = rows.len();
-        let mut columns = vec![Vec::with_capacity(n); dim];
+        let mut ranges = RangeTracker::new(dim, n, trim);
         for row in rows {
-            for (c, &x) in columns.iter_mut().zip(row) {
-                c.push(x);
-            }
+            ranges.push(row.as_ref());
         }
         let levels = mode.levels();
         let (mut lo, mut step) = (Vec::with_capacity(dim), Vec::with_capacity(dim));
-        for mut c in columns {
-            let (a, b) = range(&mut c, trim);
+        for d in 0..dim {
+            let (a, b) = ranges.range(d);
             lo.push(a);
             step.push(if b > a { (b - a) / levels } else { 0.0 });
         }
@@ -327,20 +325,70 @@ impl ScalarQuantizer {
 
 /// The range of a column: min and max, or with `trim > 0` the `trim` and `1 - trim`
 /// quantiles.
-fn range(c: &mut [f32], trim: f64) -> (f32, f32) {
-    if c.is_empty() {
-        return (0.0, 0.0);
+/// Each dimension's range over rows seen once, without keeping them: with `trim`,
+/// the `k`-th smallest and largest values (`k = round((n - 1) · trim)`, 0-based, as a
+/// selection over the whole column would find), else the minimum and maximum. Holds
+/// the `k + 1` extreme values of each side per dimension, so memory does not grow with
+/// the sample (a 16k × 768 sample would otherwise be copied twice: 100 MB).
+struct RangeTracker {
+    dim: usize,
+    keep: usize,
+    /// Per dimension, the `keep` smallest values seen, ascending (+inf where unfilled).
+    low: Vec<f32>,
+    /// Per dimension, the `keep` largest values seen, descending (-inf where unfilled).
+    high: Vec<f32>,
+    seen: usize,
+}
+
+impl RangeTracker {
+    fn new(dim: usize, n: usize, trim: f64) -> Self {
+        let keep = (n.saturating_sub(1) as f64 * trim).round() as usize + 1;
+        RangeTracker {
+            dim,
+            keep,
+            low: vec![f32::INFINITY; dim * keep],
+            high: vec![f32::NEG_INFINITY; dim * keep],
+            seen: 0,
+        }
     }
-    let k = ((c.len() - 1) as f64 * trim).round() as usize;
-    if k == 0 {
-        let lo = c.iter().copied().fold(f32::INFINITY, f32::min);
-        let hi = c.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        return (lo, hi);
+
+    fn push(&mut self, row: &[f32]) {
+        debug_assert_eq!(row.len(), self.dim);
+        let keep = self.keep;
+        if keep == 1 {
+            // The common case (8-bit codes): a plain, vectorisable min and max.
+            for ((lo, hi), &x) in self.low.iter_mut().zip(&mut self.high).zip(row) {
+                *lo = lo.min(x);
+                *hi = hi.max(x);
+            }
+        } else {
+            for (d, &x) in row.iter().enumerate() {
+                let lo = &mut self.low[d * keep..][..keep];
+                if x < lo[keep - 1] {
+                    let at = lo.partition_point(|&v| v <= x);
+                    lo.copy_within(at..keep - 1, at + 1);
+                    lo[at] = x;
+                }
+                let hi = &mut self.high[d * keep..][..keep];
+                if x > hi[keep - 1] {
+                    let at = hi.partition_point(|&v| v >= x);
+                    hi.copy_within(at..keep - 1, at + 1);
+                    hi[at] = x;
+                }
+            }
+        }
+        self.seen += 1;
     }
-    let last = c.len() - 1;
-    let lo = *c.select_nth_unstable_by(k, f32::total_cmp).1;
-    let hi = *c.select_nth_unstable_by(last - k, f32::total_cmp).1;
-    (lo, hi)
+
+    /// The range of dimension `d`; (0, 0) before any row.
+    fn range(&self, d: usize) -> (f32, f32) {
+        if self.seen == 0 {
+            return (0.0, 0.0);
+        }
+        // Fewer rows than announced (a sample cut short): the k-th value among those seen.
+        let k = self.keep.min(self.seen) - 1;
+        (self.low[d * self.keep + k], self.high[d * self.keep + k])
+    }
 }
 
 #[cfg(test)]
@@ -377,7 +425,7 @@ mod tests {
             for dim in [1, 7, 31, 32, 50, 64, 65, 100, 128, 200] {
                 for l2 in [false, true] {
                     let data = rows(300, dim, dim as u64);
-                    let q = ScalarQuantizer::train(mode, dim, l2, 0.0, data.chunks_exact(dim));
+                    let q = ScalarQuantizer::train(mode, dim, l2, 0.0, 300, data.chunks_exact(dim));
                     let size = ScalarQuantizer::payload_size(mode, dim, l2);
                     let query = &rows(1, dim, 99)[..];
                     let prepared = q.prepare(query, l2);
@@ -440,7 +488,14 @@ mod tests {
     #[test]
     fn out_of_range_values_clip_and_constant_dimensions_work() {
         let data = [0.0f32, 5.0, 1.0, 5.0, 2.0, 5.0];
-        let q = ScalarQuantizer::train(Quantization::Sq8, 2, true, 0.0, data.chunks_exact(2));
+        let q = ScalarQuantizer::train(
+            Quantization::Sq8,
+            2,
+            true,
+            0.0,
+            data.len() / 2,
+            data.chunks_exact(2),
+        );
         let mut p = vec![0u8; ScalarQuantizer::payload_size(Quantization::Sq8, 2, true)];
         q.encode(&[10.0, 7.0], &mut p);
         let mut back = [0f32; 2];
@@ -451,13 +506,40 @@ mod tests {
         assert_eq!(back, [0.0, 5.0]);
     }
 
+    /// The ranges of one column streamed through a tracker.
+    fn column_range(c: &[f32], trim: f64) -> (f32, f32) {
+        let mut t = RangeTracker::new(1, c.len(), trim);
+        for x in c {
+            t.push(std::slice::from_ref(x));
+        }
+        t.range(0)
+    }
+
     #[test]
     fn trimmed_ranges_ignore_outliers() {
         let mut c: Vec<f32> = (0..1001).map(|i| i as f32).collect();
         c[17] = 1e9;
-        assert_eq!(range(&mut c.clone(), 0.0).1, 1e9);
-        let (lo, hi) = range(&mut c, 0.01);
+        assert_eq!(column_range(&c, 0.0), (0.0, 1e9));
+        let (lo, hi) = column_range(&c, 0.01);
         assert_eq!(lo, 10.0);
         assert!(hi < 1001.0);
+    }
+
+    #[test]
+    fn streamed_ranges_are_the_order_statistics_of_the_column() {
+        let data = rows(5000, 3, 17);
+        for trim in [0.0, 0.001, 0.01, 0.1] {
+            let mut t = RangeTracker::new(3, 5000, trim);
+            for r in data.chunks_exact(3) {
+                t.push(r);
+            }
+            let k = (4999.0 * trim).round() as usize;
+            for d in 0..3 {
+                let mut c: Vec<f32> = data.iter().skip(d).step_by(3).copied().collect();
+                c.sort_by(f32::total_cmp);
+                assert_eq!(t.range(d), (c[k], c[4999 - k]), "trim {trim} dim {d}");
+            }
+        }
+        assert_eq!(RangeTracker::new(2, 10, 0.1).range(1), (0.0, 0.0));
     }
 }

@@ -148,6 +148,18 @@ fn a_deeper_rerank_never_lowers_recall() {
         "rerank 5 ({deep}) should beat rerank 1 ({shallow})"
     );
     assert!(index.set_rerank(f32::NAN).is_err());
+    // Per call too, single and batch: an error, never a silent fallback to k.
+    for bad in [f32::NAN, f32::INFINITY] {
+        let opts = SearchOptions {
+            rerank: Some(bad),
+            ..Default::default()
+        };
+        let q = &queries[..dim];
+        let e = index.search(q, 10, &opts).unwrap_err();
+        assert!(e.to_string().contains("rerank"), "{e}");
+        assert!(index.search_batch(&queries, 10, &opts).is_err());
+    }
+    assert_eq!(index.rerank(), 5.0, "a refused value changes nothing");
 }
 
 #[test]

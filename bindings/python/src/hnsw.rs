@@ -430,8 +430,9 @@ impl Index {
     /// callable f(label) -> bool (called with the GIL: slow, prefer num_threads=1), a
     /// boolean numpy mask indexed by label, or an array of allowed labels (both
     /// without the GIL). `ef` overrides the index's ef for this call (the search uses
-    /// max(ef, k)). The GIL is released while searching.
-    #[pyo3(signature = (data, k=1, num_threads=-1, filter=None, ef=None))]
+    /// max(ef, k)); `rerank` the re-ranking depth of a quantized index (see
+    /// set_rerank). The GIL is released while searching.
+    #[pyo3(signature = (data, k=1, num_threads=-1, filter=None, ef=None, rerank=None))]
     fn knn_query<'py>(
         &self,
         py: Python<'py>,
@@ -440,6 +441,7 @@ impl Index {
         num_threads: i64,
         filter: Option<&Bound<'py, PyAny>>,
         ef: Option<usize>,
+        rerank: Option<f32>,
     ) -> PyResult<KnnResult<'py>> {
         let r = self.ready()?;
         let v = convert::vectors(data, r.spec.dim)?;
@@ -457,7 +459,7 @@ impl Index {
                 ef,
                 filter: predicate.as_deref().map(|p| p as Filter),
                 num_threads: threads,
-                ..Default::default()
+                rerank,
             };
             if rows == 1 {
                 let found = index.search(queries, k, &opts)?;

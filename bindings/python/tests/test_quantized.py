@@ -36,8 +36,8 @@ def build(space, base, **kw):
     return index
 
 
-def recall(index, base, queries, space):
-    labels, _ = index.knn_query(queries, k=10)
+def recall(index, base, queries, space, **search):
+    labels, _ = index.knn_query(queries, k=10, **search)
     exact, _ = brute_force(base, queries, 10, space)
     return np.mean([len(set(a) & set(b)) / 10 for a, b in zip(labels, exact)])
 
@@ -74,9 +74,20 @@ def test_rerank_depth_is_settable_and_checked(data):
     shallow = recall(index, base, queries, "cosine")
     index.rerank = 6
     assert index.rerank == 6.0
-    assert recall(index, base, queries, "cosine") > shallow
+    deep = recall(index, base, queries, "cosine")
+    assert deep > shallow
+    # Per call, single and batch; the index's depth stays.
+    assert recall(index, base, queries, "cosine", rerank=1) == shallow
+    single = [index.knn_query(q, k=10, rerank=1)[0][0] for q in queries[:20]]
+    np.testing.assert_array_equal(single, index.knn_query(queries[:20], k=10, rerank=1)[0])
+    assert index.rerank == 6.0 and recall(index, base, queries, "cosine") == deep
     with pytest.raises(ValueError, match="rerank"):
         index.set_rerank(float("nan"))
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="rerank"):
+            index.knn_query(queries[:2], k=10, rerank=bad)
+        with pytest.raises(ValueError, match="rerank"):
+            index.knn_query(queries[0], k=10, rerank=bad)
 
 
 def test_files_cross_with_pip_hnswlib(tmp_path, data):

@@ -44,7 +44,7 @@ use self::search::{Knn, SearchStats};
 use crate::error::{Error, Result};
 use crate::kernels::{self, Isa, IsaTask, Kernels};
 use crate::options::{
-    check_k, AddOptions, BatchResults, Neighbor, RowSink, SaveOptions, SearchOptions,
+    check_k, check_rerank, AddOptions, BatchResults, Neighbor, RowSink, SaveOptions, SearchOptions,
 };
 use crate::parallel::for_each_row;
 use crate::quant::{Quantization, QueryCodes, ScalarQuantizer, TRAIN_SAMPLE};
@@ -67,6 +67,22 @@ pub const TRAIN_MIN: usize = 1000;
 /// Trimmed fraction of each dimension's values on either side when learning 4-bit
 /// code ranges (8-bit codes take the whole range).
 const SQ4_TRIM: f64 = 0.001;
+
+/// One row of a training sample: an element's stored vector, or a batch row prepared
+/// for the sample only.
+enum SampleRow<'a> {
+    Stored(&'a [u8]),
+    Fresh(PreparedVec),
+}
+
+impl AsRef<[f32]> for SampleRow<'_> {
+    fn as_ref(&self) -> &[f32] {
+        bytemuck::cast_slice(match self {
+            SampleRow::Stored(b) => b,
+            SampleRow::Fresh(v) => v.as_bytes(),
+        })
+    }
+}
 
 /// Construction parameters, named and defaulted as in hnswlib's `init_index`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,27 +318,35 @@ impl Graph {
             && self.storage.len().saturating_add(rows) >= TRAIN_MIN
     }
 
-    /// Learns the code ranges from the elements present and the prepared `extra`
-    /// rows (a batch about to be added), and writes the codes of every element;
-    /// a codes-only index then drops its exact vectors.
-    fn train(&mut self, extra: &[PreparedVec]) -> Result<()> {
+    /// Learns the code ranges from a sample of the elements present and of the
+    /// `extra_rows` rows of a batch about to be added (`extra(i)` prepares row i; only
+    /// the sampled ones are prepared, one at a time), and writes the codes of every
+    /// element; a codes-only index then drops its exact vectors.
+    fn train(
+        &mut self,
+        extra_rows: usize,
+        extra: &dyn Fn(usize) -> Result<PreparedVec>,
+    ) -> Result<()> {
         let rows = self
             .storage
             .exact_rows(true)
             .expect("an untrained quantized index keeps its exact vectors");
         let n = self.storage.len();
-        let total = n + extra.len();
+        let total = n + extra_rows;
         let take = total.min(TRAIN_SAMPLE);
-        let sample = (0..take).map(|i| {
+        let mut failure = None;
+        let sample = (0..take).map_while(|i| {
             let r = (i as u64 * total as u64 / take as u64) as usize;
-            let bytes: &[u8] = if r < n {
+            if r < n {
                 // SAFETY: r < len <= capacity, and `&mut self` keeps the storage alive
                 // and unchanged while the sample is read.
-                unsafe { rows.slice(r as u32) }
+                Some(SampleRow::Stored(unsafe { rows.slice(r as u32) }))
             } else {
-                extra[r - n].as_bytes()
-            };
-            bytemuck::cast_slice::<u8, f32>(bytes)
+                extra(r - n)
+                    .map_err(|e| failure = Some(e))
+                    .ok()
+                    .map(SampleRow::Fresh)
+            }
         });
         let trim = if self.quantization == Quantization::Sq4 {
             SQ4_TRIM
@@ -330,7 +354,11 @@ impl Graph {
             0.0
         };
         let l2 = self.space.family().0 == Family::L2;
-        let quant = ScalarQuantizer::train(self.quantization, self.space.dim(), l2, trim, sample);
+        let quant =
+            ScalarQuantizer::train(self.quantization, self.space.dim(), l2, trim, take, sample);
+        if let Some(e) = failure {
+            return Err(e);
+        }
         let storage = &self.storage;
         let size = storage.layout.payload_size;
         (0..n as u32)
@@ -477,11 +505,7 @@ impl HnswIndex {
         {
             let mut w = self.graph.write();
             if w.needs_training(rows) {
-                let take = rows.min(TRAIN_SAMPLE);
-                let extra = (0..take)
-                    .map(|i| row((i as u64 * rows as u64 / take as u64) as usize))
-                    .collect::<Result<Vec<_>>>()?;
-                w.train(&extra)?;
+                w.train(rows, row)?;
             }
         }
         Ok(self.read())
@@ -675,6 +699,7 @@ impl HnswIndex {
         opts: &SearchOptions,
     ) -> Result<Vec<Neighbor>> {
         check_k(k)?;
+        opts.rerank.map_or(Ok(()), check_rerank)?;
         let g = self.read();
         let q = g.space.prepare(query, 0)?;
         // k may be anything a caller passes (hnswlib users pass huge k to get "all").
@@ -730,6 +755,7 @@ impl HnswIndex {
         opts: &SearchOptions,
     ) -> Result<BatchResults> {
         check_k(k)?;
+        opts.rerank.map_or(Ok(()), check_rerank)?;
         let rows = self.read().space.rows_of(queries)?;
         let mut res = BatchResults::new(rows, k)?;
         self.search_batch_into(
@@ -755,6 +781,7 @@ impl HnswIndex {
         counts: &mut [usize],
     ) -> Result<()> {
         check_k(k)?;
+        opts.rerank.map_or(Ok(()), check_rerank)?;
         let g = self.read();
         let rows = g.space.rows_of(queries)?;
         let per_row = queries.len() / rows;
@@ -972,11 +999,7 @@ impl HnswIndex {
     /// candidates of the code traversal (at most ef) are re-scored with exact
     /// distances. Values below 1 mean k. Default [`Quantization::default_rerank`].
     pub fn set_rerank(&self, rerank: f32) -> Result<()> {
-        if !rerank.is_finite() {
-            return Err(Error::invalid(format!(
-                "rerank must be a finite number, got {rerank}"
-            )));
-        }
+        check_rerank(rerank)?;
         self.rerank.store(rerank.to_bits(), Ordering::Relaxed);
         Ok(())
     }
@@ -1049,7 +1072,7 @@ impl HnswIndex {
     /// read (when there are enough).
     fn loaded(mut graph: Graph) -> Result<Self> {
         if graph.needs_training(0) {
-            graph.train(&[])?;
+            graph.train(0, &|_| unreachable!("no rows besides the loaded ones"))?;
         }
         let n = graph.storage.len() as u64;
         Ok(Self::from_graph(graph, n))

@@ -59,6 +59,7 @@ class Index:
         num_threads: int = -1,
         filter: _Filter = None,
         ef: Optional[int] = None,
+        rerank: Optional[float] = None,
     ) -> Tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]: ...
     @overload
     def get_items(
