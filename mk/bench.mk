@@ -18,6 +18,10 @@ SIFT_BINS        := $(BENCH_BUILD)/sift_hnswlib $(BENCH_BUILD)/sift_hnswlib_rs
 SIFT_CXXFLAGS    := -O3 -march=native -std=c++17 -pthread -I cpp/examples
 # libhnswlib's SONAME is libhnswlib.so.<major>: the binary finds it through this directory.
 BENCH_LIBDIR     := $(abspath $(BENCH_BUILD)/lib)
+# The library's version (the workspace's, as build.rs gives the SONAME) and SONAME major.
+LIB_VERSION      := $(shell sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n 1)
+LIB_MAJOR        := $(firstword $(subst ., ,$(LIB_VERSION)))
+BENCH_LIBLINK    := $(BENCH_LIBDIR)/libhnswlib.so.$(LIB_MAJOR)
 
 .PHONY: bench bench-tools bench-sift-bins test-bench
 
@@ -38,7 +42,7 @@ bench: bench-tools python-develop bench-sift-bins
 
 # cargo decides whether libhnswlib needs rebuilding; make then relinks only what changed.
 bench-sift-bins: lib | python-tools
-	@$(MAKE) --no-print-directory $(SIFT_BINS)
+	@$(MAKE) --no-print-directory $(SIFT_BINS) $(BENCH_LIBLINK)
 
 # hnswlib's headers from the sdist of the version pip installs.
 $(HNSWLIB_SRC)/hnswlib/hnswalg.h:
@@ -52,7 +56,10 @@ $(BENCH_BUILD)/sift_hnswlib: $(SIFT_SRC) cpp/examples/parallel_for.h $(HNSWLIB_S
 
 $(BENCH_BUILD)/sift_hnswlib_rs: $(SIFT_SRC) cpp/examples/parallel_for.h target/release/libhnswlib.so \
                                 $(wildcard cpp/include/hnswlib/*.h) include/hnswlib.h
-	mkdir -p $(BENCH_LIBDIR)
-	ln -sf $(abspath target/release/libhnswlib.so) $(BENCH_LIBDIR)/libhnswlib.so.$(LIB_MAJOR)
 	$(CXX) $(SIFT_CXXFLAGS) -DBENCH_VERSION='"$(LIB_VERSION) (C++ API over libhnswlib)"' -I cpp/include -I include \
 	    $< -o $@ target/release/libhnswlib.so -Wl,-rpath,$(BENCH_LIBDIR)
+
+# Its own target: the binary may be up to date while the link is gone.
+$(BENCH_LIBLINK): target/release/libhnswlib.so
+	mkdir -p $(BENCH_LIBDIR)
+	ln -sf $(abspath target/release/libhnswlib.so) $@
