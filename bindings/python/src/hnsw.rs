@@ -433,6 +433,7 @@ impl Index {
     /// max(ef, k)); `rerank` the re-ranking depth of a quantized index (see
     /// set_rerank). The GIL is released while searching.
     #[pyo3(signature = (data, k=1, num_threads=-1, filter=None, ef=None, rerank=None))]
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments, one parameter each
     fn knn_query<'py>(
         &self,
         py: Python<'py>,
