@@ -288,6 +288,9 @@ impl ScalarQuantizer {
 
     /// The distance of the vectors two payloads stand for (squared L2 when the
     /// payloads carry norms, else `1 - dot`), computed from their codes.
+    // Inlined into the scorers, which are compiled per instruction set: out of line
+    // it would be built for the baseline target only.
+    #[inline(always)]
     pub(crate) fn between(&self, a: &[u8], b: &[u8]) -> f32 {
         let (ca, cb) = (&a[self.codes_offset()..], &b[self.codes_offset()..]);
         // Blocks of 64 dimensions (one 4-bit block) unpacked to floats, summed in 16

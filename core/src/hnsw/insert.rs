@@ -55,9 +55,16 @@ impl Graph {
                 break;
             }
             let dist_to_base = -c.key;
-            let good = kept.iter().all(|r| {
-                s.between(r.id, c.id).partial_cmp(&dist_to_base) != Some(std::cmp::Ordering::Less)
-            });
+            // A plain loop, not `Iterator::all`: that would be a function of its own,
+            // built without the instruction set this search was compiled for.
+            let mut good = true;
+            for r in &kept {
+                let d = s.between(r.id, c.id);
+                if d.partial_cmp(&dist_to_base) == Some(std::cmp::Ordering::Less) {
+                    good = false;
+                    break;
+                }
+            }
             if good {
                 kept.push(c);
             }

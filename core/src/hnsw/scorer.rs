@@ -299,6 +299,7 @@ impl<I: Isa, const SQ4: bool, const NORM: bool> Scorer for Code<'_, I, SQ4, NORM
     fn prefetch(&self, id: u32) {
         self.rows.prefetch(id);
     }
+    #[inline(always)]
     fn between(&self, a: u32, b: u32) -> f32 {
         check(a, self.cap);
         check(b, self.cap);
