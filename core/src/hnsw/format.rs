@@ -8,8 +8,8 @@
 //! link is checked to point at an existing element on a level it has, so a corrupted
 //! file gives an error and never a crash, a hang or a huge allocation.
 
-use std::io::{self, Read, Write};
-use std::sync::atomic::Ordering;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::graph::{Rows, LINKING_BIT};
 use super::{Graph, GraphConfig, LoadOptions, MAX_M};
@@ -212,8 +212,74 @@ fn validate(h: &Header, space: &Space, len: u64) -> Result<()> {
     Ok(())
 }
 
-/// Reads an index of exactly `len` bytes from `r`.
-pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions) -> Result<Graph> {
+/// Where a saved index is read from: bytes at any offset, from several threads at
+/// once (a file read with `pread`, or bytes already in memory, which need no copy).
+pub(crate) trait Source: Sync {
+    /// Total length in bytes.
+    fn len(&self) -> io::Result<u64>;
+    /// The `len` bytes at `offset`: borrowed when in memory, else read into `scratch`.
+    fn bytes_at<'a>(
+        &'a self,
+        offset: u64,
+        len: usize,
+        scratch: &'a mut Vec<u8>,
+    ) -> io::Result<&'a [u8]>;
+}
+
+impl Source for &[u8] {
+    fn len(&self) -> io::Result<u64> {
+        Ok(<[u8]>::len(self) as u64)
+    }
+    fn bytes_at<'a>(&'a self, offset: u64, len: usize, _: &'a mut Vec<u8>) -> io::Result<&'a [u8]> {
+        usize::try_from(offset)
+            .ok()
+            .and_then(|o| self.get(o..o.checked_add(len)?))
+            .ok_or_else(|| io::ErrorKind::UnexpectedEof.into())
+    }
+}
+
+impl Source for std::fs::File {
+    fn len(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+    fn bytes_at<'a>(
+        &'a self,
+        offset: u64,
+        len: usize,
+        scratch: &'a mut Vec<u8>,
+    ) -> io::Result<&'a [u8]> {
+        scratch.resize(len, 0);
+        read_exact_at(self, &mut scratch[..], offset)?;
+        Ok(&scratch[..])
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(f: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(f, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(f: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(f, buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Level-0 records are read and checked by several threads, each taking runs of
+/// records of about this many bytes (large enough that a `pread` costs little per
+/// byte, small enough to stay in cache while it is unpacked).
+const LOAD_CHUNK_BYTES: usize = 1 << 20;
+
+/// Reads an index from `src`, which must hold exactly one index.
+pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result<Graph> {
     let io_err = |e: io::Error| -> Error {
         if e.kind() == io::ErrorKind::UnexpectedEof {
             Error::corrupt("unexpected end of data (truncated?)")
@@ -221,14 +287,15 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
             Error::io("<index data>", e)
         }
     };
+    let len = src.len().map_err(io_err)?;
     if len < HEADER_LEN as u64 {
         return Err(Error::corrupt(format!(
             "{len} bytes is shorter than hnswlib's {HEADER_LEN}-byte header"
         )));
     }
-    let mut hb = [0u8; HEADER_LEN];
-    r.read_exact(&mut hb).map_err(io_err)?;
-    let h = parse_header(&hb)?;
+    let mut scratch = Vec::new();
+    let hb = src.bytes_at(0, HEADER_LEN, &mut scratch).map_err(io_err)?;
+    let h = parse_header(hb.try_into().expect("header length"))?;
     validate(&h, &space, len)?;
 
     let capacity = if opts.max_elements != 0 && opts.max_elements >= h.count {
@@ -236,7 +303,7 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
     } else {
         h.max_elements
     };
-    let mut g = Graph::new(
+    let g = Graph::new(
         space,
         GraphConfig {
             m: h.m,
@@ -249,71 +316,59 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
         },
         capacity,
     )?;
-    let quantized = opts.quantization.is_quantized();
-    g.storage.count.store(h.count, Ordering::Relaxed);
     let n = h.count;
+    g.storage.count.store(n, Ordering::Relaxed);
 
-    // Level 0.
-    let space_is_f32 = matches!(
-        g.space.kind(),
-        SpaceKind::L2 | SpaceKind::InnerProduct | SpaceKind::Cosine
-    );
-    let mut slot = vec![0u8; h.slot_size];
-    let mut labels = Vec::with_capacity(n);
-    for id in 0..n as u32 {
-        r.read_exact(&mut slot).map_err(io_err)?;
-        for (i, w) in slot[..h.offset_data].chunks_exact(4).enumerate() {
-            let mut word = u32::from_le_bytes(w.try_into().expect("4 bytes"));
-            if i == 0 {
-                // Byte 3 of the header is unused by hnswlib; in memory it marks an
-                // element still being inserted, which a loaded one never is.
-                word &= !LINKING_BIT;
-            }
-            g.storage.load_links0_word(id, i, word);
+    // Level 0, in parallel: records are independent and each goes to its own slot.
+    let labels: Vec<AtomicU64> = (0..n).map(|_| AtomicU64::new(0)).collect();
+    let per_chunk = (LOAD_CHUNK_BYTES / h.slot_size).max(1);
+    let chunks = n.div_ceil(per_chunk);
+    crate::parallel::for_each_row(chunks, 0, None, |c| {
+        let first = c * per_chunk;
+        let count = per_chunk.min(n - first);
+        let offset = (HEADER_LEN + first * h.slot_size) as u64;
+        let mut buf = Vec::new();
+        let bytes = src
+            .bytes_at(offset, count * h.slot_size, &mut buf)
+            .map_err(io_err)?;
+        for (i, record) in bytes.chunks_exact(h.slot_size).enumerate() {
+            let id = (first + i) as u32;
+            labels[id as usize].store(read_record(&g, &h, id, record)?, Ordering::Relaxed);
         }
-        let data = &slot[h.offset_data..h.label_offset];
-        if space_is_f32 {
-            let finite = data
-                .chunks_exact(4)
-                .all(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")).is_finite());
-            if !finite {
-                return Err(Error::corrupt(format!(
-                    "element {id} holds NaN or infinity"
-                )));
-            }
-        }
-        // SAFETY: data has data_size bytes, the size of the exact rows (the payload of
-        // an unquantized index); nobody else can read this fresh storage yet.
-        unsafe { g.storage.write_row(id, quantized, data) };
-        labels.push(u64::from_le_bytes(
-            slot[h.label_offset..].try_into().expect("8 bytes"),
-        ));
-    }
+        Ok(())
+    })?;
+    let labels: Vec<u64> = labels.into_iter().map(AtomicU64::into_inner).collect();
 
-    // Upper levels.
-    let mut consumed = (HEADER_LEN + n * h.slot_size) as u64;
+    // Upper levels: variable-length records, read in one piece and walked in order.
+    let upper_start = (HEADER_LEN + n * h.slot_size) as u64;
+    let upper = src
+        .bytes_at(upper_start, (len - upper_start) as usize, &mut scratch)
+        .map_err(io_err)?;
     let list_bytes = g.storage.upper_list_bytes();
+    let mut at = 0usize;
     let mut words = Vec::new();
     for id in 0..n as u32 {
-        let mut sb = [0u8; 4];
-        r.read_exact(&mut sb).map_err(io_err)?;
-        let size = u32::from_le_bytes(sb) as usize;
-        consumed += 4;
+        let Some(sb) = upper.get(at..at + 4) else {
+            return Err(Error::corrupt("unexpected end of data (truncated?)"));
+        };
+        let size = u32::from_le_bytes(sb.try_into().expect("4 bytes")) as usize;
+        at += 4;
         if !size.is_multiple_of(list_bytes) || size / list_bytes > MAX_LEVEL {
             return Err(Error::corrupt(format!(
                 "element {id}: upper-level size {size} is not a multiple of {list_bytes} up to level {MAX_LEVEL}"
             )));
         }
         // Each remaining element needs at least its 4-byte size field.
-        let rest = (n - 1 - id as usize) as u64 * 4;
-        if consumed + size as u64 + rest > len {
+        let rest = (n - 1 - id as usize) * 4;
+        let Some(bytes) = upper
+            .get(at..at + size)
+            .filter(|_| at + size + rest <= upper.len())
+        else {
             return Err(Error::corrupt(format!(
                 "element {id}: upper levels run past the end of the data (truncated?)"
             )));
-        }
-        let mut bytes = vec![0u8; size];
-        r.read_exact(&mut bytes).map_err(io_err)?;
-        consumed += size as u64;
+        };
+        at += size;
         words.clear();
         words.extend(
             bytes
@@ -323,14 +378,17 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
         g.storage
             .load_meta(id, labels[id as usize], size / list_bytes, &words)?;
     }
-    if consumed != len {
+    if at != upper.len() {
         return Err(Error::corrupt(format!(
-            "{} bytes remain after the last element (expected exactly {consumed} bytes)",
-            len - consumed
+            "{} bytes remain after the last element (expected exactly {} bytes)",
+            upper.len() - at,
+            upper_start as usize + at
         )));
     }
+    drop(scratch);
 
     check_links(&g, n)?;
+    let mut g = g;
     if n > 0 {
         if g.storage.level(h.entry) < h.max_level as usize {
             return Err(Error::corrupt(format!(
@@ -363,10 +421,58 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
     Ok(g)
 }
 
+/// Unpacks one level-0 record of the file into element `id`'s slot and row, and
+/// returns its label.
+fn read_record(g: &Graph, h: &Header, id: u32, record: &[u8]) -> Result<u64> {
+    for (i, w) in record[..h.offset_data].chunks_exact(4).enumerate() {
+        let mut word = u32::from_le_bytes(w.try_into().expect("4 bytes"));
+        if i == 0 {
+            // Byte 3 of the header is unused by hnswlib; in memory it marks an
+            // element still being inserted, which a loaded one never is.
+            word &= !LINKING_BIT;
+        }
+        g.storage.load_links0_word(id, i, word);
+    }
+    let data = &record[h.offset_data..h.label_offset];
+    if matches!(
+        g.space.kind(),
+        SpaceKind::L2 | SpaceKind::InnerProduct | SpaceKind::Cosine
+    ) && !all_finite(data)
+    {
+        return Err(Error::corrupt(format!(
+            "element {id} holds NaN or infinity"
+        )));
+    }
+    // SAFETY: data has data_size bytes, the size of the exact rows (the payload of an
+    // unquantized index); this record is the only writer of row `id`, and nobody can
+    // read the fresh storage before loading ends.
+    unsafe { g.storage.write_row(id, g.quantization.is_quantized(), data) };
+    Ok(u64::from_le_bytes(
+        record[h.label_offset..].try_into().expect("8 bytes"),
+    ))
+}
+
+/// Whether the little-endian f32s in `data` are all finite: the exponent bits of
+/// each are not all ones. Branch-free per value, so it vectorises.
+fn all_finite(data: &[u8]) -> bool {
+    const EXPONENT: u32 = 0x7f80_0000;
+    data.chunks_exact(4)
+        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) & EXPONENT)
+        .fold(true, |ok, e| ok & (e != EXPONENT))
+}
+
 /// Every valid link must name an existing element that has the link's level.
 fn check_links(g: &Graph, n: usize) -> Result<()> {
+    const PER_TASK: usize = 16 * 1024;
+    crate::parallel::for_each_row(n.div_ceil(PER_TASK), 0, None, |t| {
+        let first = t * PER_TASK;
+        check_links_of(g, n, first as u32..(first + PER_TASK).min(n) as u32)
+    })
+}
+
+fn check_links_of(g: &Graph, n: usize, ids: std::ops::Range<u32>) -> Result<()> {
     let s = &g.storage;
-    for id in 0..n as u32 {
+    for id in ids {
         for level in 0..=s.level(id) {
             let links = s.links(id, level);
             let raw = s.links_raw_count(id, level);

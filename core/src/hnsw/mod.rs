@@ -1049,9 +1049,7 @@ impl HnswIndex {
     pub fn load(path: impl AsRef<Path>, space: Space, opts: &LoadOptions) -> Result<Self> {
         let path = path.as_ref();
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
-        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-        let graph = format::read(&mut reader, len, space, opts).map_err(|e| match e {
+        let graph = format::read(&file, space, opts).map_err(|e| match e {
             Error::Io { source, .. } => Error::io(path, source),
             e => e,
         })?;
@@ -1060,12 +1058,7 @@ impl HnswIndex {
 
     /// Loads from bytes in hnswlib's format (see [`HnswIndex::to_bytes`]).
     pub fn from_bytes(bytes: &[u8], space: Space, opts: &LoadOptions) -> Result<Self> {
-        Self::loaded(format::read(
-            &mut &bytes[..],
-            bytes.len() as u64,
-            space,
-            opts,
-        )?)
+        Self::loaded(format::read(&bytes, space, opts)?)
     }
 
     /// A loaded graph as an index: a quantized one learns its codes from the vectors
