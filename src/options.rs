@@ -188,7 +188,10 @@ pub extern "C" fn hnsw_save_options_default() -> hnsw_save_options {
 /// NULL means `hnsw_save_options_default()`.
 pub(crate) fn save_options(opts: *const hnsw_save_options) -> SaveOptions {
     // SAFETY: the C contract: NULL or a pointer to a valid options struct.
-    unsafe { opts.as_ref() }.map_or_else(SaveOptions::default, |o| SaveOptions { sync: o.sync })
+    unsafe { opts.as_ref() }.map_or_else(SaveOptions::default, |o| SaveOptions {
+        sync: o.sync,
+        ..Default::default()
+    })
 }
 
 /// NULL means `hnsw_params_default()`.

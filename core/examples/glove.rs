@@ -427,7 +427,13 @@ fn run(a: Args) -> Result<bool, String> {
         let path = dir.path().join(format!("glove{round}.hnsw"));
         saves.push(timed_save(&path, &SaveOptions::default())?);
         let unsynced = dir.path().join(format!("glove{round}.nosync.hnsw"));
-        saves_nosync.push(timed_save(&unsynced, &SaveOptions { sync: false })?);
+        saves_nosync.push(timed_save(
+            &unsynced,
+            &SaveOptions {
+                sync: false,
+                ..Default::default()
+            },
+        )?);
         file_bytes = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
         let t0 = Instant::now();
         let loaded = HnswIndex::load(&path, space.clone(), &LoadOptions::default())

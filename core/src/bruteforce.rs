@@ -656,6 +656,12 @@ impl BruteForceIndex {
     /// once the bytes are in the page cache, as hnswlib's `saveIndex` does (still
     /// atomic).
     pub fn save_with(&self, path: impl AsRef<Path>, opts: &SaveOptions) -> Result<()> {
+        if opts.format != crate::options::FileFormat::Hnswlib {
+            return Err(Error::NotSupported(format!(
+                "brute-force indexes are saved in hnswlib's format only, not {}",
+                opts.format.name()
+            )));
+        }
         let st = self.storage.read();
         persist::write_atomically(path.as_ref(), opts, |w| {
             st.write_to(&self.space, self.stride, w)

@@ -42,7 +42,7 @@ pub use bruteforce::BruteForceIndex;
 pub use error::{Error, ErrorKind, Result};
 pub use hnsw::{HnswIndex, HnswParams, LoadOptions};
 pub use options::{
-    AddOptions, BatchResults, Filter, Neighbor, Progress, SaveOptions, SearchOptions,
+    AddOptions, BatchResults, FileFormat, Filter, Neighbor, Progress, SaveOptions, SearchOptions,
 };
 pub use quant::Quantization;
 pub use space::{CDistanceFn, Distance, Element, Space, SpaceKind};

@@ -49,11 +49,51 @@ pub struct SaveOptions {
     /// does, which is several times faster for small indexes; a crash or power loss
     /// soon after may leave the previous file or, on some file systems, an empty one.
     pub sync: bool,
+    /// The file format: hnswlib's (the default, readable by hnswlib) or the native
+    /// self-describing one (see [`FileFormat`]).
+    pub format: FileFormat,
 }
 
 impl Default for SaveOptions {
     fn default() -> Self {
-        SaveOptions { sync: true }
+        SaveOptions {
+            sync: true,
+            format: FileFormat::Hnswlib,
+        }
+    }
+}
+
+/// The format of a saved HNSW index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FileFormat {
+    /// hnswlib's `saveIndex` format, byte for byte: hnswlib loads it, but it does
+    /// not name its space or dimension, and codes-only indexes cannot use it.
+    #[default]
+    Hnswlib,
+    /// hnswlib-rs's own format: names its space, dimension, parameters and storage
+    /// mode (loading needs no arguments), checksums every section, holds any index
+    /// (quantized codes included), and lays level 0 out as in memory.
+    Native,
+}
+
+impl FileFormat {
+    /// The format's name: `"hnswlib"` or `"native"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Hnswlib => "hnswlib",
+            FileFormat::Native => "native",
+        }
+    }
+
+    /// The format named `name` (`"hnswlib"`, `"native"`; `""` means `"hnswlib"`).
+    pub fn by_name(name: &str) -> Result<Self> {
+        match name {
+            "" | "hnswlib" => Ok(FileFormat::Hnswlib),
+            "native" => Ok(FileFormat::Native),
+            _ => Err(Error::invalid(format!(
+                "unknown file format {name:?}: use \"hnswlib\" or \"native\""
+            ))),
+        }
     }
 }
 

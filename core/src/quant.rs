@@ -146,18 +146,35 @@ impl ScalarQuantizer {
             lo.push(a);
             step.push(if b > a { (b - a) / levels } else { 0.0 });
         }
+        Self::from_ranges(mode, with_norm, lo, step)
+    }
+
+    /// The quantizer of these ranges: dimension `d` codes `lo[d] + c · step[d]`.
+    /// The caller checks them (finite, steps not negative, one per dimension).
+    pub(crate) fn from_ranges(
+        mode: Quantization,
+        with_norm: bool,
+        lo: Vec<f32>,
+        step: Vec<f32>,
+    ) -> Self {
+        debug_assert_eq!(lo.len(), step.len());
         let inv_step = step
             .iter()
             .map(|&s| if s > 0.0 { 1.0 / s } else { 0.0 })
             .collect();
         ScalarQuantizer {
             mode,
-            dim,
+            dim: lo.len(),
             lo,
             step,
             inv_step,
             with_norm,
         }
+    }
+
+    /// The ranges: per dimension the lowest value and the step between codes.
+    pub(crate) fn ranges(&self) -> (&[f32], &[f32]) {
+        (&self.lo, &self.step)
     }
 
     /// The mode.

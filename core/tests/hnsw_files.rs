@@ -274,7 +274,10 @@ fn unsynced_save_writes_the_same_file_atomically() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("index.bin");
     std::fs::write(&path, b"previous").unwrap();
-    let no_sync = SaveOptions { sync: false };
+    let no_sync = SaveOptions {
+        sync: false,
+        ..Default::default()
+    };
     index.save_with(&path, &no_sync).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), index.to_bytes().unwrap());
     // Replaced by rename: no temporary file is left beside it.

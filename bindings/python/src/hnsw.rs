@@ -566,8 +566,16 @@ impl Index {
     #[pyo3(signature = (path_to_index, sync=true))]
     fn save_index(&self, py: Python<'_>, path_to_index: PathBuf, sync: bool) -> PyResult<()> {
         let r = self.ready()?;
-        py.detach(|| r.index.save_with(&path_to_index, &SaveOptions { sync }))
-            .py()
+        py.detach(|| {
+            r.index.save_with(
+                &path_to_index,
+                &SaveOptions {
+                    sync,
+                    ..Default::default()
+                },
+            )
+        })
+        .py()
     }
 
     /// load_index(path_to_index, max_elements=0, allow_replace_deleted=False)

@@ -12,13 +12,14 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::graph::{Rows, LINKING_BIT};
+use super::source::Source;
 use super::{Graph, GraphConfig, LoadOptions, MAX_M};
 use crate::error::{Error, Result};
 use crate::space::{Space, SpaceKind};
 
 const HEADER_LEN: usize = 96;
 /// Levels are stored in a byte; hnswlib's levels stay far below (≈ ln(n)/ln(M)).
-const MAX_LEVEL: usize = 255;
+pub(super) const MAX_LEVEL: usize = 255;
 
 /// hnswlib's `size_data_per_element_`: the bytes of one level-0 record in the file.
 fn record_size(g: &Graph) -> usize {
@@ -212,67 +213,6 @@ fn validate(h: &Header, space: &Space, len: u64) -> Result<()> {
     Ok(())
 }
 
-/// Where a saved index is read from: bytes at any offset, from several threads at
-/// once (a file read with `pread`, or bytes already in memory, which need no copy).
-pub(crate) trait Source: Sync {
-    /// Total length in bytes.
-    fn len(&self) -> io::Result<u64>;
-    /// The `len` bytes at `offset`: borrowed when in memory, else read into `scratch`.
-    fn bytes_at<'a>(
-        &'a self,
-        offset: u64,
-        len: usize,
-        scratch: &'a mut Vec<u8>,
-    ) -> io::Result<&'a [u8]>;
-}
-
-impl Source for &[u8] {
-    fn len(&self) -> io::Result<u64> {
-        Ok(<[u8]>::len(self) as u64)
-    }
-    fn bytes_at<'a>(&'a self, offset: u64, len: usize, _: &'a mut Vec<u8>) -> io::Result<&'a [u8]> {
-        usize::try_from(offset)
-            .ok()
-            .and_then(|o| self.get(o..o.checked_add(len)?))
-            .ok_or_else(|| io::ErrorKind::UnexpectedEof.into())
-    }
-}
-
-impl Source for std::fs::File {
-    fn len(&self) -> io::Result<u64> {
-        Ok(self.metadata()?.len())
-    }
-    fn bytes_at<'a>(
-        &'a self,
-        offset: u64,
-        len: usize,
-        scratch: &'a mut Vec<u8>,
-    ) -> io::Result<&'a [u8]> {
-        scratch.resize(len, 0);
-        read_exact_at(self, &mut scratch[..], offset)?;
-        Ok(&scratch[..])
-    }
-}
-
-#[cfg(unix)]
-fn read_exact_at(f: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(f, buf, offset)
-}
-
-#[cfg(windows)]
-fn read_exact_at(f: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
-    while !buf.is_empty() {
-        match std::os::windows::fs::FileExt::seek_read(f, buf, offset)? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                offset += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Level-0 records are read and checked by several threads, each taking runs of
 /// records of about this many bytes (large enough that a `pread` costs little per
 /// byte, small enough to stay in cache while it is unpacked).
@@ -287,7 +227,7 @@ pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result
             Error::io("<index data>", e)
         }
     };
-    let len = src.len().map_err(io_err)?;
+    let len = src.size().map_err(io_err)?;
     if len < HEADER_LEN as u64 {
         return Err(Error::corrupt(format!(
             "{len} bytes is shorter than hnswlib's {HEADER_LEN}-byte header"
@@ -401,24 +341,30 @@ pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result
         g.set_entry(h.entry, h.max_level as usize);
     }
 
+    finish_labels(&mut g, &labels, opts.allow_replace_deleted);
+    Ok(g)
+}
+
+/// Indexes the labels of a loaded graph, counts its deleted elements and, when
+/// deleted slots may be reused, lists them.
+pub(super) fn finish_labels(g: &mut Graph, labels: &[u64], allow_replace_deleted: bool) {
     let mut deleted = 0;
     {
         let map = g.labels.get_mut();
-        map.reserve(n, &g.storage);
+        map.reserve(labels.len(), &g.storage);
         let free = g.free_slots.get_mut();
         for (id, &label) in labels.iter().enumerate() {
             // A label stored twice (an hnswlib replace bug) maps to its last slot, as in hnswlib.
             map.insert(label, id as u32, &g.storage);
             if g.storage.is_deleted(id as u32) {
                 deleted += 1;
-                if opts.allow_replace_deleted {
+                if allow_replace_deleted {
                     free.insert(id as u32);
                 }
             }
         }
     }
     g.deleted_count.store(deleted, Ordering::Relaxed);
-    Ok(g)
 }
 
 /// Unpacks one level-0 record of the file into element `id`'s slot and row, and
@@ -454,7 +400,7 @@ fn read_record(g: &Graph, h: &Header, id: u32, record: &[u8]) -> Result<u64> {
 
 /// Whether the little-endian f32s in `data` are all finite: the exponent bits of
 /// each are not all ones. Branch-free per value, so it vectorises.
-fn all_finite(data: &[u8]) -> bool {
+pub(super) fn all_finite(data: &[u8]) -> bool {
     const EXPONENT: u32 = 0x7f80_0000;
     data.chunks_exact(4)
         .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) & EXPONENT)
@@ -462,7 +408,7 @@ fn all_finite(data: &[u8]) -> bool {
 }
 
 /// Every valid link must name an existing element that has the link's level.
-fn check_links(g: &Graph, n: usize) -> Result<()> {
+pub(super) fn check_links(g: &Graph, n: usize) -> Result<()> {
     const PER_TASK: usize = 16 * 1024;
     crate::parallel::for_each_row(n.div_ceil(PER_TASK), 0, None, |t| {
         let first = t * PER_TASK;

@@ -331,6 +331,53 @@ impl Storage {
         }
     }
 
+    /// The level-0 slots of the first `n` elements as bytes, exactly as in memory
+    /// (the native file format stores them so).
+    ///
+    /// # Safety
+    /// `n` ≤ capacity, and nobody writes the slots while the slice lives (the caller
+    /// holds the index exclusively).
+    pub(crate) unsafe fn slot_bytes(&self, n: usize) -> &[u8] {
+        assert!(n <= self.capacity);
+        // SAFETY: n slots lie inside the arena; no writes meanwhile (the contract).
+        unsafe { std::slice::from_raw_parts(self.slots.as_ptr(), n * self.layout.stride) }
+    }
+
+    /// The slots of the first `n` elements as bytes to fill.
+    ///
+    /// # Safety
+    /// `n` ≤ capacity, and nothing else reads or writes the storage while the slice
+    /// lives (a storage being loaded, not yet shared).
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn slot_bytes_mut(&self, n: usize) -> &mut [u8] {
+        assert!(n <= self.capacity);
+        // SAFETY: as above; exclusive by the contract.
+        unsafe { std::slice::from_raw_parts_mut(self.slots.as_ptr(), n * self.layout.stride) }
+    }
+
+    /// The exact-vector arena of the first `n` elements as bytes (empty without one),
+    /// and the bytes per row.
+    ///
+    /// # Safety
+    /// As [`Storage::slot_bytes`].
+    pub(crate) unsafe fn exact_bytes(&self, n: usize) -> (&[u8], usize) {
+        assert!(n <= self.capacity);
+        // SAFETY: n rows lie inside the arena (empty when the stride is 0).
+        let b = unsafe { std::slice::from_raw_parts(self.exact.as_ptr(), n * self.exact_stride) };
+        (b, self.exact_stride)
+    }
+
+    /// The exact-vector rows of the first `n` elements as bytes to fill.
+    ///
+    /// # Safety
+    /// As [`Storage::slot_bytes_mut`].
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn exact_bytes_mut(&self, n: usize) -> &mut [u8] {
+        assert!(n <= self.capacity);
+        // SAFETY: as above; exclusive by the contract.
+        unsafe { std::slice::from_raw_parts_mut(self.exact.as_ptr(), n * self.exact_stride) }
+    }
+
     /// Whether the storage holds exact vectors beside quantized payloads.
     pub(crate) fn has_exact_arena(&self) -> bool {
         self.exact_stride > 0

@@ -26,9 +26,11 @@ mod graph;
 mod heap;
 mod insert;
 mod labels;
+mod native;
 mod pool;
 mod scorer;
 mod search;
+mod source;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -44,7 +46,8 @@ use self::search::{Knn, SearchStats};
 use crate::error::{Error, Result};
 use crate::kernels::{self, Isa, IsaTask, Kernels};
 use crate::options::{
-    check_k, check_rerank, AddOptions, BatchResults, Neighbor, RowSink, SaveOptions, SearchOptions,
+    check_k, check_rerank, AddOptions, BatchResults, FileFormat, Neighbor, RowSink, SaveOptions,
+    SearchOptions,
 };
 use crate::parallel::for_each_row;
 use crate::quant::{Quantization, QueryCodes, ScalarQuantizer, TRAIN_SAMPLE};
@@ -1018,24 +1021,50 @@ impl HnswIndex {
         self.save_with(path, &SaveOptions::default())
     }
 
-    /// [`HnswIndex::save`] with options: `SaveOptions { sync: false }` returns once
-    /// the bytes are in the page cache, as hnswlib's `saveIndex` does (still atomic).
+    /// [`HnswIndex::save`] with options: `sync: false` returns once the bytes are in
+    /// the page cache, as hnswlib's `saveIndex` does (still atomic); `format`
+    /// chooses hnswlib's format (the default) or the native one.
     pub fn save_with(&self, path: impl AsRef<Path>, opts: &SaveOptions) -> Result<()> {
         let g = self.graph.write();
-        format::check_writable(&g)?;
-        crate::persist::write_atomically(path.as_ref(), opts, |w| format::write(&g, w))
+        if opts.format == FileFormat::Hnswlib {
+            format::check_writable(&g)?;
+        }
+        crate::persist::write_atomically(path.as_ref(), opts, |w| self.write(&g, opts.format, w))
     }
 
-    /// The bytes [`HnswIndex::save`] would write.
+    fn write(&self, g: &Graph, f: FileFormat, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match f {
+            FileFormat::Hnswlib => format::write(g, w),
+            FileFormat::Native => native::write(
+                g,
+                &native::Settings {
+                    ef: self.ef.load(Ordering::Relaxed),
+                    rerank: self.rerank(),
+                },
+                w,
+            ),
+        }
+    }
+
+    /// The bytes [`HnswIndex::save`] would write (hnswlib's format).
     ///
     /// # Errors
     /// [`Error::NotSupported`] for a codes-only index (hnswlib's format stores the
     /// vectors).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.to_bytes_with(FileFormat::Hnswlib)
+    }
+
+    /// The bytes of the index in `format`.
+    pub fn to_bytes_with(&self, format: FileFormat) -> Result<Vec<u8>> {
         let g = self.graph.write();
-        format::check_writable(&g)?;
-        let mut out = Vec::with_capacity(format::file_size(&g));
-        format::write(&g, &mut out).expect("writing to a Vec cannot fail");
+        let mut out = Vec::new();
+        if format == FileFormat::Hnswlib {
+            format::check_writable(&g)?;
+            out.reserve(format::file_size(&g));
+        }
+        self.write(&g, format, &mut out)
+            .expect("writing to a Vec cannot fail");
         Ok(out)
     }
 
@@ -1044,21 +1073,64 @@ impl HnswIndex {
         format::file_size(&self.read())
     }
 
-    /// Loads an index saved by hnswlib or by [`HnswIndex::save`]. The space must
-    /// match the file (same element size); a mismatch is an error.
+    /// Loads an index saved by hnswlib or by [`HnswIndex::save`], in either format
+    /// (told apart by the native format's magic bytes). The space must match the
+    /// file (hnswlib's format: the same element size; the native format: the same
+    /// space and dimension); a mismatch is an error.
     pub fn load(path: impl AsRef<Path>, space: Space, opts: &LoadOptions) -> Result<Self> {
-        let path = path.as_ref();
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let graph = format::read(&file, space, opts).map_err(|e| match e {
-            Error::Io { source, .. } => Error::io(path, source),
-            e => e,
-        })?;
-        Self::loaded(graph)
+        Self::load_file(path.as_ref(), Some(space), opts)
     }
 
-    /// Loads from bytes in hnswlib's format (see [`HnswIndex::to_bytes`]).
+    /// Loads a file in the native format, which names its own space and dimension
+    /// (indexes with a custom distance need [`HnswIndex::load`] with that space).
+    pub fn open(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Self> {
+        Self::load_file(path.as_ref(), None, opts)
+    }
+
+    fn load_file(path: &Path, space: Option<Space>, opts: &LoadOptions) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        Self::load_from(&file, space, opts).map_err(|e| match e {
+            Error::Io { source, .. } => Error::io(path, source),
+            e => e,
+        })
+    }
+
+    /// Loads from bytes in either format (see [`HnswIndex::to_bytes_with`]).
     pub fn from_bytes(bytes: &[u8], space: Space, opts: &LoadOptions) -> Result<Self> {
-        Self::loaded(format::read(&bytes, space, opts)?)
+        Self::load_from(&bytes, Some(space), opts)
+    }
+
+    /// Loads from bytes in the native format, which names its own space.
+    pub fn from_native_bytes(bytes: &[u8], opts: &LoadOptions) -> Result<Self> {
+        Self::load_from(&bytes, None, opts)
+    }
+
+    fn load_from(
+        src: &dyn source::Source,
+        space: Option<Space>,
+        opts: &LoadOptions,
+    ) -> Result<Self> {
+        let mut scratch = Vec::new();
+        let native = src.size().map_err(|e| Error::io("<index data>", e))? >= 8
+            && native::is_native(
+                src.bytes_at(0, 8, &mut scratch)
+                    .map_err(|e| Error::io("<index data>", e))?,
+            );
+        if native {
+            let (graph, settings) = native::read(src, space, opts)?;
+            let index = Self::loaded(graph)?;
+            index.ef.store(settings.ef, Ordering::Relaxed);
+            index
+                .rerank
+                .store(settings.rerank.to_bits(), Ordering::Relaxed);
+            return Ok(index);
+        }
+        let Some(space) = space else {
+            return Err(Error::corrupt(
+                "not a native hnswlib-rs file (no magic bytes); an index in hnswlib's format does not name its space: load it with one",
+            ));
+        };
+        Self::loaded(format::read(src, space, opts)?)
     }
 
     /// A loaded graph as an index: a quantized one learns its codes from the vectors

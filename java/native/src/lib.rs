@@ -730,7 +730,10 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_save<'l>(
     run(&mut env, |env| {
         let entry = registry::get(id)?;
         let path = path.try_to_string(env)?;
-        let opts = SaveOptions { sync };
+        let opts = SaveOptions {
+            sync,
+            ..Default::default()
+        };
         match &entry.index {
             Index::Hnsw(h) => h.save_with(path, &opts)?,
             Index::Brute(b) => b.save_with(path, &opts)?,

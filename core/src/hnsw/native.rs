@@ -1,0 +1,771 @@
+//! The native file format: self-describing (the space, dimension, parameters and
+//! storage mode are in the file, so loading needs no arguments), every section
+//! checksummed, and laid out as in memory (the level-0 slots are the arena, byte for
+//! byte, on page boundaries) so a file can be used where it lies.
+//!
+//! The byte-by-byte description is docs/native-format.md: a 256-byte header, a
+//! section table, then the sections (level-0 slots, exact vectors, labels, levels,
+//! upper-level offsets and lists, quantizer), each on a 4096-byte boundary with its
+//! XXH3-64 checksum in the table.
+
+use std::io::{self, Write};
+use std::sync::atomic::Ordering;
+
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+
+use super::format::{all_finite, check_links, finish_labels, MAX_LEVEL};
+use super::graph::{DELETED_BIT, LINKING_BIT};
+use super::source::Source;
+use super::{Graph, GraphConfig, LoadOptions, MAX_M};
+use crate::error::{Error, Result};
+use crate::quant::{Quantization, ScalarQuantizer};
+use crate::space::{Family, Space, SpaceKind};
+
+/// The first bytes of every native file.
+pub(crate) const MAGIC: [u8; 8] = *b"HNSWLRS\x1a";
+const VERSION: u32 = 1;
+const HEADER_LEN: usize = 256;
+const ENTRY_LEN: usize = 32;
+const CHECKSUM_AT: usize = 248;
+/// Sections start on page boundaries, so that a mapping of the file can use them.
+const SECTION_ALIGN: u64 = 4096;
+const MAX_SECTIONS: usize = 16;
+
+const FLAG_REPLACE_DELETED: u32 = 1;
+const FLAG_KEEP_VECTORS: u32 = 2;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Slots = 1,
+    Exact = 2,
+    Labels = 3,
+    Levels = 4,
+    UpperOffsets = 5,
+    Upper = 6,
+    Quantizer = 7,
+}
+
+/// Whether `prefix` (the start of a file) is a native file.
+pub(crate) fn is_native(prefix: &[u8]) -> bool {
+    prefix.starts_with(&MAGIC)
+}
+
+/// Per-index settings stored beside the graph.
+pub(crate) struct Settings {
+    pub ef: usize,
+    pub rerank: f32,
+}
+
+fn space_code(kind: SpaceKind) -> u32 {
+    match kind {
+        SpaceKind::L2 => 0,
+        SpaceKind::InnerProduct => 1,
+        SpaceKind::Cosine => 2,
+        SpaceKind::L2U8 => 3,
+        SpaceKind::Custom => 4,
+    }
+}
+
+fn quant_code(q: Quantization) -> u32 {
+    match q {
+        Quantization::None => 0,
+        Quantization::Sq8 => 1,
+        Quantization::Sq4 => 2,
+    }
+}
+
+fn quant_of(code: u32) -> Result<Quantization> {
+    Ok(match code {
+        0 => Quantization::None,
+        1 => Quantization::Sq8,
+        2 => Quantization::Sq4,
+        _ => return Err(Error::corrupt(format!("unknown quantization code {code}"))),
+    })
+}
+
+/// The header fields, as written and as read.
+struct Header {
+    flags: u32,
+    space: u32,
+    quantization: u32,
+    dim: u64,
+    data_size: u64,
+    m: u64,
+    ef_construction: u64,
+    ef: u64,
+    mult: f64,
+    random_seed: u64,
+    count: u64,
+    capacity: u64,
+    entry: u64,
+    max_level: i64,
+    deleted: u64,
+    max_m0: u64,
+    stride: u64,
+    payload_offset: u64,
+    payload_size: u64,
+    exact_size: u64,
+    exact_stride: u64,
+    rerank: f32,
+}
+
+impl Header {
+    fn to_bytes(&self, sections: u32) -> [u8; HEADER_LEN] {
+        let mut b = [0u8; HEADER_LEN];
+        b[..8].copy_from_slice(&MAGIC);
+        let mut at = 8;
+        let mut put = |bytes: &[u8]| {
+            b[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
+        for v in [VERSION, self.flags, self.space, self.quantization] {
+            put(&v.to_le_bytes());
+        }
+        for v in [
+            self.dim,
+            self.data_size,
+            self.m,
+            self.ef_construction,
+            self.ef,
+        ] {
+            put(&v.to_le_bytes());
+        }
+        put(&self.mult.to_le_bytes());
+        for v in [
+            self.random_seed,
+            self.count,
+            self.capacity,
+            self.entry,
+            self.max_level as u64,
+            self.deleted,
+            self.max_m0,
+            self.stride,
+            self.payload_offset,
+            self.payload_size,
+            self.exact_size,
+            self.exact_stride,
+        ] {
+            put(&v.to_le_bytes());
+        }
+        put(&self.rerank.to_le_bytes());
+        put(&sections.to_le_bytes());
+        debug_assert_eq!(at, 176);
+        b
+    }
+
+    fn parse(b: &[u8]) -> Header {
+        let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+        let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+        Header {
+            flags: u32_at(12),
+            space: u32_at(16),
+            quantization: u32_at(20),
+            dim: u64_at(24),
+            data_size: u64_at(32),
+            m: u64_at(40),
+            ef_construction: u64_at(48),
+            ef: u64_at(56),
+            mult: f64::from_bits(u64_at(64)),
+            random_seed: u64_at(72),
+            count: u64_at(80),
+            capacity: u64_at(88),
+            entry: u64_at(96),
+            max_level: u64_at(104) as i64,
+            deleted: u64_at(112),
+            max_m0: u64_at(120),
+            stride: u64_at(128),
+            payload_offset: u64_at(136),
+            payload_size: u64_at(144),
+            exact_size: u64_at(152),
+            exact_stride: u64_at(160),
+            rerank: f32::from_bits(u32_at(168)),
+        }
+    }
+}
+
+fn align(offset: u64) -> u64 {
+    offset.next_multiple_of(SECTION_ALIGN)
+}
+
+/// Writes `g` in the native format. The caller holds the index exclusively.
+pub(crate) fn write(g: &Graph, settings: &Settings, w: &mut dyn Write) -> io::Result<()> {
+    let s = &g.storage;
+    let l = &s.layout;
+    let n = s.len();
+    let (entry, max_level) = g.entry();
+
+    // SAFETY: n ≤ capacity, and the caller holds the index exclusively, so nothing
+    // writes the storage while these borrows live.
+    let slots = unsafe { s.slot_bytes(n) };
+    // SAFETY: as above.
+    let (exact, exact_stride) = unsafe { s.exact_bytes(n) };
+    let mut labels = Vec::with_capacity(8 * n);
+    let mut levels = Vec::with_capacity(n);
+    let mut offsets = Vec::with_capacity(8 * (n + 1));
+    let mut upper = Vec::new();
+    let mut deleted = 0u64;
+    for id in 0..n as u32 {
+        labels.extend_from_slice(&s.label(id).to_le_bytes());
+        levels.push(s.level(id) as u8);
+        offsets.extend_from_slice(&((upper.len() / 4) as u64).to_le_bytes());
+        for word in s.upper_block(id) {
+            upper.extend_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
+        }
+        deleted += s.is_deleted(id) as u64;
+    }
+    offsets.extend_from_slice(&((upper.len() / 4) as u64).to_le_bytes());
+    let quantizer = g.quantizer.as_ref().map(|q| {
+        let (lo, step) = q.ranges();
+        let mut b = Vec::with_capacity(16 + 8 * lo.len());
+        b.extend_from_slice(&quant_code(q.mode()).to_le_bytes());
+        b.extend_from_slice(&((g.space.family().0 == Family::L2) as u32).to_le_bytes());
+        b.extend_from_slice(&(lo.len() as u64).to_le_bytes());
+        for v in lo.iter().chain(step) {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b
+    });
+
+    let mut sections: Vec<(Kind, &[u8])> = vec![(Kind::Slots, slots)];
+    if exact_stride > 0 {
+        sections.push((Kind::Exact, exact));
+    }
+    sections.extend([
+        (Kind::Labels, &labels[..]),
+        (Kind::Levels, &levels[..]),
+        (Kind::UpperOffsets, &offsets[..]),
+        (Kind::Upper, &upper[..]),
+    ]);
+    if let Some(q) = &quantizer {
+        sections.push((Kind::Quantizer, q));
+    }
+
+    let header = Header {
+        flags: (g.allow_replace_deleted as u32 * FLAG_REPLACE_DELETED)
+            | (g.keep_vectors as u32 * FLAG_KEEP_VECTORS),
+        space: space_code(g.space.kind()),
+        quantization: quant_code(g.quantization),
+        dim: g.space.dim() as u64,
+        data_size: g.space.data_size() as u64,
+        m: g.m as u64,
+        ef_construction: g.ef_construction as u64,
+        ef: settings.ef as u64,
+        mult: g.mult,
+        random_seed: g.random_seed,
+        count: n as u64,
+        capacity: s.capacity as u64,
+        entry: entry.map_or(u64::MAX, u64::from),
+        max_level,
+        deleted,
+        max_m0: l.max_m0 as u64,
+        stride: l.stride as u64,
+        payload_offset: l.payload_offset as u64,
+        payload_size: l.payload_size as u64,
+        exact_size: if exact_stride > 0 {
+            g.space.data_size() as u64
+        } else {
+            0
+        },
+        exact_stride: exact_stride as u64,
+        rerank: settings.rerank,
+    };
+    let mut head = header.to_bytes(sections.len() as u32).to_vec();
+    let mut offset = align((HEADER_LEN + ENTRY_LEN * sections.len()) as u64);
+    for (kind, bytes) in &sections {
+        head.extend_from_slice(&(*kind as u32).to_le_bytes());
+        head.extend_from_slice(&0u32.to_le_bytes());
+        head.extend_from_slice(&offset.to_le_bytes());
+        head.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        head.extend_from_slice(&xxh3_64(bytes).to_le_bytes());
+        offset = align(offset + bytes.len() as u64);
+    }
+    let sum = xxh3_64(&head);
+    head[CHECKSUM_AT..CHECKSUM_AT + 8].copy_from_slice(&sum.to_le_bytes());
+    w.write_all(&head)?;
+    let mut at = head.len() as u64;
+    let zeros = [0u8; SECTION_ALIGN as usize];
+    for (_, bytes) in &sections {
+        let pad = (align(at) - at) as usize;
+        w.write_all(&zeros[..pad])?;
+        w.write_all(bytes)?;
+        at = align(at) + bytes.len() as u64;
+    }
+    w.flush()
+}
+
+/// One section as the table gives it.
+#[derive(Clone, Copy)]
+struct Section {
+    offset: u64,
+    len: u64,
+    checksum: u64,
+}
+
+/// Reads the header and section table, checking the magic, version and checksum.
+fn read_head(src: &dyn Source, len: u64) -> Result<(Header, Vec<(u32, Section)>)> {
+    if len < HEADER_LEN as u64 {
+        return Err(Error::corrupt(format!(
+            "{len} bytes is shorter than the {HEADER_LEN}-byte header (truncated?)"
+        )));
+    }
+    let mut scratch = Vec::new();
+    let b = src.bytes_at(0, HEADER_LEN, &mut scratch).map_err(io_err)?;
+    if !is_native(b) {
+        return Err(Error::corrupt("not a native hnswlib-rs file (bad magic)"));
+    }
+    let version = u32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
+    if version != VERSION {
+        return Err(Error::NotSupported(format!(
+            "native format version {version}; this library reads version {VERSION}"
+        )));
+    }
+    let count = u32::from_le_bytes(b[172..176].try_into().expect("4 bytes")) as usize;
+    if count > MAX_SECTIONS {
+        return Err(Error::corrupt(format!(
+            "{count} sections (at most {MAX_SECTIONS})"
+        )));
+    }
+    let head_len = HEADER_LEN + ENTRY_LEN * count;
+    if (head_len as u64) > len {
+        return Err(Error::corrupt(
+            "the section table runs past the end (truncated?)",
+        ));
+    }
+    let mut head = src
+        .bytes_at(0, head_len, &mut scratch)
+        .map_err(io_err)?
+        .to_vec();
+    let stored = u64::from_le_bytes(head[CHECKSUM_AT..CHECKSUM_AT + 8].try_into().expect("8"));
+    head[CHECKSUM_AT..CHECKSUM_AT + 8].fill(0);
+    if xxh3_64(&head) != stored {
+        return Err(Error::corrupt(
+            "header checksum mismatch (corrupted header)",
+        ));
+    }
+    if head[176..CHECKSUM_AT].iter().any(|&x| x != 0) {
+        return Err(Error::corrupt("reserved header bytes are not zero"));
+    }
+    let header = Header::parse(&head);
+    let mut sections = Vec::with_capacity(count);
+    for e in head[HEADER_LEN..].chunks_exact(ENTRY_LEN) {
+        let u64_at = |o: usize| u64::from_le_bytes(e[o..o + 8].try_into().expect("8 bytes"));
+        let kind = u32::from_le_bytes(e[..4].try_into().expect("4 bytes"));
+        let s = Section {
+            offset: u64_at(8),
+            len: u64_at(16),
+            checksum: u64_at(24),
+        };
+        if !s.offset.is_multiple_of(SECTION_ALIGN)
+            || s.offset < head_len as u64
+            || s.offset.checked_add(s.len).is_none_or(|end| end > len)
+        {
+            return Err(Error::corrupt(format!(
+                "section {kind} at {} of {} bytes lies outside the {len}-byte file (truncated?)",
+                s.offset, s.len
+            )));
+        }
+        if sections.iter().any(|(k, _)| *k == kind) {
+            return Err(Error::corrupt(format!("section {kind} appears twice")));
+        }
+        sections.push((kind, s));
+    }
+    Ok((header, sections))
+}
+
+fn io_err(e: io::Error) -> Error {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        Error::corrupt("unexpected end of data (truncated?)")
+    } else {
+        Error::io("<index data>", e)
+    }
+}
+
+/// The space the header describes, checked against the caller's when given.
+fn space_of(h: &Header, given: Option<Space>) -> Result<Space> {
+    let kind = match h.space {
+        0 => SpaceKind::L2,
+        1 => SpaceKind::InnerProduct,
+        2 => SpaceKind::Cosine,
+        3 => SpaceKind::L2U8,
+        4 => SpaceKind::Custom,
+        c => return Err(Error::corrupt(format!("unknown space code {c}"))),
+    };
+    let dim = usize::try_from(h.dim).map_err(|_| Error::corrupt("dim is too large"))?;
+    let space = match given {
+        Some(s) => {
+            if s.kind() != kind || s.dim() != dim {
+                return Err(Error::invalid(format!(
+                    "the file holds a {} index of dim {dim}, not {} of dim {}",
+                    kind.name(),
+                    s.kind().name(),
+                    s.dim()
+                )));
+            }
+            s
+        }
+        None if kind == SpaceKind::Custom => {
+            return Err(Error::invalid(format!(
+                "the file holds an index with a custom distance on {dim}-byte elements: load it with that space"
+            )))
+        }
+        None => Space::by_name(kind.name(), dim).map_err(|e| Error::corrupt(e.to_string()))?,
+    };
+    if space.data_size() as u64 != h.data_size {
+        return Err(Error::corrupt(format!(
+            "{} bytes per vector recorded, {} expected",
+            h.data_size,
+            space.data_size()
+        )));
+    }
+    Ok(space)
+}
+
+/// Reads a native index from `src`; `space` is needed only for custom distances.
+pub(crate) fn read(
+    src: &dyn Source,
+    space: Option<Space>,
+    opts: &LoadOptions,
+) -> Result<(Graph, Settings)> {
+    let len = src.size().map_err(io_err)?;
+    let (h, sections) = read_head(src, len)?;
+    let space = space_of(&h, space)?;
+    let quantization = quant_of(h.quantization)?;
+    if opts.quantization.is_quantized() && opts.quantization != quantization {
+        return Err(Error::invalid(format!(
+            "the file stores {} storage; it cannot be loaded as {}",
+            quantization.name(),
+            opts.quantization.name()
+        )));
+    }
+    let corrupt = |what: &str| Error::corrupt(what.to_string());
+    let m = usize::try_from(h.m).map_err(|_| corrupt("M is too large"))?;
+    if !(2..=MAX_M).contains(&m) || h.max_m0 != 2 * h.m {
+        return Err(Error::corrupt(format!(
+            "M = {}, level-0 links {} are invalid",
+            h.m, h.max_m0
+        )));
+    }
+    let expected_mult = 1.0 / (m as f64).ln();
+    if (h.mult - expected_mult).abs() > 1e-9 * expected_mult
+        || h.ef_construction == 0
+        || h.ef == 0
+        || h.ef_construction > u32::MAX as u64
+        || h.ef > u32::MAX as u64
+    {
+        return Err(Error::corrupt(format!(
+            "mult {}, ef_construction {} or ef {} is invalid",
+            h.mult, h.ef_construction, h.ef
+        )));
+    }
+    if !(h.rerank.is_finite() && h.rerank >= 1.0) {
+        return Err(Error::corrupt(format!("rerank {} is invalid", h.rerank)));
+    }
+    if h.count > h.capacity || h.capacity > u32::MAX as u64 {
+        return Err(Error::corrupt(format!(
+            "{} elements in a capacity of {} (at most {})",
+            h.count,
+            h.capacity,
+            u32::MAX
+        )));
+    }
+    let n = h.count as usize;
+    let file_capacity = h.capacity as usize;
+    let capacity = if opts.max_elements != 0 && opts.max_elements >= n {
+        opts.max_elements
+    } else {
+        file_capacity
+    };
+    let find = |kind: Kind| {
+        sections
+            .iter()
+            .find(|(k, _)| *k == kind as u32)
+            .map(|(_, s)| *s)
+    };
+    let need = |kind: Kind, bytes: Option<u64>| -> Result<Section> {
+        let s =
+            find(kind).ok_or_else(|| Error::corrupt(format!("the {kind:?} section is missing")))?;
+        if bytes.is_some_and(|b| b != s.len) {
+            return Err(Error::corrupt(format!(
+                "the {kind:?} section has {} bytes, {} expected",
+                s.len,
+                bytes.unwrap_or(0)
+            )));
+        }
+        Ok(s)
+    };
+    // Check sizes against the file before allocating anything.
+    let slots_len = h
+        .count
+        .checked_mul(h.stride)
+        .ok_or_else(|| corrupt("slot bytes overflow"))?;
+    let slots = need(Kind::Slots, Some(slots_len))?;
+
+    let keep_vectors = h.flags & FLAG_KEEP_VECTORS != 0;
+    let mut g = Graph::new(
+        space,
+        GraphConfig {
+            m,
+            ef_construction: h.ef_construction as usize,
+            mult: h.mult,
+            random_seed: h.random_seed,
+            allow_replace_deleted: opts.allow_replace_deleted
+                || h.flags & FLAG_REPLACE_DELETED != 0,
+            quantization,
+            keep_vectors,
+        },
+        capacity,
+    )?;
+    let l = g.storage.layout;
+    if (
+        l.max_m0 as u64,
+        l.stride as u64,
+        l.payload_offset as u64,
+        l.payload_size as u64,
+    ) != (h.max_m0, h.stride, h.payload_offset, h.payload_size)
+    {
+        return Err(Error::corrupt(format!(
+            "slot layout (stride {}, payload {} bytes at {}) differs from this library's (stride {}, payload {} bytes at {})",
+            h.stride, h.payload_size, h.payload_offset, l.stride, l.payload_size, l.payload_offset
+        )));
+    }
+    let (_, arena_stride) = {
+        // SAFETY: zero rows: an empty borrow.
+        unsafe { g.storage.exact_bytes(0) }
+    };
+    let exact = find(Kind::Exact);
+    if let Some(e) = exact {
+        if arena_stride as u64 != h.exact_stride
+            || h.exact_size != h.data_size
+            || e.len != h.count * h.exact_stride
+        {
+            return Err(Error::corrupt(format!(
+                "exact vectors: {} bytes of rows of stride {} do not fit {} elements of stride {arena_stride}",
+                e.len, h.exact_stride, h.count
+            )));
+        }
+    }
+
+    g.storage.count.store(n, Ordering::Relaxed);
+    // SAFETY: n ≤ capacity, and the storage is fresh: nothing else can reach it.
+    let slot_bytes = unsafe { g.storage.slot_bytes_mut(n) };
+    read_section(src, slots, slot_bytes)?;
+    if let Some(e) = exact {
+        // SAFETY: as above.
+        let exact_bytes = unsafe { g.storage.exact_bytes_mut(n) };
+        read_section(src, e, exact_bytes)?;
+    }
+
+    let mut scratch = Vec::new();
+    let labels = small_section(src, need(Kind::Labels, Some(8 * h.count))?, &mut scratch)?
+        .chunks_exact(8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+        .collect::<Vec<u64>>();
+    let levels = small_section(src, need(Kind::Levels, Some(h.count))?, &mut scratch)?.to_vec();
+    let offsets = small_section(
+        src,
+        need(Kind::UpperOffsets, Some(8 * (h.count + 1)))?,
+        &mut scratch,
+    )?
+    .chunks_exact(8)
+    .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    .collect::<Vec<u64>>();
+    let upper = small_section(src, need(Kind::Upper, None)?, &mut scratch)?;
+    if !upper.len().is_multiple_of(4) {
+        return Err(corrupt("the upper-level section is not whole words"));
+    }
+    let list_words = (g.storage.upper_list_bytes() / 4) as u64;
+    let total_words = (upper.len() / 4) as u64;
+    let mut words = Vec::new();
+    for id in 0..n {
+        let level = levels[id] as u64;
+        let (from, to) = (offsets[id], offsets[id + 1]);
+        if level as usize > MAX_LEVEL
+            || from > to
+            || to > total_words
+            || to - from != level * list_words
+        {
+            return Err(Error::corrupt(format!(
+                "element {id}: level {level} does not match its upper-level words {from}..{to}"
+            )));
+        }
+        words.clear();
+        words.extend(
+            upper[4 * from as usize..4 * to as usize]
+                .chunks_exact(4)
+                .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
+        );
+        g.storage
+            .load_meta(id as u32, labels[id], level as usize, &words)?;
+    }
+    if offsets[0] != 0 || offsets[n] != total_words {
+        return Err(corrupt(
+            "the upper-level offsets do not cover the upper-level section",
+        ));
+    }
+
+    // The slots came in as bytes: check what the searches rely on.
+    let mut deleted = 0u64;
+    for id in 0..n as u32 {
+        let header = g.storage.header(id);
+        let word = header.load(Ordering::Relaxed);
+        if word & LINKING_BIT != 0 {
+            header.store(word & !LINKING_BIT, Ordering::Relaxed);
+        }
+        deleted += (word & DELETED_BIT != 0) as u64;
+    }
+    if deleted != h.deleted {
+        return Err(Error::corrupt(format!(
+            "{deleted} elements are marked deleted, the header says {}",
+            h.deleted
+        )));
+    }
+    check_vectors(&g, n)?;
+    check_links(&g, n)?;
+
+    if let Some(q) = find(Kind::Quantizer) {
+        if !quantization.is_quantized() {
+            return Err(corrupt("a quantizer section in an unquantized index"));
+        }
+        let b = small_section(src, q, &mut scratch)?;
+        g.quantizer = Some(parse_quantizer(b, quantization, &g.space)?);
+    }
+    if quantization.is_quantized() {
+        match (exact.is_some(), g.quantizer.is_some()) {
+            (false, true) if !keep_vectors => g.storage.drop_exact_arena()?,
+            (true, true) if keep_vectors => {}
+            (true, false) => {}
+            _ => {
+                return Err(corrupt(
+                    "the exact-vector and quantizer sections do not match the storage mode",
+                ))
+            }
+        }
+    } else if exact.is_some() {
+        return Err(corrupt("an exact-vector section in an unquantized index"));
+    }
+
+    if n > 0 {
+        let entry = h.entry;
+        if entry >= h.count
+            || h.max_level < 0
+            || (g.storage.level(entry as u32) as i64) < h.max_level
+        {
+            return Err(Error::corrupt(format!(
+                "entry point {entry} / top level {} invalid for {n} elements",
+                h.max_level
+            )));
+        }
+        g.set_entry(entry as u32, h.max_level as usize);
+    } else if h.entry != u64::MAX || h.max_level != -1 {
+        return Err(corrupt("an empty index with an entry point"));
+    }
+    finish_labels(
+        &mut g,
+        &labels,
+        opts.allow_replace_deleted || h.flags & FLAG_REPLACE_DELETED != 0,
+    );
+    Ok((
+        g,
+        Settings {
+            ef: h.ef as usize,
+            rerank: h.rerank,
+        },
+    ))
+}
+
+/// Reads a large section straight into `dst` (in parallel runs for files), then
+/// verifies its checksum.
+fn read_section(src: &dyn Source, s: Section, dst: &mut [u8]) -> Result<()> {
+    const RUN: usize = 1 << 20;
+    debug_assert_eq!(dst.len() as u64, s.len);
+    let runs: Vec<parking_lot::Mutex<&mut [u8]>> =
+        dst.chunks_mut(RUN).map(parking_lot::Mutex::new).collect();
+    crate::parallel::for_each_row(runs.len(), 0, None, |r| {
+        let mut run = runs[r].lock();
+        src.read_at(s.offset + (r * RUN) as u64, &mut run)
+            .map_err(io_err)
+    })?;
+    drop(runs);
+    if xxh3_64(dst) != s.checksum {
+        return Err(Error::corrupt(format!(
+            "checksum mismatch in the {}-byte section at {} (corrupted data)",
+            s.len, s.offset
+        )));
+    }
+    Ok(())
+}
+
+/// The bytes of a small section, checksum verified.
+fn small_section<'a>(
+    src: &'a dyn Source,
+    s: Section,
+    scratch: &'a mut Vec<u8>,
+) -> Result<&'a [u8]> {
+    let len = usize::try_from(s.len).map_err(|_| Error::corrupt("section too large"))?;
+    let b = src.bytes_at(s.offset, len, scratch).map_err(io_err)?;
+    let mut h = Xxh3::new();
+    h.update(b);
+    if h.digest() != s.checksum {
+        return Err(Error::corrupt(format!(
+            "checksum mismatch in the {}-byte section at {} (corrupted data)",
+            s.len, s.offset
+        )));
+    }
+    Ok(b)
+}
+
+/// The f32 vectors (exact rows, or unquantized payloads) must be finite.
+fn check_vectors(g: &Graph, n: usize) -> Result<()> {
+    if !matches!(
+        g.space.kind(),
+        SpaceKind::L2 | SpaceKind::InnerProduct | SpaceKind::Cosine
+    ) {
+        return Ok(());
+    }
+    let Some(rows) = g.storage.exact_rows(g.quantization.is_quantized()) else {
+        return Ok(());
+    };
+    const PER_TASK: usize = 16 * 1024;
+    crate::parallel::for_each_row(n.div_ceil(PER_TASK), 0, None, |t| {
+        for id in t * PER_TASK..(t * PER_TASK + PER_TASK).min(n) {
+            // SAFETY: id < n ≤ capacity; the storage is not shared yet.
+            if !all_finite(unsafe { rows.slice(id as u32) }) {
+                return Err(Error::corrupt(format!(
+                    "element {id} holds NaN or infinity"
+                )));
+            }
+        }
+        Ok(())
+    })
+}
+
+fn parse_quantizer(b: &[u8], mode: Quantization, space: &Space) -> Result<ScalarQuantizer> {
+    let bad = |why: &str| Error::corrupt(format!("quantizer section: {why}"));
+    if b.len() < 16 {
+        return Err(bad("too short"));
+    }
+    let stored_mode = quant_of(u32::from_le_bytes(b[..4].try_into().expect("4 bytes")))?;
+    let with_norm = u32::from_le_bytes(b[4..8].try_into().expect("4 bytes"));
+    let dim = u64::from_le_bytes(b[8..16].try_into().expect("8 bytes"));
+    let l2 = space.family().0 == Family::L2;
+    if stored_mode != mode || with_norm != l2 as u32 || dim != space.dim() as u64 {
+        return Err(bad("mode, norm flag or dim differs from the header"));
+    }
+    if (b.len() - 16) as u64 != 8 * dim {
+        return Err(bad("wrong length"));
+    }
+    let values: Vec<f32> = b[16..]
+        .chunks_exact(4)
+        .map(|v| f32::from_le_bytes(v.try_into().expect("4 bytes")))
+        .collect();
+    let (lo, step) = values.split_at(dim as usize);
+    if values.iter().any(|v| !v.is_finite()) || step.iter().any(|&s| s < 0.0) {
+        return Err(bad("a range is not finite or a step is negative"));
+    }
+    Ok(ScalarQuantizer::from_ranges(
+        mode,
+        l2,
+        lo.to_vec(),
+        step.to_vec(),
+    ))
+}

@@ -1,0 +1,294 @@
+//! The native file format: round trips of every space and storage mode (searches
+//! answer exactly as before saving), loading without naming the space, and
+//! corrupted, truncated or mismatched files, which must give errors, never a panic.
+mod common;
+
+use common::*;
+use hnswlib_core::*;
+
+const NATIVE: SaveOptions = SaveOptions {
+    sync: false,
+    format: FileFormat::Native,
+};
+
+fn build(
+    space: Space,
+    n: usize,
+    q: Quantization,
+    keep_vectors: bool,
+    seed: u64,
+) -> (HnswIndex, Vec<f32>) {
+    let dim = space.dim();
+    let mut rng = Rng::new(seed);
+    let data = rng.signed_vectors(n, dim);
+    let index = HnswIndex::new(
+        space,
+        &HnswParams {
+            max_elements: n + 50,
+            m: 8,
+            ef_construction: 40,
+            quantization: q,
+            keep_vectors,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    index
+        .add_batch(
+            &data,
+            Some(&(1000..1000 + n as u64).collect::<Vec<_>>()),
+            &AddOptions::default(),
+        )
+        .unwrap();
+    (index, data)
+}
+
+/// Every query's results, with the index's own ef and rerank.
+fn answers(index: &HnswIndex, queries: &[f32], dim: usize) -> Vec<Vec<Neighbor>> {
+    queries
+        .chunks(dim)
+        .map(|q| index.search(q, 10, &SearchOptions::default()).unwrap())
+        .collect()
+}
+
+fn assert_same(a: &HnswIndex, b: &HnswIndex, dim: usize) {
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a.max_elements(), b.max_elements());
+    assert_eq!(a.deleted_count(), b.deleted_count());
+    assert_eq!(a.ef(), b.ef());
+    assert_eq!(a.rerank(), b.rerank());
+    assert_eq!(a.quantization(), b.quantization());
+    assert_eq!(a.keeps_vectors(), b.keeps_vectors());
+    assert_eq!(a.is_trained(), b.is_trained());
+    assert_eq!(a.space().kind(), b.space().kind());
+    let mut ids = a.ids();
+    ids.sort_unstable();
+    let mut ids_b = b.ids();
+    ids_b.sort_unstable();
+    assert_eq!(ids, ids_b);
+    let queries = Rng::new(77).signed_vectors(40, dim);
+    assert_eq!(answers(a, &queries, dim), answers(b, &queries, dim));
+}
+
+#[test]
+fn every_space_round_trips_and_opens_without_arguments() {
+    for space in [
+        Space::l2(24).unwrap(),
+        Space::ip(24).unwrap(),
+        Space::cosine(24).unwrap(),
+    ] {
+        let (index, _) = build(space.clone(), 1500, Quantization::None, true, 3);
+        index.mark_deleted(1003).unwrap();
+        index.mark_deleted(1700).unwrap();
+        index.set_ef(37);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.hnsw");
+        index.save_with(&path, &NATIVE).unwrap();
+
+        let opened = HnswIndex::open(&path, &LoadOptions::default()).unwrap();
+        assert_same(&index, &opened, 24);
+        assert_eq!(opened.ef(), 37);
+        let loaded = HnswIndex::load(&path, space.clone(), &LoadOptions::default()).unwrap();
+        assert_same(&index, &loaded, 24);
+        // Deleted elements stay deleted, and the index keeps growing after a load.
+        assert!(index.get_items::<f32>(&[1003]).is_err());
+        assert!(opened.get_items::<f32>(&[1003]).is_err());
+        assert_eq!(
+            index.get_items::<f32>(&[1004, 1500]).unwrap(),
+            opened.get_items::<f32>(&[1004, 1500]).unwrap()
+        );
+        let v = Rng::new(5).signed_vectors(1, 24);
+        opened.add(&v, 99_999, false).unwrap();
+        assert_eq!(
+            opened.search(&v, 1, &SearchOptions::default()).unwrap()[0].label,
+            99_999
+        );
+        // Bytes and files are the same thing.
+        let bytes = index.to_bytes_with(FileFormat::Native).unwrap();
+        assert_eq!(bytes, std::fs::read(&path).unwrap());
+        let from_bytes = HnswIndex::from_native_bytes(&bytes, &LoadOptions::default()).unwrap();
+        assert_same(&index, &from_bytes, 24);
+    }
+}
+
+#[test]
+fn u8_vectors_round_trip() {
+    let dim = 32;
+    let mut rng = Rng::new(8);
+    let data = rng.bytes(800 * dim);
+    let index = HnswIndex::new(
+        Space::l2_u8(dim).unwrap(),
+        &HnswParams {
+            max_elements: 800,
+            m: 8,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    index
+        .add_batch(&data, None, &AddOptions::default())
+        .unwrap();
+    let bytes = index.to_bytes_with(FileFormat::Native).unwrap();
+    let back = HnswIndex::from_native_bytes(&bytes, &LoadOptions::default()).unwrap();
+    assert_eq!(back.space().kind(), SpaceKind::L2U8);
+    for q in data.chunks(dim).take(20) {
+        assert_eq!(
+            index.search(q, 5, &SearchOptions::default()).unwrap(),
+            back.search(q, 5, &SearchOptions::default()).unwrap()
+        );
+    }
+}
+
+#[test]
+fn quantized_indexes_round_trip_with_their_codes() {
+    for (q, keep) in [
+        (Quantization::Sq8, true),
+        (Quantization::Sq8, false),
+        (Quantization::Sq4, true),
+        (Quantization::Sq4, false),
+    ] {
+        let (index, _) = build(Space::cosine(40).unwrap(), 2500, q, keep, 11);
+        assert!(index.is_trained());
+        index.set_rerank(2.5).unwrap();
+        let bytes = index.to_bytes_with(FileFormat::Native).unwrap();
+        let back = HnswIndex::from_native_bytes(&bytes, &LoadOptions::default()).unwrap();
+        assert_same(&index, &back, 40);
+        assert_eq!(back.rerank(), 2.5);
+        // Asking for the stored mode is fine; another one is an error.
+        let same = LoadOptions {
+            quantization: q,
+            ..Default::default()
+        };
+        assert!(HnswIndex::from_native_bytes(&bytes, &same).is_ok());
+        let other = LoadOptions {
+            quantization: if q == Quantization::Sq8 {
+                Quantization::Sq4
+            } else {
+                Quantization::Sq8
+            },
+            ..Default::default()
+        };
+        let e = HnswIndex::from_native_bytes(&bytes, &other).unwrap_err();
+        assert!(e.to_string().contains("cannot be loaded as"), "{e}");
+    }
+    // Codes-only indexes cannot use hnswlib's format, and can use this one.
+    let (codes_only, _) = build(Space::l2(16).unwrap(), 1200, Quantization::Sq8, false, 4);
+    assert!(codes_only.to_bytes().is_err());
+    assert!(codes_only.to_bytes_with(FileFormat::Native).is_ok());
+}
+
+#[test]
+fn untrained_quantized_and_empty_indexes_round_trip() {
+    let (small, _) = build(Space::l2(8).unwrap(), 300, Quantization::Sq8, false, 9);
+    assert!(!small.is_trained());
+    let back = HnswIndex::from_native_bytes(
+        &small.to_bytes_with(FileFormat::Native).unwrap(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_same(&small, &back, 8);
+    let empty = HnswIndex::new(
+        Space::ip(5).unwrap(),
+        &HnswParams {
+            max_elements: 10,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let back = HnswIndex::from_native_bytes(
+        &empty.to_bytes_with(FileFormat::Native).unwrap(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!((back.len(), back.max_elements()), (0, 10));
+    assert!(back
+        .search(&[0.1f32; 5], 3, &SearchOptions::default())
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn custom_spaces_need_their_distance() {
+    let dist = |a: &[u8], b: &[u8]| a.iter().zip(b).map(|(x, y)| x.abs_diff(*y) as f32).sum();
+    let index = HnswIndex::new(
+        Space::custom(12, dist).unwrap(),
+        &HnswParams {
+            max_elements: 100,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let data = Rng::new(2).bytes(100 * 12);
+    index
+        .add_batch(&data, None, &AddOptions::default())
+        .unwrap();
+    let bytes = index.to_bytes_with(FileFormat::Native).unwrap();
+    let e = HnswIndex::from_native_bytes(&bytes, &LoadOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("custom distance"), "{e}");
+    let back = HnswIndex::from_bytes(
+        &bytes,
+        Space::custom(12, dist).unwrap(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(back.len(), 100);
+}
+
+#[test]
+fn mismatches_and_foreign_files_are_clear_errors() {
+    let (index, _) = build(Space::l2(24).unwrap(), 300, Quantization::None, true, 1);
+    let native = index.to_bytes_with(FileFormat::Native).unwrap();
+    let e = HnswIndex::from_bytes(&native, Space::l2(25).unwrap(), &LoadOptions::default())
+        .unwrap_err();
+    assert!(e.to_string().contains("dim 24"), "{e}");
+    let e = HnswIndex::from_bytes(&native, Space::ip(24).unwrap(), &LoadOptions::default())
+        .unwrap_err();
+    assert!(e.to_string().contains("l2"), "{e}");
+    // hnswlib's format names no space: it cannot be opened without one, and loads with one.
+    let hnswlib = index.to_bytes().unwrap();
+    let e = HnswIndex::from_native_bytes(&hnswlib, &LoadOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("does not name its space"), "{e}");
+    assert!(
+        HnswIndex::from_bytes(&hnswlib, Space::l2(24).unwrap(), &LoadOptions::default()).is_ok()
+    );
+    // A newer version is refused as such.
+    let mut newer = native.clone();
+    newer[8] = 2;
+    let e = HnswIndex::from_native_bytes(&newer, &LoadOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::State, "{e}");
+    assert!(e.to_string().contains("version 2"), "{e}");
+    // Brute-force indexes stay in hnswlib's format.
+    let bf = BruteForceIndex::new(Space::l2(4).unwrap(), 10).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(bf.save_with(dir.path().join("bf"), &NATIVE).is_err());
+}
+
+#[test]
+fn corrupted_or_truncated_files_are_errors_never_panics() {
+    for (q, keep) in [
+        (Quantization::None, true),
+        (Quantization::Sq8, true),
+        (Quantization::Sq8, false),
+    ] {
+        let (index, _) = build(Space::cosine(16).unwrap(), 1100, q, keep, 6);
+        index.mark_deleted(1010).unwrap();
+        let good = index.to_bytes_with(FileFormat::Native).unwrap();
+        assert!(HnswIndex::from_native_bytes(&good, &LoadOptions::default()).is_ok());
+        // Every byte of the header and table, and bytes spread over the sections:
+        // any flipped bit is caught by a check or a checksum.
+        let positions = (0..1024).chain((1024..good.len()).step_by(97));
+        for at in positions {
+            let mut bad = good.clone();
+            bad[at] ^= 0x10;
+            if let Ok(ix) = HnswIndex::from_native_bytes(&bad, &LoadOptions::default()) {
+                // Only padding between sections may change without notice.
+                assert_same(&index, &ix, 16);
+            }
+        }
+        for len in (0..good.len()).step_by(131).chain([good.len() - 1]) {
+            let e =
+                HnswIndex::from_native_bytes(&good[..len], &LoadOptions::default()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Format, "{len}: {e}");
+        }
+    }
+}
