@@ -8,6 +8,8 @@
 
 use parking_lot::Mutex;
 
+use crate::error::{Error, Result};
+
 pub(crate) struct VisitedList {
     words: Box<[u64]>,
     /// Indexes of the words set since the last reset.
@@ -15,11 +17,22 @@ pub(crate) struct VisitedList {
 }
 
 impl VisitedList {
-    fn new(capacity: usize) -> Self {
-        VisitedList {
-            words: vec![0u64; capacity.div_ceil(64)].into_boxed_slice(),
+    /// A set for ids below `capacity`; an allocation failure is an error, not an abort
+    /// (searches of an index too large for the memory left fail cleanly).
+    fn new(capacity: usize) -> Result<Self> {
+        let n = capacity.div_ceil(64);
+        let mut words = Vec::new();
+        words.try_reserve_exact(n).map_err(|_| {
+            Error::OutOfMemory(format!(
+                "cannot allocate a visited set for {capacity} elements ({} bytes)",
+                n * 8
+            ))
+        })?;
+        words.resize(n, 0u64);
+        Ok(VisitedList {
+            words: words.into_boxed_slice(),
             touched: Vec::new(),
-        }
+        })
     }
 
     fn reset(&mut self) {
@@ -64,31 +77,52 @@ pub(crate) struct Scratch {
     pub fresh: Vec<u32>,
 }
 
-/// A pool of scratch buffers sized for one capacity.
+/// A pool of scratch buffers sized for one capacity (the storage's allocated slots).
 pub(crate) struct ScratchPool {
     capacity: usize,
     free: Mutex<Vec<Scratch>>,
 }
 
+impl Scratch {
+    fn new(capacity: usize) -> Result<Self> {
+        Ok(Scratch {
+            visited: VisitedList::new(capacity)?,
+            pool: Vec::new(),
+            fresh: Vec::new(),
+        })
+    }
+}
+
 impl ScratchPool {
-    pub(crate) fn new(capacity: usize) -> Self {
-        ScratchPool {
+    /// A pool holding one set of buffers already, so that the first search does not
+    /// fail for lack of memory when making the pool did not.
+    pub(crate) fn new(capacity: usize) -> Result<Self> {
+        Ok(ScratchPool {
             capacity,
-            free: Mutex::new(Vec::new()),
-        }
+            free: Mutex::new(vec![Scratch::new(capacity)?]),
+        })
     }
 
     /// Takes cleared buffers; they go back to the pool when the guard drops.
-    pub(crate) fn get(&self) -> ScratchGuard<'_> {
-        let scratch = self.free.lock().pop().unwrap_or_else(|| Scratch {
-            visited: VisitedList::new(self.capacity),
-            pool: Vec::new(),
-            fresh: Vec::new(),
-        });
-        ScratchGuard {
+    /// Searches use this; an allocation failure is an error.
+    pub(crate) fn try_get(&self) -> Result<ScratchGuard<'_>> {
+        let pooled = self.free.lock().pop();
+        let scratch = match pooled {
+            Some(s) => s,
+            None => Scratch::new(self.capacity)?,
+        };
+        Ok(ScratchGuard {
             pool: self,
             scratch: Some(scratch),
-        }
+        })
+    }
+
+    /// [`ScratchPool::try_get`] for inserts, whose linking cannot return an error
+    /// half-way (it panics instead, which inserts survive as they survive a panicking
+    /// custom distance): the set is no larger than the storage's slots, allocated
+    /// already, so only a process out of memory gets here.
+    pub(crate) fn get(&self) -> ScratchGuard<'_> {
+        self.try_get().unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -125,7 +159,7 @@ mod tests {
 
     #[test]
     fn sets_clear_between_searches() {
-        let pool = ScratchPool::new(1000);
+        let pool = ScratchPool::new(1000).unwrap();
         for round in 0..50u32 {
             let mut s = pool.get();
             // Nothing from the previous round (ids round-1, round+6, ...) is left.

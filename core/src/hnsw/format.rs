@@ -64,7 +64,14 @@ pub(crate) fn write(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
     let label_offset = offset_data + g.space.data_size();
 
     let mut h = Vec::with_capacity(HEADER_LEN);
-    for v in [0, s.capacity, n, record_size(g), label_offset, offset_data] {
+    for v in [
+        0,
+        s.max_elements,
+        n,
+        record_size(g),
+        label_offset,
+        offset_data,
+    ] {
         h.extend_from_slice(&(v as u64).to_le_bytes());
     }
     h.extend_from_slice(&(max_level as i32).to_le_bytes());
@@ -238,10 +245,13 @@ pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result
     let h = parse_header(hb.try_into().expect("header length"))?;
     validate(&h, &space, len)?;
 
-    let capacity = if opts.max_elements != 0 && opts.max_elements >= h.count {
-        opts.max_elements
+    // A capacity the caller asks for is allocated, as hnswlib does; the file's is
+    // only a limit, and slots are allocated for the elements present (the file may
+    // declare any max_elements, up to 2^64-1).
+    let (max_elements, capacity) = if opts.max_elements != 0 && opts.max_elements >= h.count {
+        (opts.max_elements, opts.max_elements)
     } else {
-        h.max_elements
+        (h.max_elements, h.count)
     };
     let g = Graph::new(
         space,
@@ -254,13 +264,18 @@ pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result
             quantization: opts.quantization,
             keep_vectors: opts.keep_vectors,
         },
+        max_elements,
         capacity,
     )?;
     let n = h.count;
     g.storage.count.store(n, Ordering::Relaxed);
 
     // Level 0, in parallel: records are independent and each goes to its own slot.
-    let labels: Vec<AtomicU64> = (0..n).map(|_| AtomicU64::new(0)).collect();
+    let mut labels: Vec<AtomicU64> = Vec::new();
+    labels
+        .try_reserve_exact(n)
+        .map_err(|_| Error::OutOfMemory(format!("cannot allocate the labels of {n} elements")))?;
+    labels.extend((0..n).map(|_| AtomicU64::new(0)));
     let per_chunk = (LOAD_CHUNK_BYTES / h.slot_size).max(1);
     let chunks = n.div_ceil(per_chunk);
     crate::parallel::for_each_row(chunks, 0, None, |c| {
@@ -341,17 +356,21 @@ pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result
         g.set_entry(h.entry, h.max_level as usize);
     }
 
-    finish_labels(&mut g, &labels, opts.allow_replace_deleted);
+    finish_labels(&mut g, &labels, opts.allow_replace_deleted)?;
     Ok(g)
 }
 
 /// Indexes the labels of a loaded graph, counts its deleted elements and, when
 /// deleted slots may be reused, lists them.
-pub(super) fn finish_labels(g: &mut Graph, labels: &[u64], allow_replace_deleted: bool) {
+pub(super) fn finish_labels(
+    g: &mut Graph,
+    labels: &[u64],
+    allow_replace_deleted: bool,
+) -> Result<()> {
     let mut deleted = 0;
     {
         let map = g.labels.get_mut();
-        map.reserve(labels.len(), &g.storage);
+        map.try_reserve(labels.len(), &g.storage)?;
         let free = g.free_slots.get_mut();
         for (id, &label) in labels.iter().enumerate() {
             // A label stored twice (an hnswlib replace bug) maps to its last slot, as in hnswlib.
@@ -365,6 +384,7 @@ pub(super) fn finish_labels(g: &mut Graph, labels: &[u64], allow_replace_deleted
         }
     }
     g.deleted_count.store(deleted, Ordering::Relaxed);
+    Ok(())
 }
 
 /// Unpacks one level-0 record of the file into element `id`'s slot and row, and

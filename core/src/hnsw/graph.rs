@@ -85,12 +85,17 @@ impl SlotLayout {
     }
 }
 
-/// The element storage of one capacity. Replaced wholesale by resize.
+/// The element storage of one capacity. Replaced wholesale by resize and growth.
 pub(crate) struct Storage {
     pub layout: SlotLayout,
     /// Links per upper-level list (hnswlib's `maxM_`, M).
     pub max_m: usize,
+    /// Slots allocated: every element id is below it (the bound of every access).
     pub capacity: usize,
+    /// hnswlib's `max_elements_`: how many elements the index may hold, at least
+    /// `capacity`. A loaded index allocates for the elements it holds and grows
+    /// towards this on demand, since a file may declare any value (up to 2^64-1).
+    pub max_elements: usize,
     /// The level-0 slots (`capacity × layout.stride` bytes).
     slots: Arena,
     /// Exact vectors beside quantized payloads: `capacity × exact_stride` bytes, or
@@ -211,14 +216,17 @@ fn row_stride(size: usize) -> usize {
 }
 
 impl Storage {
-    /// Empty storage for `capacity` elements; `exact_size` > 0 gives quantized payloads
+    /// Empty storage with slots for `capacity` elements and room to grow up to
+    /// `max_elements` (at least `capacity`); `exact_size` > 0 gives quantized payloads
     /// an arena of exact vectors of that many bytes each.
     pub(crate) fn new(
         layout: SlotLayout,
         max_m: usize,
         exact_size: usize,
         capacity: usize,
+        max_elements: usize,
     ) -> Result<Self> {
+        debug_assert!(capacity <= max_elements);
         if capacity > u32::MAX as usize {
             return Err(Error::invalid(format!(
                 "max_elements {capacity} is too large (at most {})",
@@ -241,6 +249,7 @@ impl Storage {
             layout,
             max_m,
             capacity,
+            max_elements,
             slots: Arena::zeroed(slot_bytes, "level-0 graph")?,
             exact: Arena::zeroed(exact_bytes, "exact vectors")?,
             exact_size,
@@ -253,9 +262,20 @@ impl Storage {
         })
     }
 
-    /// Moves the elements of `old` into a new storage of `capacity`.
-    pub(crate) fn grown_from(old: &mut Storage, capacity: usize) -> Result<Self> {
-        let new = Storage::new(old.layout, old.max_m, old.exact_size, capacity)?;
+    /// Moves the elements of `old` into a new storage of `capacity` slots (at least
+    /// the element count) and `max_elements`.
+    pub(crate) fn grown_from(
+        old: &mut Storage,
+        capacity: usize,
+        max_elements: usize,
+    ) -> Result<Self> {
+        let new = Storage::new(
+            old.layout,
+            old.max_m,
+            old.exact_size,
+            capacity,
+            max_elements,
+        )?;
         let n = old.len();
         // SAFETY: both arenas hold at least n slots / exact rows of the same layout, and
         // `&mut old` means nothing reads or writes the old storage meanwhile.

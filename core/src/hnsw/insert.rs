@@ -394,14 +394,19 @@ impl Graph {
         }
     }
 
-    /// Reserves a slot for a new label (hnswlib's first step of `addPoint`).
-    pub(crate) fn reserve_slot(&self, label: u64) -> Result<u32> {
+    /// Reserves a slot for a new label (hnswlib's first step of `addPoint`). `None`
+    /// when the index may hold more elements but all allocated slots are taken: the
+    /// caller grows the storage ([`Graph::grow_to`]) and tries again.
+    pub(crate) fn reserve_slot(&self, label: u64) -> Result<Option<u32>> {
         let mut map = self.labels.write();
         let n = self.storage.len();
-        if n >= self.storage.capacity {
+        if n >= self.storage.max_elements {
             return Err(Error::CapacityExceeded {
-                max_elements: self.storage.capacity,
+                max_elements: self.storage.max_elements,
             });
+        }
+        if n >= self.storage.capacity {
+            return Ok(None);
         }
         let id = n as u32;
         self.storage
@@ -410,7 +415,7 @@ impl Graph {
         // The map finds elements through their stored labels: write it first.
         self.storage.set_label(id, label);
         map.insert(label, id, &self.storage);
-        Ok(id)
+        Ok(Some(id))
     }
 }
 

@@ -13,6 +13,7 @@ use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::FxHasher;
 
 use super::graph::Storage;
+use crate::error::{Error, Result};
 
 #[derive(Default)]
 pub(crate) struct LabelMap {
@@ -65,6 +66,17 @@ impl LabelMap {
     /// Makes room for `additional` more labels without growing on the way.
     pub(crate) fn reserve(&mut self, additional: usize, s: &Storage) {
         self.table.reserve(additional, |&id| hash(s.label(id)));
+    }
+
+    /// [`LabelMap::reserve`], failing with an error instead of aborting.
+    pub(crate) fn try_reserve(&mut self, additional: usize, s: &Storage) -> Result<()> {
+        self.table
+            .try_reserve(additional, |&id| hash(s.label(id)))
+            .map_err(|_| {
+                Error::OutOfMemory(format!(
+                    "cannot allocate a label map of {additional} labels"
+                ))
+            })
     }
 
     /// Every filed label, in no particular order.

@@ -126,7 +126,10 @@ impl Default for HnswParams {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
     /// New capacity; used when at least the element count, otherwise (e.g. 0) the
-    /// file's capacity is kept, as in hnswlib.
+    /// file's capacity is kept, as in hnswlib. A capacity given here is allocated at
+    /// once; the file's is a limit only (a file may declare any value): memory is
+    /// allocated for the elements present and grows as elements are added, and a
+    /// save writes the file's capacity back.
     pub max_elements: usize,
     /// Whether inserts may reuse the slots of deleted elements.
     pub allow_replace_deleted: bool,
@@ -183,6 +186,17 @@ pub(crate) struct Graph {
 
 const EMPTY_ENTRY: u64 = u64::MAX;
 
+/// Fewest slots a growing storage allocates.
+const MIN_GROWTH: usize = 64;
+
+/// How an insert ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Added {
+    Done,
+    /// All allocated slots are taken (by concurrent adds): grow, then add again.
+    NeedsRoom,
+}
+
 /// The settings of a graph that are not its contents.
 pub(crate) struct GraphConfig {
     pub m: usize,
@@ -195,7 +209,9 @@ pub(crate) struct GraphConfig {
 }
 
 impl Graph {
-    fn new(space: Space, c: GraphConfig, capacity: usize) -> Result<Self> {
+    /// A graph that may hold `max_elements` elements, with slots allocated for
+    /// `capacity` of them (see [`Storage::max_elements`]).
+    fn new(space: Space, c: GraphConfig, max_elements: usize, capacity: usize) -> Result<Self> {
         let (family, table) = space.family();
         let quantized = c.quantization.is_quantized();
         if quantized && !matches!(family, Family::L2 | Family::Dot) {
@@ -217,7 +233,7 @@ impl Graph {
             ef_construction: c.ef_construction,
             mult: c.mult,
             random_seed: c.random_seed,
-            storage: Storage::new(layout, c.m, exact, capacity)?,
+            storage: Storage::new(layout, c.m, exact, capacity, max_elements)?,
             entry: AtomicU64::new(EMPTY_ENTRY),
             global: Mutex::new(()),
             labels: RwLock::new(LabelMap::default()),
@@ -225,13 +241,42 @@ impl Graph {
             free_slots: Mutex::new(FxHashSet::default()),
             allow_replace_deleted: c.allow_replace_deleted,
             rng: Mutex::new(LevelRng::new(c.random_seed)),
-            scratch: ScratchPool::new(capacity),
+            scratch: ScratchPool::new(capacity)?,
             quantization: c.quantization,
             quantizer: None,
             keep_vectors: c.keep_vectors,
             kernels: table.unwrap_or_else(kernels::scalar),
             space,
         })
+    }
+
+    /// Allocates slots for at least `needed` elements (at most `max_elements`),
+    /// doubling the allocation so that adding one element at a time copies each
+    /// element a bounded number of times.
+    pub(crate) fn grow_to(&mut self, needed: usize) -> Result<()> {
+        let s = &self.storage;
+        let needed = needed.min(s.max_elements);
+        if needed <= s.capacity {
+            return Ok(());
+        }
+        let doubled = s
+            .capacity
+            .saturating_mul(2)
+            .max(MIN_GROWTH)
+            .min(s.max_elements)
+            .min(u32::MAX as usize);
+        self.resize_storage(needed.max(doubled), s.max_elements)
+    }
+
+    /// Moves the elements into storage of `capacity` slots that may grow up to
+    /// `max_elements`.
+    fn resize_storage(&mut self, capacity: usize, max_elements: usize) -> Result<()> {
+        let storage = Storage::grown_from(&mut self.storage, capacity, max_elements)?;
+        // Make the new pool first: on failure the graph is left as it was.
+        let scratch = ScratchPool::new(capacity)?;
+        self.storage = storage;
+        self.scratch = scratch;
+        Ok(())
     }
 
     /// Writes element `id`'s vector `v` (prepared by the space): the payload, and for
@@ -433,7 +478,7 @@ impl std::fmt::Debug for HnswIndex {
         f.debug_struct("HnswIndex")
             .field("space", &g.space)
             .field("len", &g.storage.len())
-            .field("max_elements", &g.storage.capacity)
+            .field("max_elements", &g.storage.max_elements)
             .field("m", &g.m)
             .field("ef_construction", &g.ef_construction)
             .field("ef", &self.ef())
@@ -475,6 +520,8 @@ impl HnswIndex {
                 quantization: params.quantization,
                 keep_vectors: params.keep_vectors,
             },
+            // A capacity asked for is allocated, as hnswlib does.
+            params.max_elements,
             params.max_elements,
         )?;
         Ok(Self::from_graph(graph, 0))
@@ -514,6 +561,21 @@ impl HnswIndex {
         Ok(self.read())
     }
 
+    /// Slots for at least `needed` elements (capped at max_elements): takes the index
+    /// exclusively to grow when they are missing; returns a fresh read guard.
+    fn with_room<'a>(
+        &'a self,
+        g: RwLockReadGuard<'a, Graph>,
+        needed: usize,
+    ) -> Result<RwLockReadGuard<'a, Graph>> {
+        if needed.min(g.storage.max_elements) <= g.storage.capacity {
+            return Ok(g);
+        }
+        drop(g);
+        self.graph.write().grow_to(needed)?;
+        Ok(self.read())
+    }
+
     /// Shared access; recursive so a filter or progress callback may call back in.
     fn read(&self) -> RwLockReadGuard<'_, Graph> {
         self.graph.read_recursive()
@@ -543,24 +605,28 @@ impl HnswIndex {
             return Err(Error::ReplaceDeletedDisabled);
         }
         let v = g.space.prepare(vector, 0)?;
-        let g = self.train_if_due(g, 1, &|_| Ok(v.clone()))?;
-        self.add_prepared(&g, &v, label, replace_deleted)
+        let mut g = self.train_if_due(g, 1, &|_| Ok(v.clone()))?;
+        while self.add_prepared(&g, &v, label, replace_deleted)? == Added::NeedsRoom {
+            let needed = g.storage.len() + 1;
+            g = self.with_room(g, needed)?;
+        }
+        Ok(())
     }
 
-    fn add_prepared(&self, g: &Graph, v: &PreparedVec, label: u64, replace: bool) -> Result<()> {
+    fn add_prepared(&self, g: &Graph, v: &PreparedVec, label: u64, replace: bool) -> Result<Added> {
         let _label_guard = self.label_lock(label);
         let existing = g.labels.read().get(label, &g.storage);
         if let Some(id) = existing {
             if !g.storage.is_deleted(id) {
                 g.update_element(id, v);
-                return Ok(());
+                return Ok(Added::Done);
             }
             if !g.allow_replace_deleted {
                 g.update_element(id, v);
                 if g.storage.unmark_deleted(id) {
                     g.deleted_count.fetch_sub(1, Ordering::AcqRel);
                 }
-                return Ok(());
+                return Ok(Added::Done);
             }
             if !replace {
                 return Err(Error::UpdateDeletedWithReplace(label));
@@ -571,7 +637,7 @@ impl HnswIndex {
                 g.update_element(id, v);
                 g.storage.unmark_deleted(id);
                 g.deleted_count.fetch_sub(1, Ordering::AcqRel);
-                return Ok(());
+                return Ok(Added::Done);
             }
         }
         if replace {
@@ -596,11 +662,14 @@ impl HnswIndex {
                 g.update_element(id, v);
                 g.storage.unmark_deleted(id);
                 g.deleted_count.fetch_sub(1, Ordering::AcqRel);
-                return Ok(());
+                return Ok(Added::Done);
             }
         }
-        let id = g.reserve_slot(label)?;
-        g.insert_new(id, label, v)
+        let Some(id) = g.reserve_slot(label)? else {
+            return Ok(Added::NeedsRoom);
+        };
+        g.insert_new(id, label, v)?;
+        Ok(Added::Done)
     }
 
     /// Adds a batch of rows (`data.len() / dim` vectors, row-major) on
@@ -645,19 +714,41 @@ impl HnswIndex {
         let g = self.train_if_due(g, rows, &|r| {
             space.prepare(&data[r * per_row..(r + 1) * per_row], r)
         })?;
+        // Slots for the whole batch before it starts (growing takes the index
+        // exclusively, which the batch's threads cannot do while they share it).
+        let needed = g.storage.len().saturating_add(rows);
+        let mut g = self.with_room(g, needed)?;
         {
             // Grow the map once for the batch, not step by step (each step holds the
             // old and the new table at once).
-            let room = g.storage.capacity - g.storage.len();
+            let room = g.storage.max_elements - g.storage.len();
             g.labels.write().reserve(rows.min(room), &g.storage);
         }
         let first_auto = self.auto_label.fetch_add(rows as u64, Ordering::AcqRel);
         let label_of = |r: usize| labels.map_or(first_auto.wrapping_add(r as u64), |l| l[r]);
-
-        for_each_row(rows, opts.num_threads, opts.progress, |r| {
-            let v = g.space.prepare(&data[r * per_row..(r + 1) * per_row], r)?;
-            self.add_prepared(&g, &v, label_of(r), opts.replace_deleted)
-        })
+        let add_rows = |g: &Graph, rows: &mut dyn Iterator<Item = usize>, progress| {
+            let rows: Vec<usize> = rows.collect();
+            let no_room = Mutex::new(Vec::new());
+            for_each_row(rows.len(), opts.num_threads, progress, |i| {
+                let r = rows[i];
+                let v = g.space.prepare(&data[r * per_row..(r + 1) * per_row], r)?;
+                if self.add_prepared(g, &v, label_of(r), opts.replace_deleted)? == Added::NeedsRoom
+                {
+                    no_room.lock().push(r);
+                }
+                Ok(())
+            })?;
+            Ok::<_, Error>(no_room.into_inner())
+        };
+        let mut pending = add_rows(&g, &mut (0..rows), opts.progress)?;
+        // Concurrent adds took the slots grown for this batch: grow again for the rows
+        // left, outside the batch's threads.
+        while !pending.is_empty() {
+            let needed = g.storage.len().saturating_add(pending.len());
+            g = self.with_room(g, needed)?;
+            pending = add_rows(&g, &mut pending.into_iter(), None)?;
+        }
+        Ok(())
     }
 
     /// Fails with CapacityExceeded before a batch starts if its new labels cannot fit.
@@ -668,7 +759,7 @@ impl HnswIndex {
         label_of: &dyn Fn(usize) -> u64,
         replace: bool,
     ) -> Result<()> {
-        let capacity = g.storage.capacity;
+        let capacity = g.storage.max_elements;
         let mut room = capacity.saturating_sub(g.storage.len());
         if replace {
             room += g.free_slots.lock().len();
@@ -707,7 +798,7 @@ impl HnswIndex {
         let q = g.space.prepare(query, 0)?;
         // k may be anything a caller passes (hnswlib users pass huge k to get "all").
         let mut out = Vec::with_capacity(k.min(g.storage.len()));
-        self.search_prepared(&g, &q, k, opts, &mut out);
+        self.search_prepared(&g, &q, k, opts, &mut out)?;
         Ok(out)
     }
 
@@ -718,7 +809,7 @@ impl HnswIndex {
         k: usize,
         opts: &SearchOptions,
         out: &mut Vec<Neighbor>,
-    ) {
+    ) -> Result<()> {
         let ef = opts.ef.unwrap_or_else(|| self.ef()).max(k);
         let rerank = opts.rerank.unwrap_or_else(|| self.rerank());
         // At least k, and never an overflow for absurd k or factors.
@@ -726,7 +817,7 @@ impl HnswIndex {
             .ceil()
             .min(usize::MAX as f64) as usize;
         let mut stats = SearchStats::default();
-        let mut scratch = g.scratch.get();
+        let mut scratch = g.scratch.try_get()?;
         let codes = g.query_codes(q);
         let traverse = match &codes {
             Some(c) => Traverse::Codes(c),
@@ -748,6 +839,7 @@ impl HnswIndex {
         );
         self.metrics.0[0].fetch_add(stats.hops, Ordering::Relaxed);
         self.metrics.0[1].fetch_add(stats.distances, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Searches every row of `queries` (row-major) on `opts.num_threads` threads.
@@ -794,7 +886,7 @@ impl HnswIndex {
                 .space
                 .prepare(&queries[r * per_row..(r + 1) * per_row], r)?;
             let mut found = Vec::with_capacity(k.min(g.storage.len()));
-            self.search_prepared(&g, &q, k, opts, &mut found);
+            self.search_prepared(&g, &q, k, opts, &mut found)?;
             out.write(r, &found);
             Ok(())
         })
@@ -866,10 +958,8 @@ impl HnswIndex {
                 count,
             });
         }
-        let storage = Storage::grown_from(&mut g.storage, new_max_elements)?;
-        g.storage = storage;
-        g.scratch = ScratchPool::new(new_max_elements);
-        Ok(())
+        // A capacity asked for is allocated, as hnswlib does.
+        g.resize_storage(new_max_elements, new_max_elements)
     }
 
     /// The stored vector of `label` (normalised for cosine). Deleted labels are not
@@ -931,7 +1021,7 @@ impl HnswIndex {
 
     /// Capacity.
     pub fn max_elements(&self) -> usize {
-        self.read().storage.capacity
+        self.read().storage.max_elements
     }
 
     /// M.

@@ -253,7 +253,7 @@ pub(crate) fn write(g: &Graph, settings: &Settings, w: &mut dyn Write) -> io::Re
         mult: g.mult,
         random_seed: g.random_seed,
         count: n as u64,
-        capacity: s.capacity as u64,
+        capacity: s.max_elements as u64,
         entry: entry.map_or(u64::MAX, u64::from),
         max_level,
         deleted,
@@ -460,20 +460,23 @@ pub(crate) fn read(
     if !(h.rerank.is_finite() && h.rerank >= 1.0) {
         return Err(Error::corrupt(format!("rerank {} is invalid", h.rerank)));
     }
-    if h.count > h.capacity || h.capacity > u32::MAX as u64 {
+    if h.count > h.capacity || h.count > u32::MAX as u64 {
         return Err(Error::corrupt(format!(
-            "{} elements in a capacity of {} (at most {})",
+            "{} elements in a capacity of {} (at most {} elements)",
             h.count,
             h.capacity,
             u32::MAX
         )));
     }
     let n = h.count as usize;
-    let file_capacity = h.capacity as usize;
-    let capacity = if opts.max_elements != 0 && opts.max_elements >= n {
-        opts.max_elements
+    let file_capacity =
+        usize::try_from(h.capacity).map_err(|_| corrupt("capacity is too large"))?;
+    // As for hnswlib's format: a capacity the caller asks for is allocated; the
+    // file's is a limit, with slots allocated for the elements present.
+    let (max_elements, capacity) = if opts.max_elements != 0 && opts.max_elements >= n {
+        (opts.max_elements, opts.max_elements)
     } else {
-        file_capacity
+        (file_capacity, n)
     };
     let find = |kind: Kind| {
         sections
@@ -513,6 +516,7 @@ pub(crate) fn read(
             quantization,
             keep_vectors,
         },
+        max_elements,
         capacity,
     )?;
     let l = g.storage.layout;
@@ -663,7 +667,7 @@ pub(crate) fn read(
         &mut g,
         &labels,
         opts.allow_replace_deleted || h.flags & FLAG_REPLACE_DELETED != 0,
-    );
+    )?;
     Ok((
         g,
         Settings {
