@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 use std::sync::atomic::Ordering;
 
-use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::format::{all_finite, check_links, finish_labels, MAX_LEVEL};
 use super::graph::{DELETED_BIT, LINKING_BIT};
@@ -707,9 +707,7 @@ fn small_section<'a>(
 ) -> Result<&'a [u8]> {
     let len = usize::try_from(s.len).map_err(|_| Error::corrupt("section too large"))?;
     let b = src.bytes_at(s.offset, len, scratch).map_err(io_err)?;
-    let mut h = Xxh3::new();
-    h.update(b);
-    if h.digest() != s.checksum {
+    if xxh3_64(b) != s.checksum {
         return Err(Error::corrupt(format!(
             "checksum mismatch in the {}-byte section at {} (corrupted data)",
             s.len, s.offset

@@ -195,7 +195,13 @@ fn rs_to_raw(h: Robj) -> Result<Robj> {
 fn rs_save(h: Robj, path: &str, sync: bool) -> Result<()> {
     Handle::from_robj(&h)?
         .index()
-        .save_with(path, &SaveOptions { sync, ..Default::default() })
+        .save_with(
+            path,
+            &SaveOptions {
+                sync,
+                ..Default::default()
+            },
+        )
         .map_err(core_err)
 }
 
