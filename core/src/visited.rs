@@ -62,6 +62,8 @@ pub(crate) struct Scratch {
     pub pool: Vec<(f32, u32)>,
     /// Unvisited neighbours of the element being expanded.
     pub fresh: Vec<u32>,
+    /// (element, label) of the results a search accepted (see `hnsw::search::Knn`).
+    pub noted: Vec<(u32, u64)>,
 }
 
 /// A pool of scratch buffers sized for one capacity.
@@ -84,6 +86,7 @@ impl ScratchPool {
             visited: VisitedList::new(self.capacity),
             pool: Vec::new(),
             fresh: Vec::new(),
+            noted: Vec::new(),
         });
         ScratchGuard {
             pool: self,

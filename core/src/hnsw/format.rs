@@ -343,23 +343,7 @@ pub(crate) fn read(r: &mut dyn Read, len: u64, space: Space, opts: &LoadOptions)
         g.set_entry(h.entry, h.max_level as usize);
     }
 
-    let mut deleted = 0;
-    {
-        let map = g.labels.get_mut();
-        map.reserve(n, &g.storage);
-        let free = g.free_slots.get_mut();
-        for (id, &label) in labels.iter().enumerate() {
-            // A label stored twice (an hnswlib replace bug) maps to its last slot, as in hnswlib.
-            map.insert(label, id as u32, &g.storage);
-            if g.storage.is_deleted(id as u32) {
-                deleted += 1;
-                if opts.allow_replace_deleted {
-                    free.insert(id as u32);
-                }
-            }
-        }
-    }
-    g.deleted_count.store(deleted, Ordering::Relaxed);
+    g.slots.load(&labels, &g.storage);
     Ok(g)
 }
 

@@ -22,7 +22,7 @@ use super::heap::{pair_order, Item, MaxHeap};
 use super::scorer::{Scorer, ScorerTask};
 use super::search::SearchStats;
 use super::Graph;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::space::PreparedVec;
 
 impl Graph {
@@ -392,25 +392,6 @@ impl Graph {
                 cur = next;
             }
         }
-    }
-
-    /// Reserves a slot for a new label (hnswlib's first step of `addPoint`).
-    pub(crate) fn reserve_slot(&self, label: u64) -> Result<u32> {
-        let mut map = self.labels.write();
-        let n = self.storage.len();
-        if n >= self.storage.capacity {
-            return Err(Error::CapacityExceeded {
-                max_elements: self.storage.capacity,
-            });
-        }
-        let id = n as u32;
-        self.storage
-            .count
-            .store(n + 1, std::sync::atomic::Ordering::Release);
-        // The map finds elements through their stored labels: write it first.
-        self.storage.set_label(id, label);
-        map.insert(label, id, &self.storage);
-        Ok(id)
     }
 }
 
