@@ -238,7 +238,7 @@ impl Graph {
     /// hnswlib's `updatePoint`: writes the new vector `v` of `id`, repairs the lists of
     /// its neighbours from their 2-hop neighbourhood, then relinks `id` itself.
     pub(crate) fn update_element(&self, id: u32, v: &PreparedVec) {
-        // Concurrent searches may see a torn vector, which is harmless (write_row).
+        // Concurrent searches may score a torn vector (see `Storage::write_row`).
         self.write_vectors(id, v);
         let (entry, max_level) = self.entry();
         let Some(ep) = entry else { return };
