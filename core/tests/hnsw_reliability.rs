@@ -5,7 +5,7 @@
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -177,16 +177,14 @@ fn filtered_search_reports_the_label_it_accepted() {
     }
 }
 
-/// The same without a filter or deletions (the fast path), the replacement made by a
-/// custom distance in the middle of the search.
-#[test]
-fn unfiltered_search_reports_the_label_it_accepted() {
+/// The same without a filter, the replacement made by a custom distance in the middle
+/// of the search: with no deletion (the bare search) and with one (deletions checked).
+fn unfiltered_search_reports_the_label_it_accepted(with_deletion: bool) {
     type Hook = Box<dyn Fn() + Send + Sync>;
-    static HOOK: OnceLock<Mutex<Option<Hook>>> = OnceLock::new();
-    let hook = HOOK.get_or_init(|| Mutex::new(None));
+    let hook: Arc<Mutex<Option<Hook>>> = Arc::new(Mutex::new(None));
     let armed = Arc::new(AtomicBool::new(false));
     let seen_zero = Arc::new(AtomicBool::new(false));
-    let (a2, s2) = (armed.clone(), seen_zero.clone());
+    let (h2, a2, s2) = (hook.clone(), armed.clone(), seen_zero.clone());
     let dist = move |a: &[u8], b: &[u8]| -> f32 {
         let fa: &[f32] = bytemuck_cast(a);
         let fb: &[f32] = bytemuck_cast(b);
@@ -194,7 +192,8 @@ fn unfiltered_search_reports_the_label_it_accepted() {
             if s2.load(Ordering::SeqCst) {
                 // Once label 0's element has been scored, replace it.
                 a2.store(false, Ordering::SeqCst);
-                if let Some(h) = HOOK.get().unwrap().lock().unwrap().take() {
+                let h = h2.lock().unwrap().take();
+                if let Some(h) = h {
                     h();
                 }
             } else if fa[0] == 0.0 || fb[0] == 0.0 {
@@ -223,11 +222,18 @@ fn unfiltered_search_reports_the_label_it_accepted() {
     // Label 0 sits at 0.0 exactly, the only element there.
     index.mark_deleted(0).unwrap();
     index.add(&bytes(at(0.0)), 0, true).unwrap();
-    assert_eq!(index.deleted_count(), 0);
+    if with_deletion {
+        index.mark_deleted(99).unwrap();
+    }
     let inner = index.clone();
     *hook.lock().unwrap() = Some(Box::new(move || {
         inner.mark_deleted(0).unwrap();
+        // Takes label 0's slot (the only free one without `with_deletion`, the one
+        // found first otherwise: label 99's slot may go first, then 0's).
         inner.add(&bytes(at(1.0e6)), 5000, true).unwrap();
+        if with_deletion && inner.contains(0) {
+            inner.add(&bytes(at(2.0e6)), 5001, true).unwrap();
+        }
     }));
     armed.store(true, Ordering::SeqCst);
     let q: Vec<u8> = at(0.2).iter().flat_map(|x| x.to_ne_bytes()).collect();
@@ -244,11 +250,22 @@ fn unfiltered_search_reports_the_label_it_accepted() {
     assert!(index.contains(5000) && !index.contains(0), "the hook ran");
     for h in &hits {
         assert!(
-            !(h.label == 5000 && h.distance < 1.0),
-            "label 5000 (at 1e6) reported at distance {}: {hits:?}",
+            !(h.label >= 5000 && h.distance < 1.0),
+            "label {} (at 1e6 or more) reported at distance {}: {hits:?}",
+            h.label,
             h.distance
         );
     }
+}
+
+#[test]
+fn bare_search_reports_the_label_it_accepted() {
+    unfiltered_search_reports_the_label_it_accepted(false);
+}
+
+#[test]
+fn search_with_deletions_reports_the_label_it_accepted() {
+    unfiltered_search_reports_the_label_it_accepted(true);
 }
 
 fn bytemuck_cast(b: &[u8]) -> &[f32] {

@@ -686,7 +686,8 @@ impl HnswIndex {
                 stats: &mut stats,
                 out: &mut *out,
             };
-            // Again, noting labels, when a slot changed label during a bare search.
+            // Again, noting labels, when a slot changed label during a search that
+            // read them at the end.
             if g.with_scorers(q, traverse, task) || note_labels {
                 break;
             }

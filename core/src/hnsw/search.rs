@@ -280,12 +280,11 @@ impl Graph {
 /// order).
 ///
 /// Each result carries the label its element had when the search accepted it. A
-/// filtered search, or one that checks deletions, notes the label at acceptance
-/// (where the filter and the deleted flag are read). The bare search (no filter, no
-/// deletions) reads labels at the end, which is right unless a slot was given to
-/// another label meanwhile: it then answers false and is run again with
+/// filtered search notes the label at acceptance (where the filter reads it). Other
+/// searches read labels at the end, which is right unless a slot was given to another
+/// label meanwhile: the search then answers false and is run again with
 /// `note_labels`. Replacements are rare, and this keeps the label array out of the
-/// bare search's inner loop.
+/// inner loop of unfiltered searches.
 pub(crate) struct Knn<'a> {
     pub g: &'a Graph,
     pub k: usize,
@@ -322,6 +321,7 @@ impl ScorerTask for Knn<'_> {
         };
         let start = g.greedy_descent::<S, false>(&s, ep, max_level.max(0) as usize, 0, stats);
         let bare = filter.is_none() && !note_labels && g.slots.deleted_count() == 0;
+        let note = filter.is_some() || note_labels;
         // (element, label) of each accepted element when noted; the candidates then
         // hold indexes into it instead of element ids.
         let mut noted = std::mem::take(&mut scratch.noted);
@@ -333,6 +333,9 @@ impl ScorerTask for Knn<'_> {
         } else {
             let mut top = if bare {
                 g.beam_search::<S, true, false>(&s, start, 0, ef, Some, scratch, stats)
+            } else if !note {
+                let live = |id: u32| (!g.storage.is_deleted(id)).then_some(id);
+                g.beam_search::<S, false, false>(&s, start, 0, ef, live, scratch, stats)
             } else {
                 let accept = |id: u32| {
                     if g.storage.is_deleted(id) {
@@ -360,10 +363,10 @@ impl ScorerTask for Knn<'_> {
                 .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         }
         let resolve = |x: u32| {
-            if bare {
-                (x, g.storage.label(x))
-            } else {
+            if note {
                 noted[x as usize]
+            } else {
+                (x, g.storage.label(x))
             }
         };
         let candidates = &mut scratch.pool;
@@ -394,6 +397,6 @@ impl ScorerTask for Knn<'_> {
                 .then(a.label.cmp(&b.label))
         });
         out.truncate(k);
-        !bare || g.slots.relabels() == relabels
+        note || g.slots.relabels() == relabels
     }
 }
