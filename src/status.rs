@@ -20,7 +20,8 @@ pub const HNSW_ERR_LABEL_NOT_FOUND: hnsw_status = 2;
 /// The index is full: resize it, or allow replacing deleted elements.
 pub const HNSW_ERR_CAPACITY: hnsw_status = 3;
 /// Not allowed in the index's state (already deleted, not deleted, replace disabled,
-/// resize below the element count).
+/// resize below the element count), or an exclusive call (save, resize, serialize)
+/// from inside a filter or progress callback of the same index.
 pub const HNSW_ERR_STATE: hnsw_status = 4;
 /// A file could not be read or written.
 pub const HNSW_ERR_IO: hnsw_status = 5;

@@ -45,10 +45,10 @@ use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
 
-use parking_lot::RwLock;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
+use crate::lock::IndexLock;
 use crate::options::{
     check_k, BatchResults, Filter, Neighbor, RowSink, SaveOptions, SearchOptions,
 };
@@ -89,7 +89,7 @@ pub struct BruteForceIndex {
     space: Space,
     /// `u32` words per slot: the space's data size rounded up to 4 bytes.
     stride: usize,
-    storage: RwLock<Storage>,
+    storage: IndexLock<Storage>,
 }
 
 /// The mutable state, guarded by the index's lock.
@@ -341,7 +341,7 @@ impl BruteForceIndex {
         BruteForceIndex {
             stride: space.data_size().div_ceil(4),
             space,
-            storage: RwLock::new(storage),
+            storage: IndexLock::new(storage),
         }
     }
 
@@ -384,7 +384,7 @@ impl BruteForceIndex {
     /// index is full; [`Error::OutOfMemory`] if the storage cannot grow.
     pub fn add<T: Element>(&self, vector: &[T], label: u64) -> Result<()> {
         let prepared = self.space.prepare(vector, 0)?;
-        let mut st = self.storage.write();
+        let mut st = self.storage.write("add")?;
         if !st.slot_of.contains_key(&label) {
             if st.len() >= st.max_elements {
                 return Err(Error::CapacityExceeded {
@@ -425,7 +425,7 @@ impl BruteForceIndex {
             self.space.check(v, row)?;
         }
 
-        let mut st = self.storage.write();
+        let mut st = self.storage.write("add_batch")?;
         let mut new_labels = FxHashSet::default();
         for &label in labels {
             if !st.slot_of.contains_key(&label) {
@@ -454,7 +454,7 @@ impl BruteForceIndex {
     /// # Errors
     /// [`Error::LabelNotFound`] if no element has this label (hnswlib ignores it).
     pub fn remove(&self, label: u64) -> Result<()> {
-        let mut st = self.storage.write();
+        let mut st = self.storage.write("remove")?;
         let st = &mut *st;
         let slot = st
             .slot_of
@@ -482,7 +482,7 @@ impl BruteForceIndex {
     /// [`Error::InvalidParameter`] if it exceeds `u32::MAX` or its file size would
     /// overflow.
     pub fn resize(&self, new_max: usize) -> Result<()> {
-        let mut st = self.storage.write();
+        let mut st = self.storage.write("resize")?;
         if new_max < st.len() {
             return Err(Error::ResizeBelowCount {
                 requested: new_max,

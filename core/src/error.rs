@@ -109,6 +109,11 @@ pub enum Error {
     /// Not enough memory for the requested capacity.
     #[error("Not enough memory: {0}")]
     OutOfMemory(String),
+    /// An operation that needs the index exclusively (resize, save, ...) was called
+    /// from inside a callback of an operation on the same index, which holds it: it
+    /// would wait for itself.
+    #[error("{0} cannot run inside a filter, progress or distance callback of the same index: the call that runs the callback holds the index, so {0} would wait for it for ever; call it after that call returns")]
+    Reentered(&'static str),
     /// The index's configuration does not allow the operation (e.g. saving a
     /// codes-only index in hnswlib's format, which stores f32 vectors).
     #[error("Not supported: {0}")]
@@ -127,7 +132,7 @@ pub enum ErrorKind {
     /// Capacity exceeded.
     Capacity = 3,
     /// Operation not allowed in the index's state (already deleted, not deleted,
-    /// replacement disabled, resize below count).
+    /// replacement disabled, resize below count, an exclusive call from a callback).
     State = 4,
     /// File system error.
     Io = 5,
@@ -156,7 +161,8 @@ impl Error {
             | Error::ReplaceDeletedDisabled
             | Error::UpdateDeletedWithReplace(_)
             | Error::ResizeBelowCount { .. }
-            | Error::NotSupported(_) => ErrorKind::State,
+            | Error::NotSupported(_)
+            | Error::Reentered(_) => ErrorKind::State,
             Error::Io { .. } => ErrorKind::Io,
             Error::Corrupt(_) | Error::Incompatible(_) => ErrorKind::Format,
             Error::Cancelled { .. } => ErrorKind::Cancelled,

@@ -30,6 +30,7 @@ pub mod bruteforce;
 pub mod error;
 pub mod hnsw;
 pub mod kernels;
+pub(crate) mod lock;
 pub mod options;
 pub mod parallel;
 pub mod persist;

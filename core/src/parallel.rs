@@ -6,12 +6,18 @@
 //! worker (a progress or filter callback, or the caller's own rayon code) runs on
 //! scoped OS threads instead: a rayon worker that waits runs other queued jobs, and a
 //! job that needed a lock the waiting batch holds would never finish.
+//!
+//! The workers count as holding the index locks their caller holds (see the `lock`
+//! module), so a callback they run may read the index without queueing behind a
+//! writer that waits for the caller, and an exclusive call from it fails instead of
+//! deadlocking.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
+use crate::lock::{Held, Inherit};
 use crate::options::Progress;
 
 /// Resolves hnswlib's thread convention: 0 or negative means all cores.
@@ -84,8 +90,10 @@ pub fn for_each_row(
     let stop = AtomicBool::new(false);
     let first_error: Mutex<Option<Error>> = Mutex::new(None);
     let report_every = (rows / 100).clamp(1, 10_000);
+    let held = Held::by_this_thread();
 
     let worker = || {
+        let _held = Inherit::new(&held);
         while !stop.load(Ordering::Relaxed) {
             let row = next.fetch_add(1, Ordering::Relaxed);
             if row >= rows {

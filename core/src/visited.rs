@@ -75,6 +75,8 @@ pub(crate) struct Scratch {
     pub pool: Vec<(f32, u32)>,
     /// Unvisited neighbours of the element being expanded.
     pub fresh: Vec<u32>,
+    /// (element, label) of the results a search accepted (see `hnsw::search::Knn`).
+    pub noted: Vec<(u32, u64)>,
 }
 
 /// A pool of scratch buffers sized for one capacity (the storage's allocated slots).
@@ -89,6 +91,7 @@ impl Scratch {
             visited: VisitedList::new(capacity)?,
             pool: Vec::new(),
             fresh: Vec::new(),
+            noted: Vec::new(),
         })
     }
 }

@@ -1,8 +1,10 @@
 /* Callbacks: filters, a custom distance called from many threads, progress with
- * cancel, and adds concurrent with searches.
+ * cancel, adds concurrent with searches, and calls back into the same index.
  * Usage: test_callbacks <scratch dir> [fixtures dir] */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -278,12 +280,92 @@ static void test_add_while_searching(void) {
     free(data);
 }
 
+/* ---- calls into the index from its own callbacks --------------------------------- */
+
+struct reentry {
+    const hnsw_index *index;
+    const char *path;
+    atomic_int once;
+    hnsw_status save, resize, serialize, knn;
+    atomic_size_t progress_calls, progress_state_errors;
+};
+
+/* Exclusive calls fail with HNSW_ERR_STATE (they would wait for the search that runs
+ * this filter); a search of the same index works. */
+static bool reentering_filter(uint64_t label, void *user_data) {
+    struct reentry *r = user_data;
+    if (atomic_exchange(&r->once, 1) == 0) {
+        r->save = hnsw_index_save(r->index, r->path);
+        CHECK(strstr(hnsw_last_error(), "callback") != NULL);
+        r->resize = hnsw_index_resize(r->index, 2 * N);
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        r->serialize = hnsw_index_serialize(r->index, &bytes, &len);
+        CHECK(bytes == NULL);
+        uint64_t l[1];
+        float d[1];
+        float q[DIM] = {0};
+        r->knn = hnsw_index_knn(r->index, q, 1, NULL, l, d, 1, NULL);
+    }
+    return label % 2 == 0;
+}
+
+/* Progress runs on the batch's worker threads: the same holds there. */
+static bool reentering_progress(size_t done, size_t total, void *user_data) {
+    (void)done;
+    (void)total;
+    struct reentry *r = user_data;
+    atomic_fetch_add(&r->progress_calls, 1);
+    if (hnsw_index_resize(r->index, 2 * N) == HNSW_ERR_STATE) {
+        atomic_fetch_add(&r->progress_state_errors, 1);
+    }
+    return true;
+}
+
+static void test_reentry(const char *scratch) {
+    /* A deadlock fails the test instead of hanging it. */
+    alarm(60);
+    float *data = random_matrix(N, DIM, 17);
+    hnsw_index *index = new_l2_index(DIM, N);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/reentry.bin", scratch);
+    struct reentry r = {.index = index, .path = path};
+    hnsw_add_options ao = hnsw_add_options_default();
+    ao.num_threads = 2;
+    ao.progress = reentering_progress;
+    ao.progress_user_data = &r;
+    OK(hnsw_index_add_batch(index, data, N, NULL, &ao));
+    CHECK(atomic_load(&r.progress_calls) > 0);
+    CHECK(atomic_load(&r.progress_state_errors) == atomic_load(&r.progress_calls));
+
+    hnsw_search_options so = hnsw_search_options_default();
+    so.filter = reentering_filter;
+    so.filter_user_data = &r;
+    uint64_t l[5];
+    float d[5];
+    size_t found = 0;
+    OK(hnsw_index_knn(index, data, 5, &so, l, d, 5, &found));
+    CHECK(found == 5);
+    CHECK(r.save == HNSW_ERR_STATE && r.resize == HNSW_ERR_STATE && r.serialize == HNSW_ERR_STATE);
+    CHECK(r.knn == HNSW_OK);
+    size_t max = 0;
+    OK(hnsw_index_max_elements(index, &max));
+    CHECK(max == N);
+    /* Outside the callback the same calls work. */
+    OK(hnsw_index_resize(index, 2 * N));
+    OK(hnsw_index_save(index, path));
+    alarm(0);
+    hnsw_index_free(index);
+    free(data);
+}
+
 int main(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
     RUN(test_filter);
     RUN(test_custom_distance_from_threads);
     RUN(test_progress_and_cancel);
     RUN(test_add_while_searching);
+    CHECK(argc > 1);
+    test_reentry(argv[1]);
+    printf("ok   test_reentry\n");
     return 0;
 }

@@ -356,35 +356,8 @@ pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result
         g.set_entry(h.entry, h.max_level as usize);
     }
 
-    finish_labels(&mut g, &labels, opts.allow_replace_deleted)?;
+    g.slots.load(&labels, &g.storage)?;
     Ok(g)
-}
-
-/// Indexes the labels of a loaded graph, counts its deleted elements and, when
-/// deleted slots may be reused, lists them.
-pub(super) fn finish_labels(
-    g: &mut Graph,
-    labels: &[u64],
-    allow_replace_deleted: bool,
-) -> Result<()> {
-    let mut deleted = 0;
-    {
-        let map = g.labels.get_mut();
-        map.try_reserve(labels.len(), &g.storage)?;
-        let free = g.free_slots.get_mut();
-        for (id, &label) in labels.iter().enumerate() {
-            // A label stored twice (an hnswlib replace bug) maps to its last slot, as in hnswlib.
-            map.insert(label, id as u32, &g.storage);
-            if g.storage.is_deleted(id as u32) {
-                deleted += 1;
-                if allow_replace_deleted {
-                    free.insert(id as u32);
-                }
-            }
-        }
-    }
-    g.deleted_count.store(deleted, Ordering::Relaxed);
-    Ok(())
 }
 
 /// Unpacks one level-0 record of the file into element `id`'s slot and row, and

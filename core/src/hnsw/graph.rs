@@ -415,11 +415,16 @@ impl Storage {
     /// false) or exact row (`exact` true).
     ///
     /// # Safety
-    /// `src` fits the payload (or exact row). Concurrent searches may read these
-    /// bytes while they are written (only for updates of an existing element; a new
-    /// element is not reachable yet) and then see a mix of old and new values, as in
-    /// hnswlib; the bytes are plain numbers, so no invalid value can result, and the
-    /// kernels read them through raw pointers without aliasing assumptions.
+    /// `src` fits the payload (or exact row), and no reference to the row's bytes
+    /// ([`Rows::slice`]) is alive on any thread while it is written.
+    ///
+    /// Searches may read the row through raw pointers at the same time, when a
+    /// reachable element is updated or its slot is given to a new label (a new
+    /// element is linked only after its vector is written). That is a data race,
+    /// which the Rust memory model leaves undefined, just as hnswlib's `updatePoint`
+    /// has the same race under C++'s: it is accepted for lock-free searches, not
+    /// proven harmless. What the hardware does is let such a search score a mix of
+    /// old and new bytes, which are plain numbers.
     pub(crate) unsafe fn write_row(&self, id: u32, exact: bool, src: &[u8]) {
         assert!((id as usize) < self.capacity, "element id out of range");
         let (rows, limit) = if exact {
@@ -563,10 +568,12 @@ impl Storage {
         }
         let len = self.level(id) * self.upper_list_words();
         // SAFETY: a non-null pointer was made by `set_meta` from a boxed slice of exactly
-        // level·upper_list_words atomics, stored (release, read here with acquire) after
-        // the level; an element's level and block change only in `set_meta` on a slot
-        // nobody can reach yet, and the block is freed only in Drop or moved by
-        // `grown_from`, both of which have exclusive access.
+        // level·upper_list_words atomics, and published (release, read here with
+        // acquire) after the level was stored, so this thread sees that level. A slot
+        // gets its level and block once (`set_meta` refuses a second block) and keeps
+        // them; the block is freed only in Drop and moved out only by `grown_from`,
+        // both of which take the storage by `&mut`, so no borrow of it from `&self`
+        // is alive then.
         unsafe { std::slice::from_raw_parts(p, len) }
     }
 

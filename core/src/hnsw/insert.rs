@@ -22,7 +22,7 @@ use super::heap::{pair_order, Item, MaxHeap};
 use super::scorer::{Scorer, ScorerTask};
 use super::search::SearchStats;
 use super::Graph;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::space::PreparedVec;
 
 impl Graph {
@@ -238,7 +238,7 @@ impl Graph {
     /// hnswlib's `updatePoint`: writes the new vector `v` of `id`, repairs the lists of
     /// its neighbours from their 2-hop neighbourhood, then relinks `id` itself.
     pub(crate) fn update_element(&self, id: u32, v: &PreparedVec) {
-        // Concurrent searches may see a torn vector, which is harmless (write_row).
+        // Concurrent searches may score a torn vector (see `Storage::write_row`).
         self.write_vectors(id, v);
         let (entry, max_level) = self.entry();
         let Some(ep) = entry else { return };
@@ -392,30 +392,6 @@ impl Graph {
                 cur = next;
             }
         }
-    }
-
-    /// Reserves a slot for a new label (hnswlib's first step of `addPoint`). `None`
-    /// when the index may hold more elements but all allocated slots are taken: the
-    /// caller grows the storage ([`Graph::grow_to`]) and tries again.
-    pub(crate) fn reserve_slot(&self, label: u64) -> Result<Option<u32>> {
-        let mut map = self.labels.write();
-        let n = self.storage.len();
-        if n >= self.storage.max_elements {
-            return Err(Error::CapacityExceeded {
-                max_elements: self.storage.max_elements,
-            });
-        }
-        if n >= self.storage.capacity {
-            return Ok(None);
-        }
-        let id = n as u32;
-        self.storage
-            .count
-            .store(n + 1, std::sync::atomic::Ordering::Release);
-        // The map finds elements through their stored labels: write it first.
-        self.storage.set_label(id, label);
-        map.insert(label, id, &self.storage);
-        Ok(Some(id))
     }
 }
 

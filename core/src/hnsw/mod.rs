@@ -19,7 +19,9 @@
 //! Concurrency: every method takes `&self`. Adds, updates, deletes and searches run
 //! at the same time from any number of threads; operations on the same label are
 //! serialised by a striped label lock; `resize` and `save` take the index
-//! exclusively for their duration.
+//! exclusively for their duration: they wait only for the operations already
+//! running, and fail with [`Error::Reentered`] when called from a callback of an
+//! operation on the same index (the crate's `lock` module).
 
 mod format;
 mod graph;
@@ -35,16 +37,15 @@ mod source;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
-use parking_lot::{Mutex, RwLock, RwLockReadGuard};
-use rayon::prelude::*;
-use rustc_hash::FxHashSet;
+use parking_lot::Mutex;
 
 use self::graph::{SlotLayout, Storage};
-use self::labels::LabelMap;
+use self::labels::{AddSlot, Slots};
 use self::scorer::{ScorerTask, Traverse};
 use self::search::{Knn, SearchStats};
 use crate::error::{Error, Result};
 use crate::kernels::{self, Isa, IsaTask, Kernels};
+use crate::lock::{IndexLock, ReadGuard};
 use crate::options::{
     check_k, check_rerank, AddOptions, BatchResults, FileFormat, Neighbor, RowSink, SaveOptions,
     SearchOptions,
@@ -168,11 +169,8 @@ pub(crate) struct Graph {
     entry: AtomicU64,
     /// Held for a whole insert that raises the top level (hnswlib's `global`).
     pub(crate) global: Mutex<()>,
-    pub(crate) labels: RwLock<LabelMap>,
-    pub(crate) deleted_count: AtomicUsize,
-    /// Deleted slots available for replacement (only with allow_replace_deleted).
-    pub(crate) free_slots: Mutex<FxHashSet<u32>>,
-    pub(crate) allow_replace_deleted: bool,
+    /// Labels, deleted and free slots.
+    pub(crate) slots: Slots,
     pub(crate) rng: Mutex<LevelRng>,
     pub(crate) scratch: ScratchPool,
     /// The requested storage mode.
@@ -236,10 +234,7 @@ impl Graph {
             storage: Storage::new(layout, c.m, exact, capacity, max_elements)?,
             entry: AtomicU64::new(EMPTY_ENTRY),
             global: Mutex::new(()),
-            labels: RwLock::new(LabelMap::default()),
-            deleted_count: AtomicUsize::new(0),
-            free_slots: Mutex::new(FxHashSet::default()),
-            allow_replace_deleted: c.allow_replace_deleted,
+            slots: Slots::new(c.allow_replace_deleted),
             rng: Mutex::new(LevelRng::new(c.random_seed)),
             scratch: ScratchPool::new(capacity)?,
             quantization: c.quantization,
@@ -283,19 +278,23 @@ impl Graph {
     /// quantized indexes the exact row and, once trained, the code.
     pub(crate) fn write_vectors(&self, id: u32, v: &PreparedVec) {
         let data = v.as_bytes();
+        // Whoever borrows a row's bytes (get_item, save, training) holds the element's
+        // label lock, the label map or the whole index, and writers hold the first
+        // (adds and updates) or the last (training, loading): no borrow is alive here.
         if !self.quantization.is_quantized() {
-            // SAFETY: data has data_size bytes, the payload size of unquantized slots.
+            // SAFETY: data has data_size bytes, the payload size of unquantized slots;
+            // no borrow of the row is alive (above).
             unsafe { self.storage.write_row(id, false, data) };
             return;
         }
         if self.storage.has_exact_arena() {
-            // SAFETY: the exact rows hold data_size bytes.
+            // SAFETY: the exact rows hold data_size bytes; no borrow (above).
             unsafe { self.storage.write_row(id, true, data) };
         }
         if let Some(q) = &self.quantizer {
             let mut code = vec![0u8; self.storage.layout.payload_size];
             q.encode(bytemuck::cast_slice(data), &mut code);
-            // SAFETY: code has exactly the payload size.
+            // SAFETY: code has exactly the payload size; no borrow (above).
             unsafe { self.storage.write_row(id, false, &code) };
         }
     }
@@ -409,20 +408,21 @@ impl Graph {
         }
         let storage = &self.storage;
         let size = storage.layout.payload_size;
-        (0..n as u32)
-            .into_par_iter()
-            .with_min_len(1024)
-            .for_each_init(
-                || vec![0u8; size],
-                |code, id| {
-                    // SAFETY: as above.
-                    let v = unsafe { rows.slice(id) };
-                    quant.encode(bytemuck::cast_slice(v), code);
-                    // SAFETY: code has exactly the payload size; each id's payload is
-                    // written by one task only, and nothing reads it meanwhile.
-                    unsafe { storage.write_row(id, false, code) };
-                },
-            );
+        // On the batch pools, not rayon's global one: a caller inside a rayon worker
+        // must not run other jobs (which may wait for this index) while it holds it.
+        const CHUNK: usize = 1024;
+        for_each_row(n.div_ceil(CHUNK), 0, None, |c| {
+            let mut code = vec![0u8; size];
+            for id in (c * CHUNK..n.min((c + 1) * CHUNK)).map(|i| i as u32) {
+                // SAFETY: as above.
+                let v = unsafe { rows.slice(id) };
+                quant.encode(bytemuck::cast_slice(v), &mut code);
+                // SAFETY: code has exactly the payload size; each id's payload is
+                // written by one task only, and nothing reads it meanwhile (`&mut self`).
+                unsafe { storage.write_row(id, false, &code) };
+            }
+            Ok(())
+        })?;
         self.quantizer = Some(quant);
         if !self.keep_vectors {
             self.storage.drop_exact_arena()?;
@@ -445,18 +445,11 @@ impl Graph {
         self.entry
             .store(((level as u64) << 32) | id as u64, Ordering::Release);
     }
-
-    fn id_of(&self, label: u64) -> Result<u32> {
-        self.labels
-            .read()
-            .get(label, &self.storage)
-            .ok_or(Error::LabelNotFound(label))
-    }
 }
 
 /// An HNSW index (hnswlib's `HierarchicalNSW`). `Send + Sync`: share it with `Arc`.
 pub struct HnswIndex {
-    graph: RwLock<Graph>,
+    graph: IndexLock<Graph>,
     label_locks: Box<[Mutex<()>]>,
     ef: AtomicUsize,
     /// Re-ranking depth of quantized searches (f32 bits).
@@ -530,7 +523,7 @@ impl HnswIndex {
     fn from_graph(graph: Graph, next_auto_label: u64) -> Self {
         let rerank = graph.quantization.default_rerank();
         HnswIndex {
-            graph: RwLock::new(graph),
+            graph: IndexLock::new(graph),
             label_locks: (0..LABEL_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             ef: AtomicUsize::new(DEFAULT_EF),
             rerank: AtomicU32::new(rerank.to_bits()),
@@ -544,16 +537,16 @@ impl HnswIndex {
     /// exclusively for that moment; returns a fresh read guard.
     fn train_if_due<'a>(
         &'a self,
-        g: RwLockReadGuard<'a, Graph>,
+        g: ReadGuard<'a, Graph>,
         rows: usize,
         row: &dyn Fn(usize) -> Result<PreparedVec>,
-    ) -> Result<RwLockReadGuard<'a, Graph>> {
+    ) -> Result<ReadGuard<'a, Graph>> {
         if !g.needs_training(rows) {
             return Ok(g);
         }
         drop(g);
         {
-            let mut w = self.graph.write();
+            let mut w = self.graph.write("training a quantized index")?;
             if w.needs_training(rows) {
                 w.train(rows, row)?;
             }
@@ -565,20 +558,22 @@ impl HnswIndex {
     /// exclusively to grow when they are missing; returns a fresh read guard.
     fn with_room<'a>(
         &'a self,
-        g: RwLockReadGuard<'a, Graph>,
+        g: ReadGuard<'a, Graph>,
         needed: usize,
-    ) -> Result<RwLockReadGuard<'a, Graph>> {
+    ) -> Result<ReadGuard<'a, Graph>> {
         if needed.min(g.storage.max_elements) <= g.storage.capacity {
             return Ok(g);
         }
         drop(g);
-        self.graph.write().grow_to(needed)?;
+        self.graph
+            .write("an add that needs more slots")?
+            .grow_to(needed)?;
         Ok(self.read())
     }
 
-    /// Shared access; recursive so a filter or progress callback may call back in.
-    fn read(&self) -> RwLockReadGuard<'_, Graph> {
-        self.graph.read_recursive()
+    /// Shared access (a filter or progress callback may call back in).
+    fn read(&self) -> ReadGuard<'_, Graph> {
+        self.graph.read()
     }
 
     fn label_lock(&self, label: u64) -> parking_lot::MutexGuard<'_, ()> {
@@ -601,7 +596,7 @@ impl HnswIndex {
     /// `replace_deleted` a deleted element's slot is reused when there is one.
     pub fn add<T: Element>(&self, vector: &[T], label: u64, replace_deleted: bool) -> Result<()> {
         let g = self.read();
-        if replace_deleted && !g.allow_replace_deleted {
+        if replace_deleted && !g.slots.allow_replace() {
             return Err(Error::ReplaceDeletedDisabled);
         }
         let v = g.space.prepare(vector, 0)?;
@@ -615,60 +610,17 @@ impl HnswIndex {
 
     fn add_prepared(&self, g: &Graph, v: &PreparedVec, label: u64, replace: bool) -> Result<Added> {
         let _label_guard = self.label_lock(label);
-        let existing = g.labels.read().get(label, &g.storage);
-        if let Some(id) = existing {
-            if !g.storage.is_deleted(id) {
+        match g.slots.slot_for_add(label, &g.storage, replace)? {
+            AddSlot::Update(id) => g.update_element(id, v),
+            // The slot stays marked deleted until its new vector is linked, so no
+            // search returns the label with the old vector.
+            AddSlot::Revive(id) | AddSlot::Replace(id) => {
                 g.update_element(id, v);
-                return Ok(Added::Done);
+                g.slots.revive(id, &g.storage);
             }
-            if !g.allow_replace_deleted {
-                g.update_element(id, v);
-                if g.storage.unmark_deleted(id) {
-                    g.deleted_count.fetch_sub(1, Ordering::AcqRel);
-                }
-                return Ok(Added::Done);
-            }
-            if !replace {
-                return Err(Error::UpdateDeletedWithReplace(label));
-            }
-            // Reuse the label's own slot, unless a concurrent replacement claimed it
-            // (then the label is on its way out and is inserted afresh below).
-            if g.free_slots.lock().remove(&id) {
-                g.update_element(id, v);
-                g.storage.unmark_deleted(id);
-                g.deleted_count.fetch_sub(1, Ordering::AcqRel);
-                return Ok(Added::Done);
-            }
+            AddSlot::New(id) => g.insert_new(id, label, v)?,
+            AddSlot::NoRoom => return Ok(Added::NeedsRoom),
         }
-        if replace {
-            let claimed = {
-                let mut free = g.free_slots.lock();
-                let id = free.iter().next().copied();
-                if let Some(id) = id {
-                    free.remove(&id);
-                }
-                id
-            };
-            if let Some(id) = claimed {
-                let old = g.storage.label(id);
-                {
-                    let mut map = g.labels.write();
-                    map.remove(old, id);
-                    g.storage.set_label(id, label);
-                    map.insert(label, id, &g.storage);
-                }
-                // The slot stays marked deleted until its new vector is linked, so no
-                // search returns the new label with the old vector.
-                g.update_element(id, v);
-                g.storage.unmark_deleted(id);
-                g.deleted_count.fetch_sub(1, Ordering::AcqRel);
-                return Ok(Added::Done);
-            }
-        }
-        let Some(id) = g.reserve_slot(label)? else {
-            return Ok(Added::NeedsRoom);
-        };
-        g.insert_new(id, label, v)?;
         Ok(Added::Done)
     }
 
@@ -696,7 +648,7 @@ impl HnswIndex {
                 });
             }
         }
-        if opts.replace_deleted && !g.allow_replace_deleted {
+        if opts.replace_deleted && !g.slots.allow_replace() {
             return Err(Error::ReplaceDeletedDisabled);
         }
         for (r, row) in data.chunks_exact(per_row).enumerate() {
@@ -722,7 +674,7 @@ impl HnswIndex {
             // Grow the map once for the batch, not step by step (each step holds the
             // old and the new table at once).
             let room = g.storage.max_elements - g.storage.len();
-            g.labels.write().reserve(rows.min(room), &g.storage);
+            g.slots.reserve(rows.min(room), &g.storage);
         }
         let first_auto = self.auto_label.fetch_add(rows as u64, Ordering::AcqRel);
         let label_of = |r: usize| labels.map_or(first_auto.wrapping_add(r as u64), |l| l[r]);
@@ -762,20 +714,12 @@ impl HnswIndex {
         let capacity = g.storage.max_elements;
         let mut room = capacity.saturating_sub(g.storage.len());
         if replace {
-            room += g.free_slots.lock().len();
+            room += g.slots.free_count();
         }
         if rows <= room {
             return Ok(());
         }
-        let map = g.labels.read();
-        let mut fresh = FxHashSet::default();
-        for r in 0..rows {
-            let l = label_of(r);
-            if !map.contains(l, &g.storage) {
-                fresh.insert(l);
-            }
-        }
-        if fresh.len() > room {
+        if g.slots.count_new((0..rows).map(label_of), &g.storage) > room {
             return Err(Error::CapacityExceeded {
                 max_elements: capacity,
             });
@@ -817,26 +761,32 @@ impl HnswIndex {
             .ceil()
             .min(usize::MAX as f64) as usize;
         let mut stats = SearchStats::default();
-        let mut scratch = g.scratch.try_get()?;
         let codes = g.query_codes(q);
         let traverse = match &codes {
             Some(c) => Traverse::Codes(c),
             None => Traverse::Exact,
         };
-        g.with_scorers(
-            q,
-            traverse,
-            Knn {
+        let mut note_labels = false;
+        loop {
+            let mut scratch = g.scratch.try_get()?;
+            let task = Knn {
                 g,
                 k,
                 ef,
                 filter: opts.filter,
                 rerank,
+                note_labels,
                 scratch: &mut scratch,
                 stats: &mut stats,
-                out,
-            },
-        );
+                out: &mut *out,
+            };
+            // Again, noting labels, when a slot changed label during a search that
+            // read them at the end.
+            if g.with_scorers(q, traverse, task) || note_labels {
+                break;
+            }
+            note_labels = true;
+        }
         self.metrics.0[0].fetch_add(stats.hops, Ordering::Relaxed);
         self.metrics.0[1].fetch_add(stats.distances, Ordering::Relaxed);
         Ok(())
@@ -906,51 +856,32 @@ impl HnswIndex {
     pub fn mark_deleted(&self, label: u64) -> Result<()> {
         let g = self.read();
         let _l = self.label_lock(label);
-        let id = g.id_of(label)?;
-        if !g.storage.mark_deleted(id) {
-            return Err(Error::AlreadyDeleted(label));
-        }
-        g.deleted_count.fetch_add(1, Ordering::AcqRel);
-        if g.allow_replace_deleted {
-            g.free_slots.lock().insert(id);
-        }
-        Ok(())
+        g.slots.mark_deleted(label, &g.storage)
     }
 
     /// Undoes [`HnswIndex::mark_deleted`].
     pub fn unmark_deleted(&self, label: u64) -> Result<()> {
         let g = self.read();
         let _l = self.label_lock(label);
-        let id = g.id_of(label)?;
-        if !g.storage.is_deleted(id) {
-            return Err(Error::NotDeleted(label));
-        }
-        if g.allow_replace_deleted && !g.free_slots.lock().remove(&id) {
-            // A concurrent replacement has claimed the slot: the label is gone.
-            return Err(Error::LabelNotFound(label));
-        }
-        if g.storage.unmark_deleted(id) {
-            g.deleted_count.fetch_sub(1, Ordering::AcqRel);
-        }
-        Ok(())
+        g.slots.unmark_deleted(label, &g.storage)
     }
 
     /// Whether `label` is in the index and marked deleted.
     pub fn is_deleted(&self, label: u64) -> Result<bool> {
         let g = self.read();
-        Ok(g.storage.is_deleted(g.id_of(label)?))
+        g.slots
+            .with_id(label, &g.storage, |id| g.storage.is_deleted(id))
     }
 
     /// Whether `label` is in the index (deleted or not).
     pub fn contains(&self, label: u64) -> bool {
         let g = self.read();
-        let found = g.labels.read().contains(label, &g.storage);
-        found
+        g.slots.contains(label, &g.storage)
     }
 
     /// Changes the capacity (exclusive: waits for running operations).
     pub fn resize(&self, new_max_elements: usize) -> Result<()> {
-        let mut g = self.graph.write();
+        let mut g = self.graph.write("resize")?;
         let count = g.storage.len();
         if new_max_elements < count {
             return Err(Error::ResizeBelowCount {
@@ -967,23 +898,27 @@ impl HnswIndex {
     pub fn get_item<T: Element>(&self, label: u64) -> Result<Vec<T>> {
         let g = self.read();
         let _l = self.label_lock(label);
-        let id = g.id_of(label)?;
-        if g.storage.is_deleted(id) {
-            return Err(Error::LabelNotFound(label));
-        }
         let mut out = g.space.element_buffer::<T>()?;
         let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
-        match g.storage.exact_rows(g.quantization.is_quantized()) {
-            // SAFETY: id < len <= capacity; the row holds data_size bytes, as many as
-            // `bytes` (element_buffer); the label lock keeps updates of it out.
-            Some(rows) => bytes.copy_from_slice(unsafe { rows.slice(id) }),
-            None => {
-                let quant = g.quantizer.as_ref().expect("a codes-only index is trained");
-                // SAFETY: as above, for the payload.
-                let code = unsafe { g.storage.payloads().slice(id) };
-                quant.decode(code, bytemuck::cast_slice_mut(bytes));
+        g.slots.with_id(label, &g.storage, |id| {
+            if g.storage.is_deleted(id) {
+                return Err(Error::LabelNotFound(label));
             }
-        }
+            match g.storage.exact_rows(g.quantization.is_quantized()) {
+                // SAFETY: id < len <= capacity; the row holds data_size bytes, as many
+                // as `bytes` (element_buffer). Nothing writes it meanwhile: updates of
+                // the label wait for its lock, and the slot cannot be given to another
+                // label while `with_id` runs (it is live, and `with_id` holds the map).
+                Some(rows) => bytes.copy_from_slice(unsafe { rows.slice(id) }),
+                None => {
+                    let quant = g.quantizer.as_ref().expect("a codes-only index is trained");
+                    // SAFETY: as above, for the payload.
+                    let code = unsafe { g.storage.payloads().slice(id) };
+                    quant.decode(code, bytemuck::cast_slice_mut(bytes));
+                }
+            }
+            Ok(())
+        })??;
         Ok(out)
     }
 
@@ -999,7 +934,7 @@ impl HnswIndex {
     /// Every label in the index, deleted ones included (as hnswlib), ascending.
     pub fn ids(&self) -> Vec<u64> {
         let g = self.read();
-        let mut ids: Vec<u64> = g.labels.read().labels(&g.storage).collect();
+        let mut ids = g.slots.labels(&g.storage);
         ids.sort_unstable();
         ids
     }
@@ -1016,7 +951,7 @@ impl HnswIndex {
 
     /// Number of elements marked deleted.
     pub fn deleted_count(&self) -> usize {
-        self.read().deleted_count.load(Ordering::Acquire)
+        self.read().slots.deleted_count()
     }
 
     /// Capacity.
@@ -1041,7 +976,7 @@ impl HnswIndex {
 
     /// Whether inserts may reuse deleted slots.
     pub fn allow_replace_deleted(&self) -> bool {
-        self.read().allow_replace_deleted
+        self.read().slots.allow_replace()
     }
 
     /// The next automatic label (hnswlib Python's `cur_l`).
@@ -1052,7 +987,7 @@ impl HnswIndex {
     /// The level of `label`'s element (0 = only on the base layer).
     pub fn level_of(&self, label: u64) -> Result<usize> {
         let g = self.read();
-        Ok(g.storage.level(g.id_of(label)?))
+        g.slots.with_id(label, &g.storage, |id| g.storage.level(id))
     }
 
     /// Work done by searches so far: (hops, distance computations), as hnswlib's
@@ -1115,7 +1050,7 @@ impl HnswIndex {
     /// the page cache, as hnswlib's `saveIndex` does (still atomic); `format`
     /// chooses hnswlib's format (the default) or the native one.
     pub fn save_with(&self, path: impl AsRef<Path>, opts: &SaveOptions) -> Result<()> {
-        let g = self.graph.write();
+        let g = self.graph.write("save")?;
         if opts.format == FileFormat::Hnswlib {
             format::check_writable(&g)?;
         }
@@ -1147,7 +1082,7 @@ impl HnswIndex {
 
     /// The bytes of the index in `format`.
     pub fn to_bytes_with(&self, format: FileFormat) -> Result<Vec<u8>> {
-        let g = self.graph.write();
+        let g = self.graph.write("to_bytes")?;
         let mut out = Vec::new();
         if format == FileFormat::Hnswlib {
             format::check_writable(&g)?;

@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::format::{all_finite, check_links, finish_labels, MAX_LEVEL};
+use super::format::{all_finite, check_links, MAX_LEVEL};
 use super::graph::{DELETED_BIT, LINKING_BIT};
 use super::source::Source;
 use super::{Graph, GraphConfig, LoadOptions, MAX_M};
@@ -241,7 +241,7 @@ pub(crate) fn write(g: &Graph, settings: &Settings, w: &mut dyn Write) -> io::Re
     }
 
     let header = Header {
-        flags: (g.allow_replace_deleted as u32 * FLAG_REPLACE_DELETED)
+        flags: (g.slots.allow_replace() as u32 * FLAG_REPLACE_DELETED)
             | (g.keep_vectors as u32 * FLAG_KEEP_VECTORS),
         space: space_code(g.space.kind()),
         quantization: quant_code(g.quantization),
@@ -663,11 +663,7 @@ pub(crate) fn read(
     } else if h.entry != u64::MAX || h.max_level != -1 {
         return Err(corrupt("an empty index with an entry point"));
     }
-    finish_labels(
-        &mut g,
-        &labels,
-        opts.allow_replace_deleted || h.flags & FLAG_REPLACE_DELETED != 0,
-    )?;
+    g.slots.load(&labels, &g.storage)?;
     Ok((
         g,
         Settings {

@@ -100,11 +100,8 @@ impl Graph {
         scratch: &mut Scratch,
     ) -> MaxHeap {
         // Without deletions the per-candidate flag check (another cache line) is moot.
-        let check_deleted = self
-            .deleted_count
-            .load(std::sync::atomic::Ordering::Acquire)
-            > 0;
-        let live = |id: u32| !check_deleted || !self.storage.is_deleted(id);
+        let check_deleted = self.slots.deleted_count() > 0;
+        let live = |id: u32| (!check_deleted || !self.storage.is_deleted(id)).then_some(id);
         self.beam_search::<S, false, true>(
             s,
             ep,
@@ -118,10 +115,11 @@ impl Graph {
 
     /// The beam search with two heaps (hnswlib's): expand the closest unexpanded
     /// candidate until it is farther than the worst of the `ef` best results; elements
-    /// that `accept` rejects are expanded but never become results. With `BARE` every
-    /// element is accepted and hnswlib's "results full" condition of the stop rule is
-    /// skipped. `BUILD` waits for elements still linking themselves in before
-    /// expanding them.
+    /// that `accept` rejects (None) are expanded but never become results, and an
+    /// accepted one is recorded in the results as the value `accept` returns (its id,
+    /// or where the caller noted it). With `BARE` every element is accepted and
+    /// hnswlib's "results full" condition of the stop rule is skipped. `BUILD` waits
+    /// for elements still linking themselves in before expanding them.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn beam_search<S: Scorer, const BARE: bool, const BUILD: bool>(
@@ -130,7 +128,7 @@ impl Graph {
         ep: u32,
         level: usize,
         ef: usize,
-        accept: impl Fn(u32) -> bool,
+        mut accept: impl FnMut(u32) -> Option<u32>,
         scratch: &mut Scratch,
         stats: &mut SearchStats,
     ) -> MaxHeap {
@@ -140,11 +138,11 @@ impl Graph {
         let mut top = MaxHeap::with_capacity(expected + 1);
         let mut candidates = MaxHeap::with_capacity(expected.saturating_mul(4));
         let mut lower_bound;
-        if accept(ep) {
+        if let Some(noted) = accept(ep) {
             let d = s.dist(ep);
             stats.distances += 1;
             lower_bound = d;
-            top.push(Item { key: d, id: ep });
+            top.push(Item { key: d, id: noted });
             candidates.push(Item { key: -d, id: ep });
         } else {
             lower_bound = f32::MAX;
@@ -182,8 +180,8 @@ impl Graph {
                 let d = s.dist(cand);
                 if top.len() < ef || lower_bound > d {
                     candidates.push(Item { key: -d, id: cand });
-                    if accept(cand) {
-                        top.push(Item { key: d, id: cand });
+                    if let Some(noted) = accept(cand) {
+                        top.push(Item { key: d, id: noted });
                         if top.len() > ef {
                             top.pop();
                         }
@@ -238,6 +236,7 @@ impl Graph {
             visited,
             pool,
             fresh,
+            ..
         } = scratch;
         let mut pool = Pool::new(pool, ef);
         pool.insert(s.dist(ep), ep);
@@ -279,48 +278,75 @@ impl Graph {
 /// exact re-ranking of the best `rerank` candidates when the traversal was quantized,
 /// and the `k` best as results in `out`, closest first (equal distances in label
 /// order).
+///
+/// Each result carries the label its element had when the search accepted it. A
+/// filtered search notes the label at acceptance (where the filter reads it). Other
+/// searches read labels at the end, which is right unless a slot was given to another
+/// label meanwhile: the search then answers false and is run again with
+/// `note_labels`. Replacements are rare, and this keeps the label array out of the
+/// inner loop of unfiltered searches.
 pub(crate) struct Knn<'a> {
     pub g: &'a Graph,
     pub k: usize,
     pub ef: usize,
     pub filter: Option<Filter<'a>>,
     pub rerank: usize,
+    pub note_labels: bool,
     pub scratch: &'a mut Scratch,
     pub stats: &'a mut SearchStats,
     pub out: &'a mut Vec<Neighbor>,
 }
 
 impl ScorerTask for Knn<'_> {
-    type Out = ();
+    /// Whether the labels in `out` are the ones the search accepted (see [`Knn`]).
+    type Out = bool;
 
     #[inline(always)]
-    fn run<S: Scorer, E: Scorer>(self, s: S, exact: Option<E>) {
+    fn run<S: Scorer, E: Scorer>(self, s: S, exact: Option<E>) -> bool {
         let Knn {
             g,
             k,
             ef,
             filter,
             rerank,
+            note_labels,
             scratch,
             stats,
             out,
         } = self;
         out.clear();
+        let relabels = g.slots.relabels();
         let (Some(ep), max_level) = g.entry() else {
-            return;
+            return true;
         };
         let start = g.greedy_descent::<S, false>(&s, ep, max_level.max(0) as usize, 0, stats);
-        let bare =
-            filter.is_none() && g.deleted_count.load(std::sync::atomic::Ordering::Acquire) == 0;
-        // The candidates, closest first, as (distance, id), in scratch.pool.
+        let bare = filter.is_none() && !note_labels && g.slots.deleted_count() == 0;
+        let note = filter.is_some() || note_labels;
+        // (element, label) of each accepted element when noted; the candidates then
+        // hold indexes into it instead of element ids.
+        let mut noted = std::mem::take(&mut scratch.noted);
+        noted.clear();
+        // The candidates, closest first, as (distance, id or index into `noted`), in
+        // scratch.pool.
         if bare && g.storage.capacity <= MAX_POOLED_ID as usize + 1 {
             g.pool_search(&s, start, ef, scratch, stats);
         } else {
             let mut top = if bare {
-                g.beam_search::<S, true, false>(&s, start, 0, ef, |_| true, scratch, stats)
+                g.beam_search::<S, true, false>(&s, start, 0, ef, Some, scratch, stats)
+            } else if !note {
+                let live = |id: u32| (!g.storage.is_deleted(id)).then_some(id);
+                g.beam_search::<S, false, false>(&s, start, 0, ef, live, scratch, stats)
             } else {
                 let accept = |id: u32| {
-                    !g.storage.is_deleted(id) && filter.is_none_or(|f| f(g.storage.label(id)))
+                    if g.storage.is_deleted(id) {
+                        return None;
+                    }
+                    let label = g.storage.label(id);
+                    if !filter.is_none_or(|f| f(label)) {
+                        return None;
+                    }
+                    noted.push((id, label));
+                    Some(noted.len() as u32 - 1)
                 };
                 g.beam_search::<S, false, false>(&s, start, 0, ef, accept, scratch, stats)
             };
@@ -336,31 +362,41 @@ impl ScorerTask for Knn<'_> {
                 .pool
                 .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         }
+        let resolve = |x: u32| {
+            if note {
+                noted[x as usize]
+            } else {
+                (x, g.storage.label(x))
+            }
+        };
         let candidates = &mut scratch.pool;
         match exact {
             Some(e) => {
                 candidates.truncate(rerank.max(k));
                 for (j, c) in candidates.iter().enumerate() {
                     if let Some(later) = candidates.get(j + 2) {
-                        e.prefetch(later.1);
+                        e.prefetch(resolve(later.1).0);
                     }
+                    let (id, label) = resolve(c.1);
                     out.push(Neighbor {
-                        label: g.storage.label(c.1),
-                        distance: e.dist(c.1),
+                        label,
+                        distance: e.dist(id),
                     });
                 }
                 stats.distances += out.len() as u64;
             }
             None => out.extend(candidates.iter().take(k).map(|c| Neighbor {
-                label: g.storage.label(c.1),
+                label: resolve(c.1).1,
                 distance: c.0,
             })),
         }
+        scratch.noted = noted;
         out.sort_unstable_by(|a, b| {
             a.distance
                 .total_cmp(&b.distance)
                 .then(a.label.cmp(&b.label))
         });
         out.truncate(k);
+        note || g.slots.relabels() == relabels
     }
 }
