@@ -11,8 +11,9 @@
 //!
 //! Modules: [`status`] (codes, last error, the panic guard), [`space`], [`hnsw`]
 //! (the HNSW index), [`bruteforce`], [`options`] (option structs and callback types),
-//! [`quantization`] (the storage modes of an HNSW index), [`info`] (version, SIMD
-//! path); `index` holds what both index handles share.
+//! [`quantization`] (the storage modes of an HNSW index), [`stop`] (range and
+//! document searches), [`info`] (version, SIMD path); `index` holds what both index
+//! handles share.
 
 // The exported names follow C conventions (`hnsw_index`, `HNSW_OK`), not Rust's.
 #![allow(non_camel_case_types, non_snake_case)]
@@ -30,6 +31,7 @@ pub mod options;
 pub mod quantization;
 pub mod space;
 pub mod status;
+pub mod stop;
 
 pub use hnswlib_core::*;
 pub use index::{hnsw_bf, hnsw_buffer_free, hnsw_index};

@@ -58,7 +58,10 @@ impl RangeResults {
     }
 
     /// Concatenates per-query results.
-    pub(crate) fn from_rows(rows: Vec<Vec<Neighbor>>) -> Result<Self> {
+    ///
+    /// # Errors
+    /// [`Error::OutOfMemory`] if they cannot be allocated.
+    pub fn from_rows(rows: Vec<Vec<Neighbor>>) -> Result<Self> {
         let total: usize = rows.iter().map(Vec::len).sum();
         let oom = || {
             Error::OutOfMemory(format!(
