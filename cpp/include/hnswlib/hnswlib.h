@@ -649,7 +649,11 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
     ~HierarchicalNSW() override {}
 
     /// Frees the index; the object is empty afterwards, as after HierarchicalNSW(space).
-    void clear() { index_ = Index(); }
+    void clear() {
+        index_ = Index();
+        std::unique_lock<std::shared_mutex> lock(docs_->mutex);
+        docs_->docs.clear();
+    }
 
     void addPoint(const void* data_point, labeltype label, bool replace_deleted = false) override {
         index_.add(data_point, label, replace_deleted);
