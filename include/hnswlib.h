@@ -222,6 +222,43 @@ typedef float (*hnsw_distance_fn)(const void *a,
                                   const void *user_data);
 
 /**
+ * Results whose count the caller cannot know beforehand, allocated by the library:
+ * the results of query i are entries `lims[i]` to `lims[i + 1] - 1` of `labels`,
+ * `distances` (and `docs`), closest first (FAISS's range_search layout). Free with
+ * `hnsw_results_free`.
+ */
+typedef struct hnsw_results {
+  /**
+   * Number of queries.
+   */
+  size_t rows;
+  /**
+   * `rows + 1` offsets; `lims[rows]` is the total number of results.
+   */
+  size_t *lims;
+  /**
+   * Labels of the results.
+   */
+  uint64_t *labels;
+  /**
+   * Their distances.
+   */
+  float *distances;
+  /**
+   * For document searches, the document of each result; NULL otherwise.
+   */
+  uint64_t *docs;
+} hnsw_results;
+
+/**
+ * The document of the element with `label`, for a document search; UINT64_MAX when
+ * it belongs to none (it is then never returned). Called from the searching thread
+ * with the `user_data` given with it; must be thread-safe and must not unwind.
+ */
+typedef uint64_t (*hnsw_doc_fn)(uint64_t label,
+                                void *user_data);
+
+/**
  * The vectors themselves (hnswlib's storage). The default.
  */
 #define HNSW_QUANT_NONE 0
@@ -892,6 +929,123 @@ const char *hnsw_last_error(void);
  * "unknown status" for a value that is not one. Never NULL; never free it.
  */
 const char *hnsw_status_name(hnsw_status status);
+
+/**
+ * Frees results returned by a `*_range_search_batch` or `*_search_doc_hits` call.
+ * NULL is allowed.
+ */
+void hnsw_results_free(struct hnsw_results *results);
+
+/**
+ * Every element within distance `epsilon` of one query (squared for l2), closest
+ * first (equal distances in label order), at most `max_results`: hnswlib's
+ * searchStopConditionClosest with EpsilonSearchStopCondition. `opts->ef` is
+ * hnswlib's min_num_candidates (0: the index's ef): the search explores at least that
+ * many results, then goes on while candidates lie within `epsilon`; higher finds more
+ * of what is in range. `labels` and `distances` hold `capacity` >= max_results
+ * entries; `*found` (may be NULL) gets the number of results, the entries after them
+ * are UINT64_MAX and INFINITY. HNSW_ERR_INVALID_ARGUMENT for a NaN epsilon, a
+ * negative one on l2, l2u8 or cosine spaces, or max_results 0;
+ * HNSW_ERR_BUFFER_TOO_SMALL when capacity < max_results (use
+ * `hnsw_index_range_search_batch` when the bound is large).
+ */
+hnsw_status hnsw_index_range_search(const struct hnsw_index *index,
+                                    const void *query,
+                                    float epsilon,
+                                    size_t max_results,
+                                    const struct hnsw_search_options *opts,
+                                    uint64_t *labels,
+                                    float *distances,
+                                    size_t capacity,
+                                    size_t *found);
+
+/**
+ * `hnsw_index_range_search` for `rows` queries on `opts->num_threads` threads; `*out`
+ * gets results allocated by the library (see `hnsw_results`), freed with
+ * `hnsw_results_free`.
+ */
+hnsw_status hnsw_index_range_search_batch(const struct hnsw_index *index,
+                                          const void *queries,
+                                          size_t rows,
+                                          float epsilon,
+                                          size_t max_results,
+                                          const struct hnsw_search_options *opts,
+                                          struct hnsw_results **out);
+
+/**
+ * The exact range search (see `hnsw_index_range_search`; `opts->ef` is ignored).
+ */
+hnsw_status hnsw_bf_range_search(const struct hnsw_bf *bf,
+                                 const void *query,
+                                 float epsilon,
+                                 size_t max_results,
+                                 const struct hnsw_search_options *opts,
+                                 uint64_t *labels,
+                                 float *distances,
+                                 size_t capacity,
+                                 size_t *found);
+
+/**
+ * The exact range search of `rows` queries (see `hnsw_index_range_search_batch`).
+ */
+hnsw_status hnsw_bf_range_search_batch(const struct hnsw_bf *bf,
+                                       const void *queries,
+                                       size_t rows,
+                                       float epsilon,
+                                       size_t max_results,
+                                       const struct hnsw_search_options *opts,
+                                       struct hnsw_results **out);
+
+/**
+ * Multi-vector search: the `k_docs` best documents for one query, each scored by its
+ * closest vector (hnswlib's MultiVectorSearchStopCondition), closest first.
+ * `doc_of(label, doc_user_data)` gives each element's document (UINT64_MAX: none).
+ * `opts->ef` is hnswlib's ef_collection (0: the index's ef; at least k_docs): the
+ * number of documents the search collects before it may stop. `docs`, `labels` and
+ * `distances` hold `capacity` >= k_docs entries and get each document, its closest
+ * vector's label and distance; `*found` (may be NULL) gets the number of documents.
+ * HNSW_ERR_NULL_POINTER for a NULL doc_of; HNSW_ERR_INVALID_ARGUMENT for k_docs 0.
+ */
+hnsw_status hnsw_index_search_docs(const struct hnsw_index *index,
+                                   const void *query,
+                                   size_t k_docs,
+                                   const struct hnsw_search_options *opts,
+                                   hnsw_doc_fn doc_of,
+                                   void *doc_user_data,
+                                   uint64_t *docs,
+                                   uint64_t *labels,
+                                   float *distances,
+                                   size_t capacity,
+                                   size_t *found);
+
+/**
+ * The exact document search (see `hnsw_index_search_docs`; `opts->ef` is ignored).
+ */
+hnsw_status hnsw_bf_search_docs(const struct hnsw_bf *bf,
+                                const void *query,
+                                size_t k_docs,
+                                const struct hnsw_search_options *opts,
+                                hnsw_doc_fn doc_of,
+                                void *doc_user_data,
+                                uint64_t *docs,
+                                uint64_t *labels,
+                                float *distances,
+                                size_t capacity,
+                                size_t *found);
+
+/**
+ * Every vector of the `k_docs` best documents that the search found, closest first,
+ * with its document (what hnswlib's searchStopConditionClosest returns with a
+ * MultiVectorSearchStopCondition): `*out` gets one row of results with `docs` set,
+ * freed with `hnsw_results_free`. Arguments as for `hnsw_index_search_docs`.
+ */
+hnsw_status hnsw_index_search_doc_hits(const struct hnsw_index *index,
+                                       const void *query,
+                                       size_t k_docs,
+                                       const struct hnsw_search_options *opts,
+                                       hnsw_doc_fn doc_of,
+                                       void *doc_user_data,
+                                       struct hnsw_results **out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -18,7 +18,8 @@
 //!
 //! Modules: `status` (codes, last error, the panic guard), `space`, `hnsw` (the HNSW
 //! index), `bruteforce`, `options` (option structs and callback types),
-//! `quantization` (the storage modes of an HNSW index), `info` (version, SIMD path);
+//! `quantization` (the storage modes of an HNSW index), `stop` (range and
+//! document searches), `info` (version, SIMD path);
 //! `index` holds what both index handles share.
 
 // The exported names follow C conventions (`hnsw_index`, `HNSW_OK`), not Rust's.
@@ -28,7 +29,7 @@
 // raw pointers; every pointer is checked (NULL, alignment) in `args` before use, and the
 // rest of each contract is in the header.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
-// Four of these share a name with a module of the core, which they hide from the
+// Several of these share a name with a module of the core, which they hide from the
 // glob re-export below, as they always did; the core's items are re-exported at the
 // top level.
 #![allow(hidden_glob_reexports)]
@@ -42,5 +43,6 @@ mod options;
 mod quantization;
 mod space;
 mod status;
+mod stop;
 
 pub use hnswlib_core::*;

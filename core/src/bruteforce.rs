@@ -55,6 +55,9 @@ use crate::options::{
 use crate::parallel;
 use crate::persist;
 use crate::space::{Element, PreparedVec, Space, SpaceKind};
+use crate::stop::{
+    check_docs, check_range, map_queries, sort_hits, sort_neighbors, DocHit, DocOf, RangeResults,
+};
 
 /// Bytes of the file header: `maxelements`, `size_per_element`, `cur_element_count`.
 const HEADER_LEN: usize = 24;
@@ -233,6 +236,25 @@ impl Storage {
                     .collect()
             })
             .collect()
+    }
+
+    /// Calls `visit(label, distance)` for every element, in slot order.
+    fn scan(
+        &self,
+        space: &Space,
+        stride: usize,
+        query: &PreparedVec,
+        mut visit: impl FnMut(u64, f32),
+    ) {
+        // Guards the unsafe distance calls below.
+        assert_eq!(query.as_bytes().len(), space.data_size());
+        let query_ptr = query.as_ptr();
+        for (slot, &label) in self.data.chunks_exact(stride).zip(&self.labels) {
+            // SAFETY: as in `top_k`: `slot` holds at least data_size bytes, 4-byte
+            // aligned, and the query data_size bytes in u32 words; both are borrowed.
+            let distance = unsafe { space.distance_raw(slot.as_ptr().cast(), query_ptr) };
+            visit(label, distance);
+        }
     }
 
     /// Writes hnswlib's brute-force file format (see [`BruteForceIndex::save`]).
@@ -589,6 +611,132 @@ impl BruteForceIndex {
             })?;
         }
         Ok(res)
+    }
+
+    /// Every element within distance `epsilon` of `query` (squared for L2) that
+    /// passes `opts.filter`, closest first (equal distances in label order), at most
+    /// `max_results` of them: the exact answer to
+    /// [`HnswIndex::search_range`](crate::HnswIndex::search_range). `opts.ef` is
+    /// ignored.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a NaN `epsilon`, a negative one for l2, l2u8
+    /// and cosine, or `max_results` 0; the errors of a bad query as
+    /// [`BruteForceIndex::search`].
+    pub fn search_range<T: Element>(
+        &self,
+        query: &[T],
+        epsilon: f32,
+        max_results: usize,
+        opts: &SearchOptions,
+    ) -> Result<Vec<Neighbor>> {
+        check_range(&self.space, epsilon, max_results)?;
+        let q = self.space.prepare(query, 0)?;
+        let st = self.storage.read();
+        Ok(self.range_prepared(&st, &q, epsilon, max_results, opts.filter))
+    }
+
+    /// [`BruteForceIndex::search_range`] for every row of `queries` (row-major), on
+    /// `opts.num_threads` threads, in FAISS's layout ([`RangeResults`]).
+    pub fn search_range_batch<T: Element>(
+        &self,
+        queries: &[T],
+        epsilon: f32,
+        max_results: usize,
+        opts: &SearchOptions,
+    ) -> Result<RangeResults> {
+        check_range(&self.space, epsilon, max_results)?;
+        let st = self.storage.read();
+        let found = map_queries(&self.space, queries, opts.num_threads, |q| {
+            Ok(self.range_prepared(&st, q, epsilon, max_results, opts.filter))
+        })?;
+        RangeResults::from_rows(found)
+    }
+
+    fn range_prepared(
+        &self,
+        st: &Storage,
+        q: &PreparedVec,
+        epsilon: f32,
+        max_results: usize,
+        filter: Option<Filter<'_>>,
+    ) -> Vec<Neighbor> {
+        let mut out = Vec::new();
+        st.scan(&self.space, self.stride, q, |label, distance| {
+            if distance <= epsilon && filter.is_none_or(|f| f(label)) {
+                out.push(Neighbor { label, distance });
+            }
+        });
+        sort_neighbors(&mut out);
+        out.truncate(max_results);
+        out
+    }
+
+    /// The `k_docs` best documents for `query`, exactly: `doc_of` gives each label's
+    /// document (`None`: none, never returned), and a document is scored by its
+    /// closest vector that passes `opts.filter`. Each document comes as that vector,
+    /// closest first (equal distances in label order). `opts.ef` is ignored.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when `k_docs` is 0; the errors of a bad query as
+    /// [`BruteForceIndex::search`].
+    pub fn search_docs<T: Element>(
+        &self,
+        query: &[T],
+        k_docs: usize,
+        doc_of: DocOf<'_>,
+        opts: &SearchOptions,
+    ) -> Result<Vec<DocHit>> {
+        check_docs(k_docs)?;
+        let q = self.space.prepare(query, 0)?;
+        let st = self.storage.read();
+        Ok(self.docs_prepared(&st, &q, k_docs, doc_of, opts.filter))
+    }
+
+    /// [`BruteForceIndex::search_docs`] for every row of `queries` (row-major), on
+    /// `opts.num_threads` threads.
+    pub fn search_docs_batch<T: Element>(
+        &self,
+        queries: &[T],
+        k_docs: usize,
+        doc_of: DocOf<'_>,
+        opts: &SearchOptions,
+    ) -> Result<Vec<Vec<DocHit>>> {
+        check_docs(k_docs)?;
+        let st = self.storage.read();
+        map_queries(&self.space, queries, opts.num_threads, |q| {
+            Ok(self.docs_prepared(&st, q, k_docs, doc_of, opts.filter))
+        })
+    }
+
+    fn docs_prepared(
+        &self,
+        st: &Storage,
+        q: &PreparedVec,
+        k_docs: usize,
+        doc_of: DocOf<'_>,
+        filter: Option<Filter<'_>>,
+    ) -> Vec<DocHit> {
+        let mut best: FxHashMap<u64, Candidate> = FxHashMap::default();
+        st.scan(&self.space, self.stride, q, |label, distance| {
+            let Some(doc) = doc_of(label) else { return };
+            let c = Candidate { distance, label };
+            let closer = best.get(&doc).is_none_or(|b| c < *b);
+            if closer && filter.is_none_or(|f| f(label)) {
+                best.insert(doc, c);
+            }
+        });
+        let mut hits: Vec<DocHit> = best
+            .into_iter()
+            .map(|(doc, c)| DocHit {
+                doc,
+                label: c.label,
+                distance: c.distance,
+            })
+            .collect();
+        sort_hits(&mut hits);
+        hits.truncate(k_docs);
+        hits
     }
 
     /// The stored vector of `label` (normalised for cosine spaces).

@@ -7,6 +7,7 @@
 //!
 //! * [`HnswIndex`]: the HNSW graph index (hnswlib's `HierarchicalNSW`).
 //! * [`BruteForceIndex`]: exact search with the same API (hnswlib's `BruteforceSearch`).
+//! * Range (epsilon) and multi-vector document searches on both: [`stop`].
 //! * [`Space`]: squared L2, inner product and cosine on f32, squared L2 on u8, or a
 //!   custom distance (a C callback or a Rust closure), with SIMD kernels chosen at
 //!   run time ([`kernels`]).
@@ -37,6 +38,7 @@ pub mod persist;
 pub mod quant;
 pub mod rng;
 pub mod space;
+pub mod stop;
 mod visited;
 
 pub use bruteforce::BruteForceIndex;
@@ -47,6 +49,7 @@ pub use options::{
 };
 pub use quant::Quantization;
 pub use space::{CDistanceFn, Distance, Element, Space, SpaceKind};
+pub use stop::{best_per_doc, DocHit, DocOf, RangeResults};
 
 /// Version of this crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -177,6 +177,48 @@ fn filtered_search_reports_the_label_it_accepted() {
     }
 }
 
+/// The same for range and document searches (their own level-0 walk).
+#[test]
+fn range_and_doc_searches_report_the_labels_they_accepted() {
+    for docs in [false, true] {
+        let index = Arc::new(line_index(100, true));
+        let fired = AtomicBool::new(false);
+        let inner = index.clone();
+        let filter = move |label: u64| {
+            if label == 0 && !fired.swap(true, Ordering::SeqCst) {
+                inner.mark_deleted(0).unwrap();
+                inner.add(&at(1.0e6), 5000, true).unwrap();
+            }
+            label < 1000
+        };
+        let opts = SearchOptions {
+            ef: Some(50),
+            filter: Some(&filter),
+            ..Default::default()
+        };
+        let labels: Vec<u64> = if docs {
+            let doc_of = |label: u64| Some(label / 2);
+            let hits = index.search_doc_hits(&at(0.4), 3, &doc_of, &opts).unwrap();
+            hits.iter().map(|h| h.label).collect()
+        } else {
+            let hits = index.search_range(&at(0.4), 9.0, 100, &opts).unwrap();
+            hits.iter().map(|h| h.label).collect()
+        };
+        assert!(
+            index.contains(5000) && !index.contains(0),
+            "the filter replaced 0"
+        );
+        assert!(
+            labels.contains(&0),
+            "label 0 was accepted before it moved: {labels:?}"
+        );
+        assert!(
+            labels.iter().all(|&l| l < 1000),
+            "docs {docs}: a label that passed no filter: {labels:?}"
+        );
+    }
+}
+
 /// The same without a filter, the replacement made by a custom distance in the middle
 /// of the search: with no deletion (the bare search) and with one (deletions checked).
 fn unfiltered_search_reports_the_label_it_accepted(with_deletion: bool) {

@@ -43,6 +43,22 @@ rs_add <- function(h, x, byrow, start, end, labels, n_threads, grain_size, repla
 #' @noRd
 rs_search <- function(h, x, byrow, start, end, k, ef, n_threads, grain_size, sqrt_dist, rerank) .Call(wrap__rs_search, h, x, byrow, start, end, k, ef, n_threads, grain_size, sqrt_dist, rerank)
 
+#' Range search of every row of `x`: the items within `epsilon` (Euclidean distance
+#' when `sqrt_dist`, else the index's distance), closest first, at most `max_results`
+#' (Inf: no bound) each; `min_candidates` < 0 uses the index's ef. Returns
+#' `list(idx, dist)`: lists with one integer vector of 1-based labels and one numeric
+#' vector of distances per row.
+#' @noRd
+rs_range_search <- function(h, x, byrow, epsilon, max_results, min_candidates, n_threads, grain_size, sqrt_dist) .Call(wrap__rs_range_search, h, x, byrow, epsilon, max_results, min_candidates, n_threads, grain_size, sqrt_dist)
+
+#' Multi-vector search of every row of `x`: the `k` best documents, each scored by its
+#' closest item, where `doc_ids[label]` (1-based label) is each item's document (NA, or
+#' a label past its end: none). `ef_collection` < 0 uses the index's ef. Returns
+#' `list(doc, idx, dist)`: `rows × k` matrices (`k × rows` when `byrow` is FALSE) of
+#' documents, 1-based labels of each document's closest item, and distances.
+#' @noRd
+rs_search_docs <- function(h, x, byrow, k, doc_ids, ef_collection, n_threads, grain_size, sqrt_dist) .Call(wrap__rs_search_docs, h, x, byrow, k, doc_ids, ef_collection, n_threads, grain_size, sqrt_dist)
+
 #' Marks labels deleted: they still route searches but are never returned.
 #' @noRd
 rs_mark_deleted <- function(h, labels) .Call(wrap__rs_mark_deleted, h, labels)

@@ -167,6 +167,115 @@ hnsw_build <- function(X, distance = c("euclidean", "l2", "cosine", "ip"), M = 1
   ann
 }
 
+#' Range search of an HNSW index
+#'
+#' Finds, for each row of `X` (each column with `byrow = FALSE`), every item of the
+#' index within distance `epsilon`, closest first, at most `max_results` of them:
+#' hnswlib's epsilon search (`EpsilonSearchStopCondition`), FAISS's `range_search`.
+#'
+#' The search explores at least `min_candidates` results (hnswlib's
+#' `min_num_candidates`, like `ef`), then goes on while the closest waiting candidate
+#' lies within `epsilon`: it is approximate, and larger `min_candidates` find more of
+#' what is in range. `epsilon` is in the units of the index's distances: the
+#' Euclidean distance for `"euclidean"`, its square for `"l2"`, 1 minus the cosine
+#' similarity for `"cosine"`, 1 minus the inner product for `"ip"`. A quantized
+#' index compares `epsilon` with exact distances. The settings of `ann` are not
+#' changed.
+#'
+#' @inheritParams hnsw_search
+#' @param epsilon The radius: one number, not `NA`/`NaN`, and not negative for
+#'   `"euclidean"`, `"l2"` and `"cosine"` (an `hnswlibrs_invalid_argument` error).
+#' @param max_results The most items to return per query, a whole number >= 1, or
+#'   `Inf` (the default) for all within `epsilon`.
+#' @param min_candidates How many results the search explores at least, a whole
+#'   number >= 1 (default 10); `NULL` uses the index's `ef`.
+#' @return A list with elements
+#'   \describe{
+#'     \item{`idx`}{a list with, for each query, an integer vector of the labels
+#'       (1-based) within `epsilon`, closest first;}
+#'     \item{`dist`}{a list with, for each query, a double vector of their
+#'       distances.}
+#'   }
+#' @seealso [hnsw_search()] for the `k` nearest neighbours,
+#'   [hnsw_search_docs()] for documents of several vectors.
+#' @examples
+#' X <- matrix(runif(2000 * 4), ncol = 4)
+#' ann <- hnsw_build(X, distance = "euclidean")
+#' res <- hnsw_range_search(X[1:3, ], ann, epsilon = 0.1, min_candidates = 50)
+#' lengths(res$idx)
+#' @export
+hnsw_range_search <- function(X, ann, epsilon, max_results = Inf, min_candidates = 10, n_threads = 0,
+                              grain_size = 1, byrow = TRUE) {
+  X <- check_matrix(X)
+  check_ann(ann)
+  if (!is.numeric(epsilon) || length(epsilon) != 1) {
+    stop("epsilon must be one number", call. = FALSE)
+  }
+  if (!identical(max_results, Inf)) max_results <- check_count(max_results, "max_results", 1)
+  min_candidates <- if (is.null(min_candidates)) -1 else check_count(min_candidates, "min_candidates", 1)
+  rs(rs_range_search(ann$handle, X, check_flag(byrow, "byrow"), as.numeric(epsilon), max_results,
+                     min_candidates, check_count(n_threads, "n_threads"),
+                     check_count(grain_size, "grain_size"), ann$sqrt_dist))
+}
+
+#' Multi-vector (document) search of an HNSW index
+#'
+#' When each item is one vector of a document (the passages of a text, the frames
+#' of a video), finds for each row of `X` (each column with `byrow = FALSE`) the
+#' `k` best documents, each scored by its closest item: hnswlib's multi-vector
+#' search (`MultiVectorSearchStopCondition`).
+#'
+#' The search collects results from `ef_collection` documents before it may stop
+#' (like `ef`, raised to `k`): larger values give better recall and slower
+#' searches. Items whose document is `NA` are never returned. The settings of
+#' `ann` are not changed.
+#'
+#' @inheritParams hnsw_search
+#' @param k The number of documents to return, a whole number >= 1. When fewer
+#'   documents are found for a query the call fails with an `hnswlibrs_state`
+#'   error.
+#' @param doc_ids The document of each item: a numeric vector indexed by label
+#'   (`doc_ids[i]` is the document of label `i`), whole numbers >= 0; `NA`, or a
+#'   label past its end, for no document.
+#' @param ef_collection How many documents the search collects (default 10), a
+#'   whole number >= 1; `NULL` uses the index's `ef`.
+#' @return A list with elements
+#'   \describe{
+#'     \item{`doc`}{a double matrix of the documents, best first;}
+#'     \item{`idx`}{an integer matrix of the label (1-based) of each document's
+#'       closest item;}
+#'     \item{`dist`}{a double matrix of its distance to the query;}
+#'   }
+#'   each `nrow(X)` x `k` (`k` x `ncol(X)` with `byrow = FALSE`). Distances are as
+#'   in [hnsw_search()].
+#' @seealso [hnsw_search()], [hnsw_range_search()].
+#' @examples
+#' X <- matrix(runif(1000 * 4), ncol = 4)
+#' docs <- rep(1:100, each = 10) # ten vectors per document
+#' ann <- hnsw_build(X)
+#' hnsw_search_docs(X[1:2, ], ann, k = 3, doc_ids = docs)$doc
+#' @export
+hnsw_search_docs <- function(X, ann, k, doc_ids, ef_collection = 10, n_threads = 0, grain_size = 1,
+                             byrow = TRUE) {
+  X <- check_matrix(X)
+  check_ann(ann)
+  k <- check_count(k, "k", 1)
+  if (!is.numeric(doc_ids) && !all(is.na(doc_ids))) {
+    stop("doc_ids must be a numeric vector, one document per label", call. = FALSE)
+  }
+  ef_collection <- if (is.null(ef_collection)) -1 else check_count(ef_collection, "ef_collection", 1)
+  rs(rs_search_docs(ann$handle, X, check_flag(byrow, "byrow"), k, as.numeric(doc_ids), ef_collection,
+                    check_count(n_threads, "n_threads"), check_count(grain_size, "grain_size"),
+                    ann$sqrt_dist))
+}
+
+check_ann <- function(ann) {
+  if (!is(ann, "HnswIndex")) {
+    stop("ann must be an hnswlibrs index (hnsw_build(), hnsw_index(), new(HnswL2, ...))",
+         call. = FALSE)
+  }
+}
+
 #' Search an HNSW index
 #'
 #' Finds the approximate `k` nearest neighbours of each row of `X` (each column

@@ -16,6 +16,7 @@ use crate::errors::{load_error, not_initialized, too_few_results, IntoPy};
 use crate::hnsw::default_threads;
 use crate::spaces::{self, SpaceSpec};
 use crate::state;
+use crate::stop;
 
 type KnnResult<'py> = (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray2<f32>>);
 
@@ -210,6 +211,62 @@ impl BFIndex {
         let labels = PyArray1::from_vec(py, res.labels).reshape([v.rows, k])?;
         let distances = PyArray1::from_vec(py, res.distances).reshape([v.rows, k])?;
         Ok((labels, distances))
+    }
+
+    /// range_query(data, epsilon, max_results=None, filter=None, num_threads=-1)
+    ///
+    /// The exact range search: every element within `epsilon` of each row, as
+    /// Index.range_query returns it (lims, labels, distances).
+    #[pyo3(signature = (data, epsilon, max_results=None, filter=None, num_threads=-1))]
+    fn range_query<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        epsilon: f32,
+        max_results: Option<usize>,
+        filter: Option<&Bound<'py, PyAny>>,
+        num_threads: i64,
+    ) -> PyResult<stop::RangeOut<'py>> {
+        let r = self.ready()?;
+        let q = stop::Query {
+            spec: &r.spec,
+            data,
+            filter,
+            num_threads: convert::threads(num_threads, r.num_threads),
+            ef: None,
+        };
+        let max = stop::max_results(max_results);
+        stop::range_query(py, &q, |queries, opts| {
+            r.index.search_range_batch(queries, epsilon, max, opts)
+        })
+    }
+
+    /// knn_query_docs(data, k=1, doc_ids=None, filter=None, num_threads=-1)
+    ///
+    /// The exact k best documents of each row, as Index.knn_query_docs returns them.
+    #[pyo3(signature = (data, k=1, doc_ids=None, filter=None, num_threads=-1))]
+    fn knn_query_docs<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        k: usize,
+        doc_ids: Option<&Bound<'py, PyAny>>,
+        filter: Option<&Bound<'py, PyAny>>,
+        num_threads: i64,
+    ) -> PyResult<stop::DocsOut<'py>> {
+        let r = self.ready()?;
+        let doc_ids =
+            doc_ids.ok_or_else(|| PyTypeError::new_err("knn_query_docs needs doc_ids"))?;
+        let q = stop::Query {
+            spec: &r.spec,
+            data,
+            filter,
+            num_threads: convert::threads(num_threads, r.num_threads),
+            ef: None,
+        };
+        stop::docs_query(py, &q, k, doc_ids, |queries, doc_of, opts| {
+            r.index.search_docs_batch(queries, k, doc_of, opts)
+        })
     }
 
     /// get_items(ids=None, return_type='numpy'): the stored vectors, as Index.get_items.

@@ -24,6 +24,7 @@ use crate::convert::{self, Results};
 use crate::errors::{load_error, not_initialized, too_few_results, IntoPy};
 use crate::spaces::{self, SpaceSpec};
 use crate::state;
+use crate::stop;
 
 type KnnResult<'py> = (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray2<f32>>);
 
@@ -481,6 +482,80 @@ impl Index {
             return Err(too_few_results(false));
         }
         Ok(out.into_tuple())
+    }
+
+    /// range_query(data, epsilon, max_results=None, filter=None, num_threads=-1, min_candidates=None)
+    ///
+    /// Every element within distance `epsilon` of each row of `data` (squared for
+    /// l2), closest first, at most `max_results` per row (None: no bound), as FAISS's
+    /// range_search returns them: (lims int64 (n+1,), labels uint64, distances
+    /// float32), row i's results being labels[lims[i]:lims[i+1]]. `min_candidates`
+    /// (hnswlib's min_num_candidates; None: the index's ef) is how many results the
+    /// search explores at least before it stops at the first candidate beyond
+    /// epsilon: higher finds more of what is in range. A quantized index compares
+    /// epsilon with exact distances. Filters as for knn_query. ValueError for a NaN
+    /// epsilon, a negative one for l2 and cosine, or max_results 0.
+    #[pyo3(signature = (data, epsilon, max_results=None, filter=None, num_threads=-1, min_candidates=None))]
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments, one parameter each
+    fn range_query<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        epsilon: f32,
+        max_results: Option<usize>,
+        filter: Option<&Bound<'py, PyAny>>,
+        num_threads: i64,
+        min_candidates: Option<usize>,
+    ) -> PyResult<stop::RangeOut<'py>> {
+        let r = self.ready()?;
+        let q = stop::Query {
+            spec: &r.spec,
+            data,
+            filter,
+            num_threads: convert::threads(num_threads, r.num_threads),
+            ef: min_candidates,
+        };
+        let max = stop::max_results(max_results);
+        stop::range_query(py, &q, |queries, opts| {
+            r.index.search_range_batch(queries, epsilon, max, opts)
+        })
+    }
+
+    /// knn_query_docs(data, k=1, doc_ids=None, filter=None, num_threads=-1, ef_collection=None)
+    ///
+    /// Multi-vector search: the k best documents for each row of `data`, each scored
+    /// by its closest vector: (docs uint64 (n, k), labels uint64 (n, k), distances
+    /// float32 (n, k)), closest first, labels being each document's closest vector.
+    /// `doc_ids` gives each label's document: a 1-D integer array indexed by label
+    /// (negative, or a label past its end: no document) or a dict {label: document};
+    /// elements without a document are never returned. `ef_collection` (None: the
+    /// index's ef; at least k) is how many documents the search collects. Raises
+    /// RuntimeError when a row has fewer than k documents.
+    #[pyo3(signature = (data, k=1, doc_ids=None, filter=None, num_threads=-1, ef_collection=None))]
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments, one parameter each
+    fn knn_query_docs<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        k: usize,
+        doc_ids: Option<&Bound<'py, PyAny>>,
+        filter: Option<&Bound<'py, PyAny>>,
+        num_threads: i64,
+        ef_collection: Option<usize>,
+    ) -> PyResult<stop::DocsOut<'py>> {
+        let r = self.ready()?;
+        let doc_ids =
+            doc_ids.ok_or_else(|| PyTypeError::new_err("knn_query_docs needs doc_ids"))?;
+        let q = stop::Query {
+            spec: &r.spec,
+            data,
+            filter,
+            num_threads: convert::threads(num_threads, r.num_threads),
+            ef: ef_collection,
+        };
+        stop::docs_query(py, &q, k, doc_ids, |queries, doc_of, opts| {
+            r.index.search_docs_batch(queries, k, doc_of, opts)
+        })
     }
 
     /// get_items(ids=None, return_type='numpy')

@@ -12,6 +12,7 @@
 //! * `spaces`: built-in spaces by name and custom distances (C address or callable).
 //! * `callbacks`: Python callables run from worker threads (filter, progress).
 //! * `state`: hnswlib's pickle dictionary to and from the index file bytes.
+//! * `stop`: range and document queries (FAISS's lims layout, doc ids by label).
 
 use pyo3::prelude::*;
 
@@ -22,6 +23,7 @@ mod errors;
 mod hnsw;
 mod spaces;
 mod state;
+mod stop;
 
 /// The native module; `hnswlib_rs/__init__.py` re-exports its classes.
 #[pymodule]

@@ -10,6 +10,7 @@
 //! * `scorer`: distances from a query, one type per representation and instruction
 //!   set, so searches run with their kernels inlined.
 //! * `pool`: the query-time candidate pool.
+//! * `stop`: range and document searches (hnswlib's stop conditions).
 //!
 //! Quantized indexes ([`Quantization`]) traverse codes and re-rank the best
 //! candidates with the exact vectors. They learn the code ranges once they hold
@@ -33,6 +34,7 @@ mod pool;
 mod scorer;
 mod search;
 mod source;
+mod stop;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};

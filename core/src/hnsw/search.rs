@@ -31,7 +31,7 @@ impl Graph {
     /// lines in flight into L1 for small rows, 96 into L2 for large ones, at least two
     /// rows ahead (measured on GloVe 50-d, 768-d f32 and 8-/4-bit codes of 768-d).
     #[inline(always)]
-    fn lookahead(bytes: usize) -> usize {
+    pub(super) fn lookahead(bytes: usize) -> usize {
         let lines = bytes.div_ceil(64);
         if lines > L2_ROW_LINES {
             (96 / lines).max(2)
@@ -198,7 +198,7 @@ impl Graph {
     /// Puts the unvisited neighbours of `id` at `level` into `fresh` (marking them
     /// visited) and prefetches the vectors of the first `ahead` of them.
     #[inline(always)]
-    fn collect_fresh<S: Scorer>(
+    pub(super) fn collect_fresh<S: Scorer>(
         &self,
         s: &S,
         id: u32,
@@ -265,7 +265,7 @@ impl Graph {
 
     /// Bytes a traversal distance reads per element (for the prefetch distance).
     #[inline(always)]
-    fn traversal_bytes(&self) -> usize {
+    pub(super) fn traversal_bytes(&self) -> usize {
         if self.quantizer.is_some() {
             self.storage.layout.payload_size
         } else {

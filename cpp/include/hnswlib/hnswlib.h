@@ -10,7 +10,12 @@
 // unmarkDelete, resizeIndex, saveIndex, loadIndex, getDataByLabel, setEf, getMaxElements,
 // getCurrentElementCount, getDeletedCount, indexFileSize, clear), BruteforceSearch<dist_t>
 // (addPoint, removePoint, searchKnn, saveIndex, loadIndex) and writeBinaryPOD /
-// readBinaryPOD.
+// readBinaryPOD. Range and multi-vector search as in hnswlib's stop_condition.h:
+// BaseSearchStopCondition, EpsilonSearchStopCondition, MultiVectorSearchStopCondition,
+// BaseMultiVectorSpace, MultiVectorL2Space and MultiVectorInnerProductSpace (an element is
+// dim floats followed by its document id; queries may be the floats alone), with
+// HierarchicalNSW::searchStopConditionClosest (which returns labels, where hnswlib
+// returns internal ids).
 //
 // Fields user code reads are objects that ask the index when read, so they convert to
 // hnswlib's types: cur_element_count, max_elements_, ef_ (assigning it calls setEf),
@@ -23,10 +28,21 @@
 // graph internals (linkLists_, data_level0_memory_, element_levels_,
 // enterpoint_node_, maxlevel_, the locks, visited_list_pool_, ...), functions on
 // internal ids (getDataByInternalId, getExternalLabel, isMarkedDeleted(tableint),
-// get_linklist*, ...), checkIntegrity(), searchStopConditionClosest with
-// BaseSearchStopCondition and the multi-vector spaces, and hnswlib's free distance
-// functions (L2Sqr, InnerProduct, ...); a space's get_dist_func() is the way to a
-// distance.
+// get_linklist*, ...), checkIntegrity(), stop conditions of the user's own (only
+// hnswlib's two run, inside the library; another subclass is an InvalidArgumentError),
+// and hnswlib's free distance functions (L2Sqr, InnerProduct, ...); a space's
+// get_dist_func() is the way to a distance.
+//
+// Stop-condition searches: EpsilonSearchStopCondition(epsilon, min, max) is the library's
+// range search with min as the minimum number of results explored (the search also
+// settles them as a k-NN search with ef = min does, where hnswlib stops as soon as it holds
+// min results) and max as the most results returned. With a multi-vector space the index
+// stores the floats, and HierarchicalNSW keeps each label's document id (read from the
+// element's trailing bytes by addPoint) in memory beside it: saveIndex writes the vectors
+// without the ids, so an index loaded from a file has no documents, and hnswlib's
+// multi-vector files (whose elements hold the ids) do not load. MultiVectorSearchStopCondition
+// returns every vector found of the num_docs best documents (hnswlib keeps only those
+// before the first vector of a further document).
 //
 // Differences, all where hnswlib crashes or misbehaves: calls on an empty object (before
 // loadIndex) throw instead of crashing; BruteforceSearch::searchKnn with k above the
@@ -68,6 +84,7 @@
 #include <mutex>
 #include <queue>
 #include <random>
+#include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -352,6 +369,231 @@ class L2SpaceI : public SpaceInterface<int>, public detail::NativeSpace {
     void* get_dist_func_param() override { return &param_; }
 };
 
+// ---- stop conditions and multi-vector spaces (hnswlib's stop_condition.h) --------------
+
+/// hnswlib's stop condition interface. Searches run inside the library, so only
+/// EpsilonSearchStopCondition and MultiVectorSearchStopCondition are honoured by
+/// searchStopConditionClosest; their methods still behave as hnswlib's.
+template <typename dist_t>
+class BaseSearchStopCondition {
+ public:
+    virtual void add_point_to_result(labeltype label, const void* datapoint, dist_t dist) = 0;
+    virtual void remove_point_from_result(labeltype label, const void* datapoint, dist_t dist) = 0;
+    virtual bool should_stop_search(dist_t candidate_dist, dist_t lowerBound) = 0;
+    virtual bool should_consider_candidate(dist_t candidate_dist, dist_t lowerBound) = 0;
+    virtual bool should_remove_extra() = 0;
+    virtual void filter_results(std::vector<std::pair<dist_t, labeltype>>& candidates) = 0;
+    virtual ~BaseSearchStopCondition() {}
+};
+
+namespace detail {
+
+/// What HierarchicalNSW needs of a multi-vector space: the document id in an element's
+/// trailing bytes.
+class DocIdReader {
+ public:
+    virtual uint64_t read_doc_id(const void* datapoint) const = 0;
+    virtual ~DocIdReader() {}
+};
+
+/// Each label's document, kept beside an index of a multi-vector space.
+struct DocMap {
+    mutable std::shared_mutex mutex;
+    std::unordered_map<uint64_t, uint64_t> docs;
+    static uint64_t lookup(uint64_t label, void* user_data) {
+        auto* m = static_cast<const DocMap*>(user_data);
+        std::shared_lock<std::shared_mutex> lock(m->mutex);
+        auto it = m->docs.find(label);
+        return it == m->docs.end() ? UINT64_MAX : it->second;
+    }
+};
+
+/// A multi-vector space: `dim` floats of `Space`, then a DOCIDTYPE.
+template <typename DOCIDTYPE>
+class MultiVectorSpace : public DocIdReader, public NativeSpace {
+ public:
+    explicit MultiVectorSpace(Space space)
+        : NativeSpace(std::move(space)), vector_size_(space_.element_size()) {}
+    uint64_t read_doc_id(const void* datapoint) const override {
+        DOCIDTYPE id;
+        std::memcpy(&id, static_cast<const char*>(datapoint) + vector_size_, sizeof(DOCIDTYPE));
+        return static_cast<uint64_t>(id);
+    }
+
+ protected:
+    size_t vector_size_;
+};
+
+}  // namespace detail
+
+/// A space whose elements carry a document id after the vector.
+template <typename DOCIDTYPE>
+class BaseMultiVectorSpace : public SpaceInterface<float> {
+ public:
+    virtual DOCIDTYPE get_doc_id(const void* datapoint) = 0;
+    virtual void set_doc_id(void* datapoint, DOCIDTYPE doc_id) = 0;
+};
+
+namespace detail {
+
+/// hnswlib's multi-vector space interface over a built-in space of `dim` floats.
+template <typename DOCIDTYPE>
+class MultiVectorSpaceOf : public BaseMultiVectorSpace<DOCIDTYPE>, public MultiVectorSpace<DOCIDTYPE> {
+ public:
+    explicit MultiVectorSpaceOf(Space space) : MultiVectorSpace<DOCIDTYPE>(std::move(space)) {}
+    size_t get_data_size() override { return this->vector_size_ + sizeof(DOCIDTYPE); }
+    DISTFUNC<float> get_dist_func() override { return &native_distance; }
+    void* get_dist_func_param() override { return &this->param_; }
+    DOCIDTYPE get_doc_id(const void* datapoint) override {
+        return static_cast<DOCIDTYPE>(this->read_doc_id(datapoint));
+    }
+    void set_doc_id(void* datapoint, DOCIDTYPE doc_id) override {
+        std::memcpy(static_cast<char*>(datapoint) + this->vector_size_, &doc_id, sizeof(DOCIDTYPE));
+    }
+};
+
+}  // namespace detail
+
+/// Squared L2 on `dim` floats followed by a DOCIDTYPE document id.
+template <typename DOCIDTYPE>
+class MultiVectorL2Space : public detail::MultiVectorSpaceOf<DOCIDTYPE> {
+ public:
+    explicit MultiVectorL2Space(size_t dim) : detail::MultiVectorSpaceOf<DOCIDTYPE>(Space::l2(dim)) {}
+};
+
+/// Inner product distance 1 - dot on `dim` floats followed by a DOCIDTYPE document id.
+template <typename DOCIDTYPE>
+class MultiVectorInnerProductSpace : public detail::MultiVectorSpaceOf<DOCIDTYPE> {
+ public:
+    explicit MultiVectorInnerProductSpace(size_t dim) : detail::MultiVectorSpaceOf<DOCIDTYPE>(Space::ip(dim)) {}
+};
+
+/// Range search: every element within `epsilon` (the raw distance, squared for L2),
+/// exploring at least `min_num_candidates` results, returning at most
+/// `max_num_candidates`.
+template <typename dist_t>
+class EpsilonSearchStopCondition : public BaseSearchStopCondition<dist_t> {
+ public:
+    EpsilonSearchStopCondition(float epsilon, size_t min_num_candidates, size_t max_num_candidates)
+        : epsilon_(epsilon), min_num_candidates_(min_num_candidates), max_num_candidates_(max_num_candidates) {
+        assert(min_num_candidates <= max_num_candidates);
+    }
+    void add_point_to_result(labeltype, const void*, dist_t) override { curr_num_items_ += 1; }
+    void remove_point_from_result(labeltype, const void*, dist_t) override { curr_num_items_ -= 1; }
+    bool should_stop_search(dist_t candidate_dist, dist_t lowerBound) override {
+        return (candidate_dist > lowerBound && curr_num_items_ == max_num_candidates_) ||
+               (candidate_dist > epsilon_ && curr_num_items_ >= min_num_candidates_);
+    }
+    bool should_consider_candidate(dist_t candidate_dist, dist_t lowerBound) override {
+        return curr_num_items_ < max_num_candidates_ || lowerBound > candidate_dist;
+    }
+    bool should_remove_extra() override { return curr_num_items_ > max_num_candidates_; }
+    void filter_results(std::vector<std::pair<dist_t, labeltype>>& candidates) override {
+        while (!candidates.empty() && candidates.back().first > epsilon_) candidates.pop_back();
+        while (candidates.size() > max_num_candidates_) candidates.pop_back();
+    }
+
+    float epsilon() const { return epsilon_; }
+    size_t min_num_candidates() const { return min_num_candidates_; }
+    size_t max_num_candidates() const { return max_num_candidates_; }
+
+ private:
+    float epsilon_;
+    size_t min_num_candidates_;
+    size_t max_num_candidates_;
+    size_t curr_num_items_ = 0;
+};
+
+/// Multi-vector search: the `num_docs_to_search` best documents, collecting results
+/// from `ef_collection` (at least num_docs_to_search) documents.
+template <typename DOCIDTYPE, typename dist_t>
+class MultiVectorSearchStopCondition : public BaseSearchStopCondition<dist_t> {
+ public:
+    MultiVectorSearchStopCondition(BaseMultiVectorSpace<DOCIDTYPE>& space, size_t num_docs_to_search,
+                                   size_t ef_collection = 10)
+        : space_(space),
+          num_docs_to_search_(num_docs_to_search),
+          ef_collection_(std::max(ef_collection, num_docs_to_search)) {}
+    void add_point_to_result(labeltype, const void* datapoint, dist_t dist) override {
+        DOCIDTYPE doc = space_.get_doc_id(datapoint);
+        if (doc_counter_[doc]++ == 0) curr_num_docs_ += 1;
+        search_results_.emplace(dist, doc);
+    }
+    void remove_point_from_result(labeltype, const void* datapoint, dist_t) override {
+        DOCIDTYPE doc = space_.get_doc_id(datapoint);
+        if (--doc_counter_[doc] == 0) curr_num_docs_ -= 1;
+        search_results_.pop();
+    }
+    bool should_stop_search(dist_t candidate_dist, dist_t lowerBound) override {
+        return candidate_dist > lowerBound && curr_num_docs_ == ef_collection_;
+    }
+    bool should_consider_candidate(dist_t candidate_dist, dist_t lowerBound) override {
+        return curr_num_docs_ < ef_collection_ || lowerBound > candidate_dist;
+    }
+    bool should_remove_extra() override { return curr_num_docs_ > ef_collection_; }
+    void filter_results(std::vector<std::pair<dist_t, labeltype>>& candidates) override {
+        while (curr_num_docs_ > num_docs_to_search_ && !candidates.empty() && !search_results_.empty()) {
+            DOCIDTYPE doc = search_results_.top().second;
+            if (--doc_counter_[doc] == 0) curr_num_docs_ -= 1;
+            search_results_.pop();
+            candidates.pop_back();
+        }
+    }
+
+    size_t num_docs_to_search() const { return num_docs_to_search_; }
+    size_t ef_collection() const { return ef_collection_; }
+
+ private:
+    BaseMultiVectorSpace<DOCIDTYPE>& space_;
+    size_t num_docs_to_search_;
+    size_t ef_collection_;
+    size_t curr_num_docs_ = 0;
+    std::unordered_map<DOCIDTYPE, size_t> doc_counter_;
+    std::priority_queue<std::pair<dist_t, DOCIDTYPE>> search_results_;
+};
+
+namespace detail {
+
+/// The parameters of hnswlib's two stop conditions, whatever their template arguments.
+struct StopParams {
+    bool epsilon = false;
+    float eps = 0;
+    size_t min = 0, max = 0;   // epsilon
+    size_t docs = 0, ef = 0;   // multi-vector
+};
+
+template <typename dist_t, typename DOCIDTYPE>
+bool multi_vector_params(BaseSearchStopCondition<dist_t>& c, StopParams& p) {
+    auto* m = dynamic_cast<MultiVectorSearchStopCondition<DOCIDTYPE, dist_t>*>(&c);
+    if (m == nullptr) return false;
+    p.docs = m->num_docs_to_search();
+    p.ef = m->ef_collection();
+    return true;
+}
+
+template <typename dist_t>
+StopParams stop_params(BaseSearchStopCondition<dist_t>& c) {
+    StopParams p;
+    if (auto* e = dynamic_cast<EpsilonSearchStopCondition<dist_t>*>(&c)) {
+        p.epsilon = true;
+        p.eps = e->epsilon();
+        p.min = e->min_num_candidates();
+        p.max = e->max_num_candidates();
+        return p;
+    }
+    if (multi_vector_params<dist_t, unsigned int>(c, p) || multi_vector_params<dist_t, int>(c, p) ||
+        multi_vector_params<dist_t, size_t>(c, p) || multi_vector_params<dist_t, unsigned long long>(c, p) ||
+        multi_vector_params<dist_t, long long>(c, p) || multi_vector_params<dist_t, long>(c, p) ||
+        multi_vector_params<dist_t, unsigned short>(c, p) || multi_vector_params<dist_t, unsigned char>(c, p)) {
+        return p;
+    }
+    throw InvalidArgumentError(
+        "searchStopConditionClosest: only EpsilonSearchStopCondition and MultiVectorSearchStopCondition "
+        "are supported (the search runs inside the library)");
+}
+
+}  // namespace detail
+
 // ---- HierarchicalNSW -------------------------------------------------------------------
 
 /// hnswlib's HNSW index. Not copyable or movable (as hnswlib's); index() gives the
@@ -394,6 +636,7 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
         p.allow_replace_deleted = allow_replace_deleted;
         p.quantization = quantization;
         index_ = Index(detail::to_space(s), p);
+        doc_reader_ = dynamic_cast<detail::DocIdReader*>(s);
     }
 
     /// The hnswlib API over an index made with the C++ API (e.g. built with
@@ -406,10 +649,47 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
     ~HierarchicalNSW() override {}
 
     /// Frees the index; the object is empty afterwards, as after HierarchicalNSW(space).
-    void clear() { index_ = Index(); }
+    void clear() {
+        index_ = Index();
+        std::unique_lock<std::shared_mutex> lock(docs_->mutex);
+        docs_->docs.clear();
+    }
 
     void addPoint(const void* data_point, labeltype label, bool replace_deleted = false) override {
         index_.add(data_point, label, replace_deleted);
+        if (doc_reader_ != nullptr) {
+            uint64_t doc = doc_reader_->read_doc_id(data_point);
+            std::unique_lock<std::shared_mutex> lock(docs_->mutex);
+            docs_->docs[label] = doc;
+        }
+    }
+
+    /// hnswlib's search under a stop condition, closest first: with an
+    /// EpsilonSearchStopCondition every element within epsilon (at most its max), with a
+    /// MultiVectorSearchStopCondition every vector found of the best documents. The
+    /// pairs hold labels (hnswlib's hold internal ids). Other conditions:
+    /// InvalidArgumentError.
+    std::vector<std::pair<dist_t, labeltype>> searchStopConditionClosest(
+        const void* query_data, BaseSearchStopCondition<dist_t>& stop_condition,
+        BaseFilterFunctor* isIdAllowed = nullptr) const {
+        detail::StopParams p = detail::stop_params(stop_condition);
+        SearchOptions opts;
+        if (isIdAllowed != nullptr) opts.filter = [isIdAllowed](uint64_t l) { return (*isIdAllowed)(l); };
+        std::vector<std::pair<dist_t, labeltype>> out;
+        if (p.epsilon) {
+            opts.ef = p.min;
+            for (const Neighbor& n : index_.range_search(query_data, p.eps, p.max, opts))
+                out.emplace_back(detail::from_float<dist_t>(n.distance), static_cast<labeltype>(n.label));
+            return out;
+        }
+        if (doc_reader_ == nullptr)
+            throw InvalidArgumentError(
+                "searchStopConditionClosest: a MultiVectorSearchStopCondition needs an index made with a "
+                "multi-vector space (MultiVectorL2Space or MultiVectorInnerProductSpace)");
+        opts.ef = p.ef;
+        for (const DocHit& h : index_.search_doc_hits(query_data, p.docs, &detail::DocMap::lookup, docs_.get(), opts))
+            out.emplace_back(detail::from_float<dist_t>(h.distance), static_cast<labeltype>(h.label));
+        return out;
     }
 
     std::priority_queue<std::pair<dist_t, labeltype>> searchKnn(const void* query_data, size_t k,
@@ -523,9 +803,15 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
         o.quantization = quantization;
         o.keep_vectors = keep_vectors;
         index_ = Index::load(location, detail::to_space(s), o);
+        doc_reader_ = dynamic_cast<detail::DocIdReader*>(s);
+        std::unique_lock<std::shared_mutex> lock(docs_->mutex);
+        docs_->docs.clear();
     }
 
     Index index_;
+    /// With a multi-vector space: reads an element's document id; docs_ keeps them.
+    detail::DocIdReader* doc_reader_ = nullptr;
+    std::unique_ptr<detail::DocMap> docs_ = std::make_unique<detail::DocMap>();
 };
 
 // ---- BruteforceSearch ------------------------------------------------------------------

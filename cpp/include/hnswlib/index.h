@@ -7,7 +7,9 @@
 // derived from hnswlib::Error (itself a std::runtime_error) carrying the library's
 // message. An Index may traverse 8-bit or 4-bit codes of its vectors and re-rank its
 // best candidates exactly (IndexParams::quantization, LoadOptions::quantization,
-// Index::set_rerank, SearchOptions::rerank).
+// Index::set_rerank, SearchOptions::rerank). Besides k-NN both indexes offer range
+// (epsilon) search, range_search, and multi-vector (document) search, search_docs,
+// whose document of each label comes from a DocOf function.
 //
 // Thread safety: every method may be called on the same index from many threads at once
 // (adds, updates, deletes and searches run concurrently; resize waits for the others),
@@ -39,6 +41,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -457,6 +460,20 @@ struct Neighbor {
     bool operator!=(const Neighbor& o) const { return !(*this == o); }
 };
 
+/// One vector of a document (multi-vector) search: its document, label and distance.
+struct DocHit {
+    uint64_t doc;
+    uint64_t label;
+    float distance;
+    bool operator==(const DocHit& o) const { return doc == o.doc && label == o.label && distance == o.distance; }
+    bool operator!=(const DocHit& o) const { return !(*this == o); }
+};
+
+/// The document of each label, for document searches: std::nullopt for an element
+/// that belongs to no document (never returned). Called on the searching thread;
+/// must be thread-safe. An exception it throws is rethrown by the search.
+using DocOf = std::function<std::optional<uint64_t>(uint64_t)>;
+
 /// Search statistics (hnswlib's metric_hops and metric_distance_computations).
 struct Metrics {
     uint64_t hops = 0;
@@ -506,6 +523,8 @@ struct HnswOps {
     static void free(hnsw_index* h) { hnsw_index_free(h); }
     static constexpr auto knn = hnsw_index_knn;
     static constexpr auto knn_batch = hnsw_index_knn_batch;
+    static constexpr auto range_batch = hnsw_index_range_search_batch;
+    static constexpr auto docs = hnsw_index_search_docs;
     static constexpr auto get_items = hnsw_index_get_items;
     static constexpr auto ids = hnsw_index_ids;
     static constexpr auto count = hnsw_index_count;
@@ -523,6 +542,8 @@ struct BruteForceOps {
     static void free(hnsw_bf* h) { hnsw_bf_free(h); }
     static constexpr auto knn = hnsw_bf_knn;
     static constexpr auto knn_batch = hnsw_bf_knn_batch;
+    static constexpr auto range_batch = hnsw_bf_range_search_batch;
+    static constexpr auto docs = hnsw_bf_search_docs;
     static constexpr auto get_items = hnsw_bf_get_items;
     static constexpr auto ids = hnsw_bf_ids;
     static constexpr auto count = hnsw_bf_count;
@@ -533,6 +554,56 @@ struct BruteForceOps {
     static constexpr auto save = hnsw_bf_save_with;
     static constexpr auto serialize = hnsw_bf_serialize;
 };
+
+/// The C view of SearchOptions, with the filter behind a trampoline (pinned: the C
+/// options point into it).
+struct CSearch {
+    using F = const std::function<bool(uint64_t)>;
+    explicit CSearch(const SearchOptions& opts)
+        : o{opts.ef, opts.num_threads, nullptr, nullptr, opts.rerank}, call{&opts.filter, {}} {
+        if (opts.filter) {
+            o.filter = &filter_trampoline<F>;
+            o.filter_user_data = &call;
+        }
+    }
+    CSearch(const CSearch&) = delete;
+    CSearch& operator=(const CSearch&) = delete;
+    hnsw_search_options o;
+    FilterCall<F> call;
+};
+
+/// Library-allocated results, freed on scope exit.
+struct ResultsOwner {
+    hnsw_results* r = nullptr;
+    ResultsOwner() = default;
+    ResultsOwner(const ResultsOwner&) = delete;
+    ResultsOwner& operator=(const ResultsOwner&) = delete;
+    ~ResultsOwner() { hnsw_results_free(r); }
+    std::vector<Neighbor> row(size_t i) const {
+        std::vector<Neighbor> out;
+        out.reserve(r->lims[i + 1] - r->lims[i]);
+        for (size_t j = r->lims[i]; j < r->lims[i + 1]; ++j) out.push_back(Neighbor{r->labels[j], r->distances[j]});
+        return out;
+    }
+};
+
+/// A DocOf and the exception it may throw, behind the C document function.
+struct DocCall {
+    const DocOf* doc_of;
+    ExceptionSlot error;
+};
+
+inline uint64_t doc_trampoline(uint64_t label, void* user_data) noexcept {
+    auto* call = static_cast<DocCall*>(user_data);
+    if (call->error.pending()) return UINT64_MAX;
+    try {
+        std::optional<uint64_t> d = (*call->doc_of)(label);
+        return d ? *d : UINT64_MAX;
+    } catch (...) {
+        call->error.capture();
+        return UINT64_MAX;
+    }
+}
 
 /// What Index and BruteForce share: ownership of the handle, search, reads, saving.
 template <class Ops>
@@ -626,6 +697,70 @@ class IndexBase {
                                                     const SearchOptions& opts = {}) const {
         size_t rows = space_.check_vectors<T>(queries.size(), 0, "queries");
         return search_batch(static_cast<const void*>(queries.data()), rows, k, opts);
+    }
+
+    /// Every element within distance `epsilon` of `query` (squared for l2), closest
+    /// first, at most `max_results` (hnswlib's EpsilonSearchStopCondition). For Index,
+    /// `opts.ef` is hnswlib's min_num_candidates (0: the index's ef): the search explores
+    /// at least that many results, then goes on while candidates lie within epsilon.
+    /// Exact on BruteForce. On a quantized index epsilon is compared with exact
+    /// distances. InvalidArgumentError for a NaN epsilon, a negative one on l2, l2u8 or
+    /// cosine, or max_results 0.
+    std::vector<Neighbor> range_search(const void* query, float epsilon, size_t max_results,
+                                       const SearchOptions& opts = {}) const {
+        return std::move(range_search_batch(query, 1, epsilon, max_results, opts)[0]);
+    }
+    template <class T>
+    std::vector<Neighbor> range_search(const std::vector<T>& query, float epsilon, size_t max_results,
+                                       const SearchOptions& opts = {}) const {
+        space_.check_vectors<T>(query.size(), 1, "query");
+        return range_search(static_cast<const void*>(query.data()), epsilon, max_results, opts);
+    }
+    /// range_search for each of `rows` queries, on `opts.num_threads` threads.
+    std::vector<std::vector<Neighbor>> range_search_batch(const void* queries, size_t rows, float epsilon,
+                                                          size_t max_results, const SearchOptions& opts = {}) const {
+        CSearch c(opts);
+        ResultsOwner res;
+        hnsw_status st = Ops::range_batch(handle_, queries, rows, epsilon, max_results, &c.o, &res.r);
+        c.call.error.rethrow_if_pending();
+        finish(st);
+        std::vector<std::vector<Neighbor>> out(rows);
+        for (size_t r = 0; r < rows; ++r) out[r] = res.row(r);
+        return out;
+    }
+    template <class T>
+    std::vector<std::vector<Neighbor>> range_search_batch(const std::vector<T>& queries, float epsilon,
+                                                          size_t max_results, const SearchOptions& opts = {}) const {
+        size_t rows = space_.check_vectors<T>(queries.size(), 0, "queries");
+        return range_search_batch(static_cast<const void*>(queries.data()), rows, epsilon, max_results, opts);
+    }
+
+    /// Multi-vector search: the `k_docs` best documents, each as its closest vector,
+    /// closest first, where `doc_of` gives each label's document (hnswlib's
+    /// MultiVectorSearchStopCondition). For Index, `opts.ef` is hnswlib's ef_collection
+    /// (0: the index's ef; at least k_docs); exact on BruteForce.
+    std::vector<DocHit> search_docs(const void* query, size_t k_docs, const DocOf& doc_of,
+                                    const SearchOptions& opts = {}) const {
+        if (!doc_of) throw InvalidArgumentError("doc_of is empty");
+        CSearch c(opts);
+        DocCall call{&doc_of, {}};
+        std::vector<uint64_t> docs(k_docs), labels(k_docs);
+        std::vector<float> distances(k_docs);
+        size_t found = 0;
+        hnsw_status st = Ops::docs(handle_, query, k_docs, &c.o, &doc_trampoline, &call, docs.data(), labels.data(),
+                                   distances.data(), k_docs, &found);
+        c.call.error.rethrow_if_pending();
+        call.error.rethrow_if_pending();
+        finish(st);
+        std::vector<DocHit> out(found);
+        for (size_t i = 0; i < found; ++i) out[i] = DocHit{docs[i], labels[i], distances[i]};
+        return out;
+    }
+    template <class T>
+    std::vector<DocHit> search_docs(const std::vector<T>& query, size_t k_docs, const DocOf& doc_of,
+                                    const SearchOptions& opts = {}) const {
+        space_.check_vectors<T>(query.size(), 1, "query");
+        return search_docs(static_cast<const void*>(query.data()), k_docs, doc_of, opts);
     }
 
     /// The stored vector of `label` (cosine: normalised).
@@ -779,6 +914,30 @@ class Index : public detail::IndexBase<detail::HnswOps> {
                                        std::to_string(rows) + " rows");
         }
         add_batch(data.data(), rows, labels.empty() ? nullptr : labels.data(), opts);
+    }
+
+    /// Every vector of the `k_docs` best documents that the search found, closest first,
+    /// with its document (what hnswlib's searchStopConditionClosest returns with a
+    /// MultiVectorSearchStopCondition). Arguments as for search_docs.
+    std::vector<DocHit> search_doc_hits(const void* query, size_t k_docs, const DocOf& doc_of,
+                                        const SearchOptions& opts = {}) const {
+        if (!doc_of) throw InvalidArgumentError("doc_of is empty");
+        detail::DocCall call{&doc_of, {}};
+        return search_doc_hits(query, k_docs, &detail::doc_trampoline, &call, opts, &call.error);
+    }
+    /// search_doc_hits with a C document function (UINT64_MAX: no document).
+    std::vector<DocHit> search_doc_hits(const void* query, size_t k_docs, hnsw_doc_fn doc_of, void* user_data,
+                                        const SearchOptions& opts = {},
+                                        detail::ExceptionSlot* doc_error = nullptr) const {
+        detail::CSearch c(opts);
+        detail::ResultsOwner res;
+        hnsw_status st = hnsw_index_search_doc_hits(handle_, query, k_docs, &c.o, doc_of, user_data, &res.r);
+        c.call.error.rethrow_if_pending();
+        if (doc_error) doc_error->rethrow_if_pending();
+        finish(st);
+        std::vector<DocHit> out(res.r->lims[1]);
+        for (size_t i = 0; i < out.size(); ++i) out[i] = DocHit{res.r->docs[i], res.r->labels[i], res.r->distances[i]};
+        return out;
     }
 
     /// Marks `label` deleted: it still routes searches but is never returned.

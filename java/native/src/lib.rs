@@ -16,6 +16,7 @@
 
 pub mod fail;
 pub mod registry;
+pub mod stop;
 pub mod upcalls;
 
 use std::ffi::c_void;

@@ -17,6 +17,12 @@ _Filter = Union[Callable[[int], Any], npt.NDArray[np.bool_], npt.ArrayLike, None
 _Distance = Union[int, Callable[[npt.NDArray[np.float32], npt.NDArray[np.float32]], float], Any]
 _Progress = Union[bool, Callable[[int, int], Optional[bool]], None]
 _Path = Union[str, "os.PathLike[str]"]
+_DocIds = Union[npt.ArrayLike, Dict[int, int]]
+"""Each label's document: integers indexed by label (negative: none) or {label: document}."""
+_RangeResult = Tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64], npt.NDArray[np.float32]]
+"""FAISS's range_search layout: (lims (n+1,), labels, distances); row i is [lims[i]:lims[i+1]]."""
+_DocsResult = Tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.float32]]
+"""(docs (n, k), labels of each document's closest vector (n, k), distances (n, k))."""
 
 class Index:
     """An HNSW index with the API of pip hnswlib's ``hnswlib.Index``."""
@@ -61,6 +67,30 @@ class Index:
         ef: Optional[int] = None,
         rerank: Optional[float] = None,
     ) -> Tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]: ...
+    def range_query(
+        self,
+        data: _Vectors,
+        epsilon: float,
+        max_results: Optional[int] = None,
+        filter: _Filter = None,
+        num_threads: int = -1,
+        min_candidates: Optional[int] = None,
+    ) -> _RangeResult:
+        """Every element within ``epsilon`` (squared for l2) of each row, closest first.
+
+        ``min_candidates`` (hnswlib's min_num_candidates; None: the index's ef) is how
+        many results the search explores at least; higher finds more of the range.
+        """
+    def knn_query_docs(
+        self,
+        data: _Vectors,
+        k: int = 1,
+        doc_ids: Optional[_DocIds] = None,
+        filter: _Filter = None,
+        num_threads: int = -1,
+        ef_collection: Optional[int] = None,
+    ) -> _DocsResult:
+        """The k best documents of each row, each scored by its closest vector."""
     @overload
     def get_items(
         self, ids: Optional[_Labels] = None, return_type: Literal["numpy"] = "numpy"
@@ -133,6 +163,24 @@ class BFIndex:
         num_threads: int = -1,
         filter: _Filter = None,
     ) -> Tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]: ...
+    def range_query(
+        self,
+        data: _Vectors,
+        epsilon: float,
+        max_results: Optional[int] = None,
+        filter: _Filter = None,
+        num_threads: int = -1,
+    ) -> _RangeResult:
+        """Every element within ``epsilon`` of each row, exactly, closest first."""
+    def knn_query_docs(
+        self,
+        data: _Vectors,
+        k: int = 1,
+        doc_ids: Optional[_DocIds] = None,
+        filter: _Filter = None,
+        num_threads: int = -1,
+    ) -> _DocsResult:
+        """The exact k best documents of each row, each scored by its closest vector."""
     @overload
     def get_items(
         self, ids: Optional[_Labels] = None, return_type: Literal["numpy"] = "numpy"

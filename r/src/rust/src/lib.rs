@@ -14,7 +14,8 @@
 
 use extendr_api::prelude::*;
 use hnswlib_core::{
-    AddOptions, HnswIndex, HnswParams, LoadOptions, Quantization, SaveOptions, SearchOptions,
+    AddOptions, HnswIndex, HnswParams, LoadOptions, Neighbor, Quantization, SaveOptions,
+    SearchOptions,
 };
 
 mod convert;
@@ -363,6 +364,173 @@ fn rs_search(
     convert::results_to_r(&found, rows, k, byrow, sqrt_dist)
 }
 
+/// The core's radius for an R one: squared when the index reports Euclidean
+/// (square-rooted) distances; NaN and negative values go on to the core's checks.
+fn core_epsilon(epsilon: f64, sqrt_dist: bool) -> f32 {
+    if sqrt_dist && epsilon > 0.0 {
+        (epsilon * epsilon) as f32
+    } else {
+        epsilon as f32
+    }
+}
+
+/// An R distance from the core's.
+fn r_distance(d: f32, sqrt_dist: bool) -> f64 {
+    if sqrt_dist {
+        f64::from(d).max(0.0).sqrt()
+    } else {
+        f64::from(d)
+    }
+}
+
+/// Range search of every row of `x`: the items within `epsilon` (Euclidean distance
+/// when `sqrt_dist`, else the index's distance), closest first, at most `max_results`
+/// (Inf: no bound) each; `min_candidates` < 0 uses the index's ef. Returns
+/// `list(idx, dist)`: lists with one integer vector of 1-based labels and one numeric
+/// vector of distances per row.
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn rs_range_search(
+    h: Robj,
+    x: Robj,
+    byrow: bool,
+    epsilon: f64,
+    max_results: f64,
+    min_candidates: f64,
+    n_threads: f64,
+    grain_size: f64,
+    sqrt_dist: bool,
+) -> Result<Robj> {
+    let h = Handle::from_robj(&h)?;
+    let m = Matrix::new(&x, byrow, h.dim())?;
+    let rows = m.items;
+    let max = if max_results == f64::INFINITY {
+        usize::MAX
+    } else {
+        count(max_results, "max_results")?
+    };
+    m.check_finite(0, rows)?;
+    let data = rows_to_f32(&m, 0, rows);
+    let opts = SearchOptions {
+        ef: if min_candidates < 0.0 {
+            None
+        } else {
+            Some(count(min_candidates, "min_candidates")?)
+        },
+        filter: None,
+        num_threads: threads(&h, n_threads, grain_size, rows)?,
+        rerank: None,
+    };
+    let found = h
+        .index()
+        .search_range_batch(&data, core_epsilon(epsilon, sqrt_dist), max, &opts);
+    h.take_distance_error()?;
+    let found = found.map_err(core_err)?;
+    let mut idx = Vec::with_capacity(rows);
+    let mut dist = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let hits: Vec<Neighbor> = found.row(r).collect();
+        let labels = hits
+            .iter()
+            .map(|n| label_to_r(n.label))
+            .collect::<Result<Vec<i32>>>()?;
+        idx.push(Robj::from(labels));
+        dist.push(Robj::from(
+            hits.iter()
+                .map(|n| r_distance(n.distance, sqrt_dist))
+                .collect::<Vec<f64>>(),
+        ));
+    }
+    Ok(list!(idx = List::from_values(idx), dist = List::from_values(dist)).into())
+}
+
+/// A 1-based R integer label.
+fn label_to_r(label: u64) -> Result<i32> {
+    i32::try_from(label)
+        .ok()
+        .filter(|&l| l < i32::MAX)
+        .map(|l| l + 1)
+        .ok_or_else(|| {
+            rerr(
+                "invalid_argument",
+                "Invalid parameter: a label is too large for an R integer (at most 2147483647)",
+            )
+        })
+}
+
+/// Multi-vector search of every row of `x`: the `k` best documents, each scored by its
+/// closest item, where `doc_ids[label]` (1-based label) is each item's document (NA, or
+/// a label past its end: none). `ef_collection` < 0 uses the index's ef. Returns
+/// `list(doc, idx, dist)`: `rows × k` matrices (`k × rows` when `byrow` is FALSE) of
+/// documents, 1-based labels of each document's closest item, and distances.
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn rs_search_docs(
+    h: Robj,
+    x: Robj,
+    byrow: bool,
+    k: f64,
+    doc_ids: Robj,
+    ef_collection: f64,
+    n_threads: f64,
+    grain_size: f64,
+    sqrt_dist: bool,
+) -> Result<Robj> {
+    let h = Handle::from_robj(&h)?;
+    let m = Matrix::new(&x, byrow, h.dim())?;
+    let rows = m.items;
+    let k = count(k, "k")?;
+    let table: Vec<Option<u64>> = if let Some(d) = doc_ids.as_real_slice() {
+        d.iter()
+            .map(|&v| (v.is_finite() && v >= 0.0 && v.fract() == 0.0).then_some(v as u64))
+            .collect()
+    } else if let Some(i) = doc_ids.as_integer_slice() {
+        i.iter().map(|&v| u64::try_from(v).ok()).collect()
+    } else {
+        return Err(rerr(
+            "invalid_argument",
+            "Invalid parameter: doc_ids must be a numeric vector, one document per label (NA: none)",
+        ));
+    };
+    let doc_of = |l: u64| table.get(usize::try_from(l).ok()?).copied().flatten();
+    m.check_finite(0, rows)?;
+    let data = rows_to_f32(&m, 0, rows);
+    let opts = SearchOptions {
+        ef: if ef_collection < 0.0 {
+            None
+        } else {
+            Some(count(ef_collection, "ef_collection")?)
+        },
+        filter: None,
+        num_threads: threads(&h, n_threads, grain_size, rows)?,
+        rerank: None,
+    };
+    let found = h.index().search_docs_batch(&data, k, &doc_of, &opts);
+    h.take_distance_error()?;
+    let found = found.map_err(core_err)?;
+    if let Some((row, r)) = found.iter().enumerate().find(|(_, r)| r.len() < k) {
+        return Err(rerr(
+            "state",
+            &format!(
+                "Unable to find {k} documents for query row {}: only {} found. Raise ef_collection, ask for fewer documents, or check doc_ids",
+                row + 1,
+                r.len()
+            ),
+        ));
+    }
+    let (nr, nc) = if byrow { (rows, k) } else { (k, rows) };
+    let at = |r: usize, c: usize| if byrow { &found[r][c] } else { &found[c][r] };
+    for hit in found.iter().flatten() {
+        label_to_r(hit.label)?;
+    }
+    let doc = RMatrix::<f64>::new_matrix(nr, nc, |r, c| at(r, c).doc as f64);
+    let idx = RMatrix::<Rint>::new_matrix(nr, nc, |r, c| {
+        Rint::from(label_to_r(at(r, c).label).unwrap_or(0))
+    });
+    let dist = RMatrix::<f64>::new_matrix(nr, nc, |r, c| r_distance(at(r, c).distance, sqrt_dist));
+    Ok(list!(doc = doc, idx = idx, dist = dist).into())
+}
+
 /// Applies `op` to each label (1-based in R) of the index, stopping at the first error.
 fn per_label<T>(
     h: &Robj,
@@ -488,6 +656,8 @@ extendr_module! {
     fn rs_check_add;
     fn rs_add;
     fn rs_search;
+    fn rs_range_search;
+    fn rs_search_docs;
     fn rs_mark_deleted;
     fn rs_unmark_deleted;
     fn rs_is_deleted;

@@ -84,6 +84,14 @@ final class Native {
 
     static native long symbolAddress(String library, String symbol);
 
+    /** Range search; returns lims (rows + 1), labels, distance bits, packed. */
+    static native long[] rangeSearch(long id, float[] queries, Buffer buffer, int pos, int len, float epsilon,
+            long maxResults, int minCandidates, LongPredicate filter, int threads);
+
+    /** Document search; returns lims (rows + 1), docs, labels, distance bits, packed. */
+    static native long[] searchDocs(long id, float[] queries, Buffer buffer, int pos, int len, int k,
+            long[] docOfLabel, int efCollection, LongPredicate filter, int threads);
+
     /**
      * Searches every row of {@code queries} once with the engine's own loop on this thread
      * and returns the nanoseconds taken: the baseline of the GloVe benchmark.

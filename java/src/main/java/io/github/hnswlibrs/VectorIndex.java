@@ -340,6 +340,78 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
         return searchBatch(null, checkBuffer(queries), k, options);
     }
 
+    /**
+     * Every element within distance {@code epsilon} of each query (squared for L2), closest
+     * first, at most {@code maxResults} per query (hnswlib's EpsilonSearchStopCondition; FAISS's
+     * range_search layout). On an HNSW index the options' ef is hnswlib's
+     * {@code min_num_candidates} (default: the index's ef): the search explores at least that
+     * many results, then goes on while candidates lie within epsilon; higher finds more of
+     * what is in range. Exact on a brute-force index. A quantized index compares epsilon with
+     * exact distances. The filter and thread count apply as for {@link #knnBatch}.
+     *
+     * @param queries rows of {@link #dim()} floats
+     * @param epsilon the radius; not NaN, and not negative for L2 and cosine
+     * @param maxResults the most results per query, at least 1
+     * @param options min candidates (ef), filter and threads
+     * @return the results of every query
+     * @throws IllegalArgumentException for a bad epsilon, maxResults or query
+     */
+    public RangeSearchResult rangeSearch(float[][] queries, float epsilon, long maxResults, SearchOptions options) {
+        float[] flat = flatten(queries);
+        Objects.requireNonNull(options, "options");
+        long h = id();
+        try {
+            long[] packed = Native.rangeSearch(h, flat, null, 0, 0, epsilon, maxResults, options.ef,
+                    options.filter, options.threads);
+            return RangeSearchResult.unpack(packed, queries.length);
+        } finally {
+            keepAlive();
+        }
+    }
+
+    /**
+     * {@link #rangeSearch(float[][], float, long, SearchOptions)} of one query.
+     *
+     * @param query {@link #dim()} floats
+     * @param epsilon the radius
+     * @param maxResults the most results, at least 1
+     * @param options min candidates (ef) and filter
+     * @return the elements within epsilon, closest first
+     */
+    public SearchResult rangeSearch(float[] query, float epsilon, long maxResults, SearchOptions options) {
+        return rangeSearch(new float[][] {Objects.requireNonNull(query, "query")}, epsilon, maxResults, options)
+                .row(0);
+    }
+
+    /**
+     * Multi-vector search: the {@code k} best documents of each query, each scored by its
+     * closest vector (hnswlib's MultiVectorSearchStopCondition). {@code docOfLabel[label]} is
+     * each label's document (negative, or a label past the array's end: none, never
+     * returned); the search never calls back into Java for it. On an HNSW index the options'
+     * ef is hnswlib's {@code ef_collection} (default: the index's ef; at least k), the number
+     * of documents collected; exact on a brute-force index.
+     *
+     * @param queries rows of {@link #dim()} floats
+     * @param k documents per query, at least 1
+     * @param docOfLabel the document of each label
+     * @param options ef collection, filter and threads
+     * @return the documents of every query
+     * @throws IllegalArgumentException for k &lt; 1, a null table or a bad query
+     */
+    public DocSearchResult searchDocs(float[][] queries, int k, long[] docOfLabel, SearchOptions options) {
+        float[] flat = flatten(queries);
+        Objects.requireNonNull(docOfLabel, "docOfLabel");
+        Objects.requireNonNull(options, "options");
+        long h = id();
+        try {
+            long[] packed = Native.searchDocs(h, flat, null, 0, 0, k, docOfLabel, options.ef, options.filter,
+                    options.threads);
+            return DocSearchResult.unpack(packed, queries.length);
+        } finally {
+            keepAlive();
+        }
+    }
+
     // ---- reading --------------------------------------------------------------------
 
     /**
