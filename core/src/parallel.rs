@@ -35,7 +35,11 @@ const KEPT_POOLS: usize = 8;
 /// A pool of `threads` threads: kept for the process when it is one of the first
 /// [`KEPT_POOLS`] sizes asked for.
 fn pool(threads: usize) -> Result<PoolRef> {
-    static POOLS: Mutex<Vec<(usize, &'static rayon::ThreadPool)>> = Mutex::new(Vec::new());
+    // With the id of the process that started them: a forked child (R's mclapply,
+    // Python's multiprocessing) inherits the pools but not their threads, and would
+    // wait forever for work queued on them; it starts its own.
+    static POOLS: Mutex<(u32, Vec<(usize, &'static rayon::ThreadPool)>)> =
+        Mutex::new((0, Vec::new()));
     let build = || {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -43,7 +47,13 @@ fn pool(threads: usize) -> Result<PoolRef> {
             .build()
             .map_err(|e| Error::invalid(format!("cannot start {threads} threads: {e}")))
     };
-    let mut pools = POOLS.lock();
+    let mut guard = POOLS.lock();
+    let (owner, pools) = &mut *guard;
+    if *owner != std::process::id() {
+        // Leaked like every kept pool; in a child their threads do not exist.
+        pools.clear();
+        *owner = std::process::id();
+    }
     if let Some(&(_, p)) = pools.iter().find(|(n, _)| *n == threads) {
         return Ok(PoolRef::Kept(p));
     }

@@ -4,6 +4,8 @@ Every test here has a timeout: a Python callback called from a worker thread
 deadlocks unless the calling thread released the GIL before the work started.
 """
 
+import os
+import signal
 import threading
 import time
 
@@ -174,3 +176,45 @@ def test_concurrent_save_load_resize_while_searching(tmp_path):
         t.join()
     assert not errors
     assert p.get_max_elements() == 6000 and q.get_current_count() == 3000
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+@pytest.mark.parametrize("cls", [hnswlib_rs.Index, hnswlib_rs.BFIndex])
+def test_forked_child_searches_with_threads(tmp_path, cls):
+    # The parent's thread pools have no threads in a forked child (multiprocessing's
+    # "fork" start method): the child must start its own, not wait on them forever.
+    dim, n = 8, 2000
+    data = np.random.default_rng(5).random((n, dim), dtype=np.float32)
+    p = cls("l2", dim)
+    p.init_index(n)
+    p.add_items(data, np.arange(n))
+    expected, _ = p.knn_query(data[:200], k=3, num_threads=2)
+    path = tmp_path / "index.bin"
+    p.save_index(path)
+    out = tmp_path / "child.npy"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            q = cls("l2", dim)
+            q.load_index(str(path))
+            labels, _ = q.knn_query(data[:200], k=3, num_threads=2)
+            more, _ = p.knn_query(data[:200], k=3, num_threads=2)  # the inherited index
+            np.save(out, np.stack([labels, more]))
+            code = 0
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child's threaded search did not finish in 30 s")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0
+    labels, more = np.load(out)
+    np.testing.assert_array_equal(labels, expected)
+    np.testing.assert_array_equal(more, expected)
