@@ -3,7 +3,8 @@
 //! * Vectors: anything numpy can turn into a float32 array (lists, float64 or integer
 //!   arrays, non-contiguous views) is converted to a C-contiguous float32 array; a
 //!   float32 C-contiguous array is used in place, without a copy. A 1-D array is one
-//!   row; more than two dimensions is an error.
+//!   row; more than two dimensions is an error. A complex array is a TypeError (numpy
+//!   would drop the imaginary parts with only a warning).
 //! * Labels: anything numpy can turn into uint64 (lists, integer or float arrays,
 //!   numpy integer scalars); floats are truncated as in hnswlib, negative Python ints
 //!   raise `OverflowError`.
@@ -30,6 +31,15 @@ pub fn contiguous<'py, T: Element>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'p
     if let Ok(a) = obj.cast::<PyArrayDyn<T>>() {
         if a.is_c_contiguous() {
             return Ok(a.clone());
+        }
+    }
+    // numpy casts complex to real with only a warning, dropping the imaginary parts.
+    if let Ok(a) = obj.cast::<PyUntypedArray>() {
+        if a.dtype().kind() == b'c' {
+            return Err(PyTypeError::new_err(format!(
+                "complex input is not supported: expected real numbers, got an array of dtype {}",
+                a.dtype()
+            )));
         }
     }
     let py = obj.py();
