@@ -260,7 +260,7 @@ hnsw_search_docs <- function(X, ann, k, doc_ids, ef_collection = 10, n_threads =
   X <- check_matrix(X)
   check_ann(ann)
   k <- check_count(k, "k", 1)
-  if (!is.numeric(doc_ids) && !all(is.na(doc_ids))) {
+  if (is.null(doc_ids) || (!is.numeric(doc_ids) && !all(is.na(doc_ids)))) {
     stop("doc_ids must be a numeric vector, one document per label", call. = FALSE)
   }
   ef_collection <- if (is.null(ef_collection)) -1 else check_count(ef_collection, "ef_collection", 1)

@@ -217,7 +217,7 @@ HnswIndex <- setRefClass(
     },
     save = function(filename, sync = TRUE) {
       "Saves the index in hnswlib's file format."
-      rs(rs_save(handle, path.expand(filename), check_flag(sync, "sync")))
+      rs(rs_save(handle, check_filename(filename), check_flag(sync, "sync")))
       invisible(.self)
     },
     toRaw = function() {
@@ -670,7 +670,7 @@ hnsw_index <- function(distance = "euclidean", dim, max_elements, M = 16, ef_con
 hnsw_load <- function(filename, distance = "euclidean", dim, max_elements = 0,
                       allow_replace_deleted = FALSE, random_seed = 100, quantization = "none",
                       keep_vectors = TRUE) {
-  load_index(path.expand(filename), distance, dim, max_elements, allow_replace_deleted,
+  load_index(check_filename(filename), distance, dim, max_elements, allow_replace_deleted,
              random_seed, quantization, keep_vectors, sys.call())
 }
 

@@ -52,6 +52,15 @@ check_matrix <- function(X) {
   X
 }
 
+# One file name, expanded (~); anything else is an hnswlibrs_invalid_argument error.
+check_filename <- function(filename) {
+  if (!is.character(filename) || length(filename) != 1 || is.na(filename)) {
+    stop(hnsw_condition("Invalid parameter: filename must be one file name (a character string)",
+                        "invalid_argument", sys.call(-1)))
+  }
+  path.expand(filename)
+}
+
 check_count <- function(x, name, min = 0) {
   if (!is.numeric(x) || length(x) != 1 || is.na(x) || x < min || x != floor(x)) {
     stop(name, " must be a whole number >= ", min, call. = FALSE)
