@@ -721,6 +721,16 @@ hnsw_status hnsw_index_metrics(const struct hnsw_index *index,
                                uint64_t *distance_computations);
 
 /**
+ * hnswlib's checkIntegrity: checks every link list of the graph (each fits, names
+ * an element of its level, never the element itself, never one element twice).
+ * `connections` (may be NULL) receives the number of links checked. A violation is
+ * HNSW_ERR_FORMAT naming the first one found; from a callback of the same index,
+ * HNSW_ERR_STATE.
+ */
+hnsw_status hnsw_index_check_integrity(const struct hnsw_index *index,
+                                       uint64_t *connections);
+
+/**
  * Resets the search statistics to zero.
  */
 hnsw_status hnsw_index_reset_metrics(const struct hnsw_index *index);

@@ -350,6 +350,25 @@ pub extern "C" fn hnsw_index_metrics(
     })
 }
 
+/// hnswlib's checkIntegrity: checks every link list of the graph (each fits, names
+/// an element of its level, never the element itself, never one element twice).
+/// `connections` (may be NULL) receives the number of links checked. A violation is
+/// HNSW_ERR_FORMAT naming the first one found; from a callback of the same index,
+/// HNSW_ERR_STATE.
+#[no_mangle]
+pub extern "C" fn hnsw_index_check_integrity(
+    index: *const hnsw_index,
+    connections: *mut u64,
+) -> hnsw_status {
+    guard(|| {
+        let report = handle(index, "index")?.index.check_integrity()?;
+        if !connections.is_null() {
+            put(connections, "connections", report.connections)?;
+        }
+        Ok(())
+    })
+}
+
 /// Resets the search statistics to zero.
 #[no_mangle]
 pub extern "C" fn hnsw_index_reset_metrics(index: *const hnsw_index) -> hnsw_status {

@@ -240,6 +240,11 @@ TEST(CompatHnsw, ReplaceDeleted) {
     // hnswlib's message for updating a deleted label while replacement is enabled.
     index.markDelete(n + 3);
     expect_throw_with<std::runtime_error>([&] { index.addPoint(data.data(), n + 3); }, "Can't use addPoint");
+    // hnswlib's tests call checkIntegrity after replacements; it prints what hnswlib prints.
+    testing::internal::CaptureStdout();
+    index.checkIntegrity();
+    std::string printed = testing::internal::GetCapturedStdout();
+    EXPECT_EQ(printed.rfind("integrity ok, checked ", 0), 0u) << printed;
 }
 
 TEST(CompatHnsw, SaveLoadConstructorsAndLoadIndex) {

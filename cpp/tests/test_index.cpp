@@ -286,6 +286,9 @@ TEST(IndexTest, DeleteUnmarkAndReplace) {
     r.mark_deleted(0);
     r.add_batch(std::vector<float>{5, 5}, {8}, o);
     EXPECT_EQ(r.ids(), (std::vector<uint64_t>{2, 7, 8}));
+    // Through deletes and replacements the graph stays sound: 100 elements, M 16.
+    EXPECT_GT(index.check_integrity(), 500u);
+    EXPECT_GT(r.check_integrity(), 0u);
 }
 
 TEST(IndexTest, UpdateExistingLabel) {

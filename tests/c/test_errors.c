@@ -45,6 +45,7 @@ static void test_null_handles(void) {
     FAILS(E, "index", hnsw_index_is_trained(NULL, &b));
     FAILS(E, "index", hnsw_index_metrics(NULL, NULL, NULL));
     FAILS(E, "index", hnsw_index_reset_metrics(NULL));
+    FAILS(E, "index", hnsw_index_check_integrity(NULL, NULL));
     FAILS(E, "index", hnsw_index_save(NULL, "x"));
     FAILS(E, "index", hnsw_index_save_with(NULL, "x", NULL));
     FAILS(E, "space", hnsw_index_load("x", NULL, NULL, &(hnsw_index *){0}));

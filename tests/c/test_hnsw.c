@@ -230,6 +230,12 @@ static void test_update_and_delete(void) {
     CHECK(!has);
     OK(hnsw_index_knn(index, data + 499 * DIM, 1, NULL, got, d, 1, &found));
     CHECK(got[0] == 9999);
+
+    /* The graph stays sound through it all: 400 elements with M 16 hold thousands of links. */
+    uint64_t links = 0;
+    OK(hnsw_index_check_integrity(index, &links));
+    CHECK(links > 4000);
+    OK(hnsw_index_check_integrity(index, NULL));
     hnsw_index_free(index);
     free(data);
 }

@@ -28,6 +28,7 @@ mod format;
 mod graph;
 mod heap;
 mod insert;
+mod integrity;
 mod labels;
 mod native;
 mod pool;
@@ -42,6 +43,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use parking_lot::Mutex;
 
 use self::graph::{SlotLayout, Storage};
+pub use self::integrity::IntegrityReport;
 use self::labels::{AddSlot, Slots};
 use self::scorer::{ScorerTask, Traverse};
 use self::search::{Knn, SearchStats};
@@ -949,6 +951,18 @@ impl HnswIndex {
     /// Whether the index holds no elements.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// hnswlib's `checkIntegrity`: checks every link list of the graph (see
+    /// [`IntegrityReport`]) and counts the links. Takes the index exclusively, so
+    /// that it sees one state of the graph.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] naming the first violation found; [`Error::Reentered`]
+    /// from a callback of the same index.
+    pub fn check_integrity(&self) -> Result<IntegrityReport> {
+        let g = self.graph.write("check_integrity")?;
+        integrity::check(&g)
     }
 
     /// Number of elements marked deleted.

@@ -28,7 +28,7 @@
 // graph internals (linkLists_, data_level0_memory_, element_levels_,
 // enterpoint_node_, maxlevel_, the locks, visited_list_pool_, ...), functions on
 // internal ids (getDataByInternalId, getExternalLabel, isMarkedDeleted(tableint),
-// get_linklist*, ...), checkIntegrity(), stop conditions of the user's own (only
+// get_linklist*, ...), stop conditions of the user's own (only
 // hnswlib's two run, inside the library; another subclass is an InvalidArgumentError),
 // and hnswlib's free distance functions (L2Sqr, InnerProduct, ...); a space's
 // get_dist_func() is the way to a distance.
@@ -722,6 +722,12 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
     size_t getCurrentElementCount() const { return index_.size(); }
     size_t getDeletedCount() const { return index_.deleted_count(); }
     size_t indexFileSize() const { return index_.serialized_size(); }
+    /// hnswlib's graph check: every link list fits, names elements of its level, never
+    /// the element itself, never one element twice. Prints what hnswlib prints; a
+    /// violation is a FormatError naming it (hnswlib asserts).
+    void checkIntegrity() const {
+        std::cout << "integrity ok, checked " << index_.check_integrity() << " connections\n";
+    }
 
     /// The stored vector of `label` as data_t values (LabelNotFoundError, a
     /// std::runtime_error, for an unknown or deleted label).

@@ -980,6 +980,13 @@ class Index : public detail::IndexBase<detail::HnswOps> {
         return m;
     }
     void reset_metrics() { finish(hnsw_index_reset_metrics(handle_)); }
+    /// hnswlib's checkIntegrity: checks every link list of the graph and returns the
+    /// number of links checked; FormatError names the first violation.
+    std::uint64_t check_integrity() const {
+        std::uint64_t connections = 0;
+        finish(hnsw_index_check_integrity(handle_, &connections));
+        return connections;
+    }
 
  private:
     friend class detail::IndexBase<detail::HnswOps>;
