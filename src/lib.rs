@@ -17,7 +17,7 @@
 //! ```
 //!
 //! Modules: `status` (codes, last error, the panic guard), `space`, `hnsw` (the HNSW
-//! index), `bruteforce`, `options` (option structs and callback types),
+//! index), `bruteforce`, `filter` (label filters held as data), `options` (option structs and callback types),
 //! `quantization` (the storage modes of an HNSW index), `stop` (range and
 //! document searches), `info` (version, SIMD path);
 //! `index` holds what both index handles share.
@@ -36,6 +36,7 @@
 
 mod args;
 mod bruteforce;
+mod filter;
 mod hnsw;
 mod index;
 mod info;
