@@ -29,7 +29,7 @@ WHEEL_AARCH64 := $(WHEEL_PREFIX)_aarch64.manylinux_2_17_aarch64.whl
 SDIST         := $(WHEEL_DIR)/hnswlib_rs-$(PY_VERSION).tar.gz
 # maturin finds zig as `python -m ziglang` of the python on PATH: the venv's.
 MATURIN_BUILD := cd $(PY_DIR) && PATH="$(abspath $(VENV))/bin:$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" \
-                 maturin build --release --quiet --zig --compatibility manylinux2014 --out $(abspath $(WHEEL_DIR))
+                 maturin build --release --strip --quiet --zig --compatibility manylinux2014 --out $(abspath $(WHEEL_DIR))
 # PATH without any directory that holds cargo or rustc: the installs and tests of the wheels
 # must not be able to fall back to a build from source.
 NO_RUST_PATH   = $(shell echo "$$PATH" | tr ':' '\n' | while read -r d; do \
