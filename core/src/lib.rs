@@ -43,7 +43,7 @@ mod visited;
 
 pub use bruteforce::BruteForceIndex;
 pub use error::{Error, ErrorKind, Result};
-pub use hnsw::{HnswIndex, HnswParams, IntegrityReport, LoadOptions};
+pub use hnsw::{HnswIndex, HnswParams, IntegrityReport, LoadOptions, ViewOptions};
 pub use options::{
     AddOptions, BatchResults, FileFormat, Filter, Neighbor, Progress, SaveOptions, SearchOptions,
 };
