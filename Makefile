@@ -66,19 +66,19 @@ rust-tools:
 test-rust: rust-tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) test --workspace --release
+	$(CARGO) test --workspace --profile ci
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
 # hnswlib's sift_1b test on generated data: fails if the best recall@1 of the ef sweep
 # is below SIFT_MIN_RECALL.
 test-sift: rust-tools
-	$(CARGO) run --release -p hnswlib-core --example sift -- \
+	$(CARGO) run --profile ci -p hnswlib-core --example sift -- \
 	    --synthetic $(SIFT_N) --min-recall $(SIFT_MIN_RECALL)
 
 # Adds, updates, deletes, replacements, searches, reads, resizes and save/load from four
 # threads at once, then the invariants (core/tests/hnsw_stress.rs).
 stress: rust-tools
-	HNSWLIB_STRESS_OPS=$(STRESS_OPS) $(CARGO) test --release -p hnswlib-core --test hnsw_stress -- --nocapture
+	HNSWLIB_STRESS_OPS=$(STRESS_OPS) $(CARGO) test --profile ci -p hnswlib-core --test hnsw_stress -- --nocapture
 
 # ThreadSanitizer over the concurrent suites of the core. Needs nightly with rust-src:
 # the standard library is rebuilt with the sanitizer, since without that its locks,
