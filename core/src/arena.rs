@@ -14,6 +14,7 @@
 
 use std::alloc::{self, Layout};
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
@@ -38,9 +39,13 @@ enum Kind {
     /// An anonymous mapping of `map_len` bytes (`len` rounded up to pages) at `ptr`.
     #[cfg(unix)]
     Mapped { map_len: usize },
+    /// Part of a read-only mapping of a file (a view of a saved index), kept mapped
+    /// while any arena in it lives. Never written.
+    File { _map: Arc<memmap2::Mmap> },
 }
 
-// SAFETY: an Arena owns its memory exclusively (like a Box<[u8]>); the raw pointers
+// SAFETY: an Arena owns its memory exclusively (like a Box<[u8]>), or shares a
+// read-only file mapping that nothing writes (Mmap is Send + Sync); the raw pointers
 // are never shared outside the borrows its methods hand out.
 unsafe impl Send for Arena {}
 // SAFETY: shared access only reads through `&self` borrows; writes go through the
@@ -126,6 +131,33 @@ impl Arena {
         })
     }
 
+    /// The `len` bytes at `offset` of a file mapping, or `None` when they do not lie
+    /// inside it or are not aligned to [`ALIGN`]. The region is read-only: the caller
+    /// never writes through [`Arena::as_ptr`] of it (see [`Arena::is_file`]).
+    pub(crate) fn in_file(map: &Arc<memmap2::Mmap>, offset: usize, len: usize) -> Option<Arena> {
+        let end = offset.checked_add(len)?;
+        if end > map.len() {
+            return None;
+        }
+        let p = map.as_ptr().wrapping_add(offset);
+        if !(p as usize).is_multiple_of(ALIGN) {
+            return None;
+        }
+        Some(Arena {
+            // SAFETY: inside a live mapping (offset + len ≤ its length), so not null.
+            ptr: unsafe { NonNull::new_unchecked(p as *mut u8) },
+            len,
+            kind: Kind::File {
+                _map: Arc::clone(map),
+            },
+        })
+    }
+
+    /// Whether the region is part of a file mapping (read-only).
+    pub(crate) fn is_file(&self) -> bool {
+        matches!(self.kind, Kind::File { .. })
+    }
+
     /// Start of the region.
     #[inline(always)]
     pub(crate) fn as_ptr(&self) -> *mut u8 {
@@ -133,7 +165,6 @@ impl Arena {
     }
 
     /// Length in bytes.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -142,7 +173,7 @@ impl Arena {
 impl Drop for Arena {
     fn drop(&mut self) {
         match self.kind {
-            Kind::Empty => {}
+            Kind::Empty | Kind::File { .. } => {}
             Kind::Heap => {
                 // SAFETY: allocated in `zeroed` with exactly this layout, freed once.
                 unsafe {

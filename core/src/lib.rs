@@ -46,7 +46,7 @@ mod visited;
 pub use bruteforce::BruteForceIndex;
 pub use error::{Error, ErrorKind, Result};
 pub use filter::LabelFilter;
-pub use hnsw::{HnswIndex, HnswParams, IntegrityReport, LoadOptions};
+pub use hnsw::{HnswIndex, HnswParams, IntegrityReport, LoadOptions, ViewOptions};
 pub use options::{
     AddOptions, BatchResults, FileFormat, Filter, Neighbor, Progress, SaveOptions, SearchOptions,
 };

@@ -292,3 +292,233 @@ fn corrupted_or_truncated_files_are_errors_never_panics() {
         }
     }
 }
+
+// ---- read-only views of native files ---------------------------------------------------
+
+fn save_native(index: &HnswIndex, dir: &tempfile::TempDir, name: &str) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    index.save_with(&path, &NATIVE).unwrap();
+    path
+}
+
+const VERIFY: ViewOptions = ViewOptions {
+    verify: true,
+    populate: false,
+};
+
+#[test]
+fn views_answer_as_loaded_indexes_in_every_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases = vec![];
+    for space in [
+        Space::l2(24).unwrap(),
+        Space::ip(24).unwrap(),
+        Space::cosine(24).unwrap(),
+    ] {
+        cases.push((build(space, 1500, Quantization::None, true, 3).0, 24));
+    }
+    for (q, keep) in [
+        (Quantization::Sq8, true),
+        (Quantization::Sq8, false),
+        (Quantization::Sq4, true),
+    ] {
+        let (index, _) = build(Space::cosine(40).unwrap(), 2500, q, keep, 11);
+        index.set_rerank(2.5).unwrap();
+        cases.push((index, 40));
+    }
+    // Untrained (too few elements to learn codes), with deletions.
+    let (small, _) = build(Space::l2(8).unwrap(), 300, Quantization::Sq8, true, 9);
+    assert!(!small.is_trained());
+    small.mark_deleted(1003).unwrap();
+    cases.push((small, 8));
+    for (i, (index, dim)) in cases.into_iter().enumerate() {
+        index.set_ef(37);
+        let path = save_native(&index, &dir, &format!("v{i}.hnsw"));
+        for opts in [ViewOptions::default(), VERIFY] {
+            let view = HnswIndex::open_view(&path, &opts).unwrap();
+            assert!(view.is_view() && !index.is_view());
+            assert_same(&index, &view, dim);
+            let label = index.ids()[7];
+            assert_eq!(
+                view.get_item::<f32>(label).unwrap(),
+                index.get_item::<f32>(label).unwrap()
+            );
+            assert_eq!(
+                view.is_deleted(label).unwrap(),
+                index.is_deleted(label).unwrap()
+            );
+            assert_eq!(
+                view.check_integrity().unwrap(),
+                index.check_integrity().unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn views_of_u8_empty_and_custom_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let u8_index = HnswIndex::new(
+        Space::l2_u8(16).unwrap(),
+        &HnswParams {
+            max_elements: 400,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let bytes = Rng::new(5).bytes(400 * 16);
+    u8_index
+        .add_batch(&bytes, None, &AddOptions::default())
+        .unwrap();
+    let view = HnswIndex::open_view(save_native(&u8_index, &dir, "u8"), &VERIFY).unwrap();
+    for q in bytes.chunks(16).take(20) {
+        let opts = SearchOptions::default();
+        assert_eq!(
+            view.search(q, 5, &opts).unwrap(),
+            u8_index.search(q, 5, &opts).unwrap()
+        );
+    }
+
+    let empty = HnswIndex::new(Space::ip(5).unwrap(), &HnswParams::default()).unwrap();
+    let view = HnswIndex::open_view(save_native(&empty, &dir, "empty"), &VERIFY).unwrap();
+    assert_eq!(view.len(), 0);
+    assert!(view
+        .search(&[0.1f32; 5], 3, &SearchOptions::default())
+        .unwrap()
+        .is_empty());
+
+    let dist = |a: &[u8], b: &[u8]| a.iter().zip(b).map(|(x, y)| x.abs_diff(*y) as f32).sum();
+    let custom = HnswIndex::new(
+        Space::custom(12, dist).unwrap(),
+        &HnswParams {
+            max_elements: 100,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    custom
+        .add_batch(&Rng::new(2).bytes(1200), None, &AddOptions::default())
+        .unwrap();
+    let path = save_native(&custom, &dir, "custom");
+    let e = HnswIndex::open_view(&path, &ViewOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("custom distance"), "{e}");
+    let view = HnswIndex::view(&path, Space::custom(12, dist).unwrap(), &VERIFY).unwrap();
+    assert_eq!(view.len(), 100);
+}
+
+#[test]
+fn views_refuse_changes_and_save_like_loaded_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, data) = build(Space::l2(24).unwrap(), 1500, Quantization::None, true, 3);
+    let path = save_native(&index, &dir, "ro.hnsw");
+    let view = HnswIndex::open_view(&path, &ViewOptions::default()).unwrap();
+    let refused = [
+        view.add(&data[..24], 1, false).unwrap_err(),
+        view.add(&data[..24], 1000, false).unwrap_err(),
+        view.add_batch(&data[..48], None, &AddOptions::default())
+            .unwrap_err(),
+        view.mark_deleted(1000).unwrap_err(),
+        view.unmark_deleted(1000).unwrap_err(),
+        view.resize(5000).unwrap_err(),
+    ];
+    for e in refused {
+        assert_eq!(e.kind(), ErrorKind::State, "{e}");
+        assert!(e.to_string().contains("read-only view"), "{e}");
+    }
+    assert_same(&index, &view, 24);
+    // Settings that are not storage still change.
+    view.set_ef(99);
+    assert_eq!(view.ef(), 99);
+    index.set_ef(99);
+    // The file may go away: the mapping keeps its pages.
+    std::fs::remove_file(&path).unwrap();
+    assert_same(&index, &view, 24);
+    // A view saves in either format, and the copies load as the original.
+    let hnswlib = dir.path().join("copy.bin");
+    view.save(&hnswlib).unwrap();
+    let loaded =
+        HnswIndex::load(&hnswlib, Space::l2(24).unwrap(), &LoadOptions::default()).unwrap();
+    loaded.set_ef(99);
+    assert_same(&index, &loaded, 24);
+    assert_eq!(
+        view.to_bytes_with(FileFormat::Native).unwrap(),
+        index.to_bytes_with(FileFormat::Native).unwrap()
+    );
+    // Searches from many threads at once.
+    let queries = Rng::new(8).signed_vectors(300, 24);
+    let opts = SearchOptions {
+        num_threads: 4,
+        ..Default::default()
+    };
+    let a = view.search_batch(&queries, 10, &opts).unwrap();
+    let b = index.search_batch(&queries, 10, &opts).unwrap();
+    assert_eq!(a.labels, b.labels);
+}
+
+#[test]
+fn views_of_foreign_or_damaged_files_are_errors_never_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = build(
+        Space::cosine(16).unwrap(),
+        1100,
+        Quantization::None,
+        true,
+        6,
+    );
+    index.mark_deleted(1010).unwrap();
+    let hnswlib = dir.path().join("hnswlib.bin");
+    index.save(&hnswlib).unwrap();
+    let e = HnswIndex::open_view(&hnswlib, &ViewOptions::default()).unwrap_err();
+    assert!(
+        e.to_string().contains("not a file in the native format"),
+        "{e}"
+    );
+    let e = HnswIndex::open_view(dir.path().join("missing"), &ViewOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+
+    let good = index.to_bytes_with(FileFormat::Native).unwrap();
+    let path = dir.path().join("bad.hnsw");
+    let open = |bytes: &[u8], opts: &ViewOptions| {
+        std::fs::write(&path, bytes).unwrap();
+        HnswIndex::open_view(&path, opts)
+    };
+    for len in (8..good.len()).step_by(211).chain([good.len() - 1]) {
+        let e = open(&good[..len], &ViewOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format, "{len}: {e}");
+    }
+    // The header, the table and the small sections are checked on every open.
+    for at in (0..1024).chain((good.len() - 20_000..good.len()).step_by(89)) {
+        let mut bad = good.clone();
+        bad[at] ^= 0x10;
+        if let Ok(view) = open(&bad, &ViewOptions::default()) {
+            assert_same(&index, &view, 16);
+        }
+    }
+    // Level 0 is not read by a default open: garbage there (links to anywhere,
+    // counts past the list, NaN vectors) opens, and searches survive it. A verified
+    // open and check_integrity report it.
+    let view = HnswIndex::open_view(&path, &ViewOptions::default());
+    drop(view);
+    let slots_at = 4096;
+    let slots_len = 1100 * index_stride(&good);
+    let mut bad = good.clone();
+    let mut rng = Rng::new(99);
+    bad[slots_at..slots_at + slots_len].copy_from_slice(&rng.bytes(slots_len));
+    let view = open(&bad, &ViewOptions::default()).unwrap();
+    let queries = Rng::new(3).signed_vectors(50, 16);
+    for q in queries.chunks(16) {
+        let found = view.search(q, 10, &SearchOptions::default()).unwrap();
+        assert!(found.len() <= 10);
+    }
+    assert_eq!(
+        view.check_integrity().unwrap_err().kind(),
+        ErrorKind::Format
+    );
+    let e = open(&bad, &VERIFY).unwrap_err();
+    assert!(e.to_string().contains("checksum"), "{e}");
+}
+
+/// Bytes per level-0 slot of a native file (the header's `stride` at offset 128).
+fn index_stride(native: &[u8]) -> usize {
+    u64::from_le_bytes(native[128..136].try_into().unwrap()) as usize
+}

@@ -356,7 +356,7 @@ pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result
         g.set_entry(h.entry, h.max_level as usize);
     }
 
-    g.slots.load(&labels, &g.storage)?;
+    g.slots.load(n, &g.storage)?;
     Ok(g)
 }
 
@@ -405,14 +405,25 @@ pub(super) fn check_links(g: &Graph, n: usize) -> Result<()> {
     const PER_TASK: usize = 16 * 1024;
     crate::parallel::for_each_row(n.div_ceil(PER_TASK), 0, None, |t| {
         let first = t * PER_TASK;
-        check_links_of(g, n, first as u32..(first + PER_TASK).min(n) as u32)
+        check_links_of(g, n, 0, first as u32..(first + PER_TASK).min(n) as u32)
     })
 }
 
-fn check_links_of(g: &Graph, n: usize, ids: std::ops::Range<u32>) -> Result<()> {
+/// [`check_links`] for the levels above 0 only (a few percent of the elements, so
+/// on this thread).
+pub(super) fn check_upper_links(g: &Graph, n: usize) -> Result<()> {
+    check_links_of(g, n, 1, 0..n as u32)
+}
+
+fn check_links_of(
+    g: &Graph,
+    n: usize,
+    first_level: usize,
+    ids: std::ops::Range<u32>,
+) -> Result<()> {
     let s = &g.storage;
     for id in ids {
-        for level in 0..=s.level(id) {
+        for level in first_level..=s.level(id) {
             let links = s.links(id, level);
             let raw = s.links_raw_count(id, level);
             if raw > links.capacity() {

@@ -234,11 +234,7 @@ impl Storage {
             )));
         }
         let too_large = || Error::OutOfMemory(format!("capacity {capacity} is too large"));
-        let exact_stride = if exact_size > 0 {
-            row_stride(exact_size)
-        } else {
-            0
-        };
+        let exact_stride = Self::exact_stride_for(exact_size);
         // One extra line past the last slot: kernels may read whole vector registers.
         let slot_bytes = capacity
             .checked_mul(layout.stride)
@@ -298,6 +294,65 @@ impl Storage {
         }
         new.count.store(n, Ordering::Relaxed);
         Ok(new)
+    }
+
+    /// Storage of `n` elements whose level-0 slots (and exact vectors, when
+    /// `exact_size` > 0) are read-only regions of a file mapping, laid out as
+    /// [`Storage::new`] lays them out; labels, levels and upper levels are filled in
+    /// by [`Storage::load_meta`]. `max_elements` is the file's (saved back as it
+    /// was). It cannot grow, and nothing may write its arenas:
+    /// every writer checks [`Storage::is_view`] first.
+    pub(crate) fn view(
+        layout: SlotLayout,
+        max_m: usize,
+        exact_size: usize,
+        n: usize,
+        max_elements: usize,
+        slots: Arena,
+        exact: Arena,
+    ) -> Result<Self> {
+        let exact_stride = Self::exact_stride_for(exact_size);
+        // Kernels may read a whole line past the last slot (see `new`).
+        let needed = n
+            .checked_mul(layout.stride)
+            .and_then(|b| b.checked_add(ALIGN));
+        if !slots.is_file() || needed.is_none_or(|b| b > slots.len()) {
+            return Err(Error::corrupt(
+                "the level-0 section is too short for its elements",
+            ));
+        }
+        if n.checked_mul(exact_stride).is_none_or(|b| b > exact.len()) {
+            return Err(Error::corrupt("the exact-vector section is too short"));
+        }
+        Ok(Storage {
+            layout,
+            max_m,
+            capacity: n,
+            max_elements: max_elements.max(n),
+            slots,
+            exact,
+            exact_size,
+            exact_stride,
+            labels: zeroed_atomics(n, "labels")?,
+            levels: zeroed_atomics(n, "levels")?,
+            upper: zeroed_atomics(n, "upper levels")?,
+            locks: (0..LINK_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            count: AtomicUsize::new(n),
+        })
+    }
+
+    /// Bytes per exact-vector row for vectors of `exact_size` bytes (0: no arena).
+    pub(crate) fn exact_stride_for(exact_size: usize) -> usize {
+        if exact_size > 0 {
+            row_stride(exact_size)
+        } else {
+            0
+        }
+    }
+
+    /// Whether the slots are a read-only file mapping ([`Storage::view`]).
+    pub(crate) fn is_view(&self) -> bool {
+        self.slots.is_file()
     }
 
     #[inline(always)]

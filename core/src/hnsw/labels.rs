@@ -14,10 +14,10 @@
 //! element's label is written before it is filed, and changed only while unfiled.
 
 use std::hash::Hasher;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use hashbrown::hash_table::{Entry, HashTable};
-use parking_lot::RwLock;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use rustc_hash::{FxHashSet, FxHasher};
 
 use super::graph::Storage;
@@ -94,6 +94,8 @@ pub(crate) enum AddSlot {
 pub(crate) struct Slots {
     inner: RwLock<Inner>,
     deleted: AtomicUsize,
+    /// Set while the elements are not filed in the map yet ([`Slots::load_view`]).
+    unfiled: AtomicBool,
     /// Counts the slots given to another label (searches check it; see `search`).
     relabels: AtomicU64,
     allow_replace: bool,
@@ -107,6 +109,7 @@ impl Slots {
                 free: FxHashSet::default(),
             }),
             deleted: AtomicUsize::new(0),
+            unfiled: AtomicBool::new(false),
             relabels: AtomicU64::new(0),
             allow_replace,
         }
@@ -140,20 +143,19 @@ impl Slots {
         s: &Storage,
         f: impl FnOnce(u32) -> R,
     ) -> Result<R> {
-        let inner = self.inner.read();
+        let inner = self.read(s);
         let id = inner.map.get(label, s).ok_or(Error::LabelNotFound(label))?;
         Ok(f(id))
     }
 
     /// Whether `label` is filed.
     pub(crate) fn contains(&self, label: u64, s: &Storage) -> bool {
-        self.inner.read().map.get(label, s).is_some()
+        self.read(s).map.get(label, s).is_some()
     }
 
     /// Every filed label, in no particular order.
     pub(crate) fn labels(&self, s: &Storage) -> Vec<u64> {
-        self.inner
-            .read()
+        self.read(s)
             .map
             .table
             .iter()
@@ -168,7 +170,7 @@ impl Slots {
 
     /// How many distinct labels of `labels` are not filed.
     pub(crate) fn count_new(&self, labels: impl Iterator<Item = u64>, s: &Storage) -> usize {
-        let inner = self.inner.read();
+        let inner = self.read(s);
         let mut fresh = FxHashSet::default();
         for l in labels {
             if inner.map.get(l, s).is_none() {
@@ -180,8 +182,7 @@ impl Slots {
 
     /// Makes room for `additional` more labels without growing on the way.
     pub(crate) fn reserve(&self, additional: usize, s: &Storage) {
-        self.inner
-            .write()
+        self.write(s)
             .map
             .table
             .reserve(additional, |&id| hash(s.label(id)));
@@ -192,12 +193,12 @@ impl Slots {
     pub(crate) fn slot_for_add(&self, label: u64, s: &Storage, replace: bool) -> Result<AddSlot> {
         // A live element, by far the most common case of an existing label, needs no
         // exclusive lock: it cannot be deleted or given away without its label's lock.
-        if let Some(id) = self.inner.read().map.get(label, s) {
+        if let Some(id) = self.read(s).map.get(label, s) {
             if !s.is_deleted(id) {
                 return Ok(AddSlot::Update(id));
             }
         }
-        let mut inner = self.inner.write();
+        let mut inner = self.write(s);
         if let Some(id) = inner.map.get(label, s) {
             if !s.is_deleted(id) {
                 return Ok(AddSlot::Update(id));
@@ -249,7 +250,7 @@ impl Slots {
 
     /// Marks `label` deleted (its slot becomes free for replacement when allowed).
     pub(crate) fn mark_deleted(&self, label: u64, s: &Storage) -> Result<()> {
-        let mut inner = self.inner.write();
+        let mut inner = self.write(s);
         let id = inner.map.get(label, s).ok_or(Error::LabelNotFound(label))?;
         if !s.mark_deleted(id) {
             return Err(Error::AlreadyDeleted(label));
@@ -263,7 +264,7 @@ impl Slots {
 
     /// Undoes [`Slots::mark_deleted`].
     pub(crate) fn unmark_deleted(&self, label: u64, s: &Storage) -> Result<()> {
-        let mut inner = self.inner.write();
+        let mut inner = self.write(s);
         let id = inner.map.get(label, s).ok_or(Error::LabelNotFound(label))?;
         if !s.is_deleted(id) {
             return Err(Error::NotDeleted(label));
@@ -273,33 +274,61 @@ impl Slots {
         Ok(())
     }
 
-    /// Files the elements of a loaded graph (`labels[id]` is element id's label, as
-    /// already in `s`); deleted ones count, and are free when replacement is allowed.
-    pub(crate) fn load(&mut self, labels: &[u64], s: &Storage) -> Result<()> {
+    /// Files the `n` elements of a loaded graph (under their labels in `s`); deleted
+    /// ones count, and are free when replacement is allowed.
+    pub(crate) fn load(&mut self, n: usize, s: &Storage) -> Result<()> {
         let inner = self.inner.get_mut();
         // Fallible: the label count comes from a file.
         inner
             .map
             .table
-            .try_reserve(labels.len(), |&id| hash(s.label(id)))
+            .try_reserve(n, |&id| hash(s.label(id)))
             .map_err(|_| {
-                Error::OutOfMemory(format!(
-                    "cannot allocate a label map of {} labels",
-                    labels.len()
-                ))
+                Error::OutOfMemory(format!("cannot allocate a label map of {n} labels"))
             })?;
         let mut deleted = 0;
-        for (id, &label) in labels.iter().enumerate() {
+        for id in 0..n as u32 {
             // A label stored twice (an hnswlib replace bug) maps to its last slot, as in hnswlib.
-            inner.map.insert(label, id as u32, s);
-            if s.is_deleted(id as u32) {
+            inner.map.insert(s.label(id), id, s);
+            if s.is_deleted(id) {
                 deleted += 1;
                 if self.allow_replace {
-                    inner.free.insert(id as u32);
+                    inner.free.insert(id);
                 }
             }
         }
         *self.deleted.get_mut() = deleted;
         Ok(())
+    }
+
+    /// The elements of a read-only view: `deleted` of them are deleted (the slots are
+    /// not read), and the labels (in the storage) are filed on first use, since a
+    /// view opens without reading more than it must.
+    pub(crate) fn load_view(&mut self, deleted: usize) {
+        *self.deleted.get_mut() = deleted;
+        *self.unfiled.get_mut() = true;
+    }
+
+    /// The map, every element filed.
+    fn read(&self, s: &Storage) -> RwLockReadGuard<'_, Inner> {
+        if self.unfiled.load(Ordering::Acquire) {
+            drop(self.write(s));
+        }
+        self.inner.read()
+    }
+
+    /// The map for changes, every element filed.
+    fn write(&self, s: &Storage) -> RwLockWriteGuard<'_, Inner> {
+        let mut inner = self.inner.write();
+        if self.unfiled.load(Ordering::Acquire) {
+            let n = s.len();
+            inner.map.table.reserve(n, |&id| hash(s.label(id)));
+            for id in 0..n as u32 {
+                // A label stored twice maps to its last slot, as when loading.
+                inner.map.insert(s.label(id), id, s);
+            }
+            self.unfiled.store(false, Ordering::Release);
+        }
+        inner
     }
 }

@@ -160,6 +160,21 @@ impl Default for LoadOptions {
     }
 }
 
+/// Options of [`HnswIndex::open_view`] and [`HnswIndex::view`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewOptions {
+    /// Check what a load checks: the checksums of the level-0 and exact-vector
+    /// sections, every link and every vector. That reads the whole file. Without it
+    /// (the default) opening reads the header, labels, levels and upper levels only
+    /// (all checksummed and checked); searches are memory-safe whatever the level-0
+    /// bytes hold, but a damaged level 0 gives wrong results, which
+    /// [`HnswIndex::check_integrity`] finds.
+    pub verify: bool,
+    /// Read the file into the page cache while opening (`MAP_POPULATE`), so the
+    /// first searches do not wait for the disk.
+    pub populate: bool,
+}
+
 /// Everything behind the resize lock.
 pub(crate) struct Graph {
     pub(crate) space: Space,
@@ -214,7 +229,15 @@ impl Graph {
     /// A graph that may hold `max_elements` elements, with slots allocated for
     /// `capacity` of them (see [`Storage::max_elements`]).
     fn new(space: Space, c: GraphConfig, max_elements: usize, capacity: usize) -> Result<Self> {
-        let (family, table) = space.family();
+        let (layout, exact) = Self::layout(&space, &c)?;
+        let storage = Storage::new(layout, c.m, exact, capacity, max_elements)?;
+        Self::with_storage(space, c, storage)
+    }
+
+    /// The level-0 slot layout of a graph of `space` and `c`, and the bytes of its
+    /// exact vectors beside quantized payloads (0 when the payload is the vector).
+    fn layout(space: &Space, c: &GraphConfig) -> Result<(SlotLayout, usize)> {
+        let family = space.family().0;
         let quantized = c.quantization.is_quantized();
         if quantized && !matches!(family, Family::L2 | Family::Dot) {
             return Err(Error::invalid(format!(
@@ -229,13 +252,19 @@ impl Graph {
             space.data_size()
         };
         let exact = if quantized { space.data_size() } else { 0 };
-        let layout = SlotLayout::new(2 * c.m, payload);
+        Ok((SlotLayout::new(2 * c.m, payload), exact))
+    }
+
+    /// A graph over `storage` (made for [`Graph::layout`] of the same space and `c`).
+    fn with_storage(space: Space, c: GraphConfig, storage: Storage) -> Result<Self> {
+        let table = space.family().1;
+        let capacity = storage.capacity;
         Ok(Graph {
             m: c.m,
             ef_construction: c.ef_construction,
             mult: c.mult,
             random_seed: c.random_seed,
-            storage: Storage::new(layout, c.m, exact, capacity, max_elements)?,
+            storage,
             entry: AtomicU64::new(EMPTY_ENTRY),
             global: Mutex::new(()),
             slots: Slots::new(c.allow_replace_deleted),
@@ -575,6 +604,16 @@ impl HnswIndex {
         Ok(self.read())
     }
 
+    /// An error unless the index may change (a view of a file may not).
+    fn check_writable(g: &Graph, what: &str) -> Result<()> {
+        if g.storage.is_view() {
+            return Err(Error::NotSupported(format!(
+                "{what}: the index is a read-only view of a file (open_view); load the file to change it"
+            )));
+        }
+        Ok(())
+    }
+
     /// Shared access (a filter or progress callback may call back in).
     fn read(&self) -> ReadGuard<'_, Graph> {
         self.graph.read()
@@ -600,6 +639,7 @@ impl HnswIndex {
     /// `replace_deleted` a deleted element's slot is reused when there is one.
     pub fn add<T: Element>(&self, vector: &[T], label: u64, replace_deleted: bool) -> Result<()> {
         let g = self.read();
+        Self::check_writable(&g, "add")?;
         if replace_deleted && !g.slots.allow_replace() {
             return Err(Error::ReplaceDeletedDisabled);
         }
@@ -642,6 +682,7 @@ impl HnswIndex {
         opts: &AddOptions,
     ) -> Result<()> {
         let g = self.read();
+        Self::check_writable(&g, "add")?;
         let rows = g.space.rows_of(data)?;
         let per_row = data.len() / rows;
         if let Some(l) = labels {
@@ -859,6 +900,7 @@ impl HnswIndex {
     /// Marks `label` deleted: it still routes searches but is never returned.
     pub fn mark_deleted(&self, label: u64) -> Result<()> {
         let g = self.read();
+        Self::check_writable(&g, "mark_deleted")?;
         let _l = self.label_lock(label);
         g.slots.mark_deleted(label, &g.storage)
     }
@@ -866,6 +908,7 @@ impl HnswIndex {
     /// Undoes [`HnswIndex::mark_deleted`].
     pub fn unmark_deleted(&self, label: u64) -> Result<()> {
         let g = self.read();
+        Self::check_writable(&g, "unmark_deleted")?;
         let _l = self.label_lock(label);
         g.slots.unmark_deleted(label, &g.storage)
     }
@@ -886,6 +929,7 @@ impl HnswIndex {
     /// Changes the capacity (exclusive: waits for running operations).
     pub fn resize(&self, new_max_elements: usize) -> Result<()> {
         let mut g = self.graph.write("resize")?;
+        Self::check_writable(&g, "resize")?;
         let count = g.storage.len();
         if new_max_elements < count {
             return Err(Error::ResizeBelowCount {
@@ -1128,6 +1172,68 @@ impl HnswIndex {
         Self::load_file(path.as_ref(), None, opts)
     }
 
+    /// Opens a file in the native format as a read-only view: the file is mapped
+    /// into memory, not read, and searches use it where it lies, so opening takes
+    /// milliseconds whatever the size, an index larger than memory can be searched
+    /// (the system pages it in and out), and processes that view one file share
+    /// one copy of it in the page cache. Adds, deletes and resizes fail with
+    /// [`Error::NotSupported`]; searches, reads and saves work as on a loaded index.
+    ///
+    /// The file must not be truncated or rewritten in place while the view is open
+    /// (saves replace files by renaming, which is safe); deleting it is safe.
+    pub fn open_view(path: impl AsRef<Path>, opts: &ViewOptions) -> Result<Self> {
+        Self::view_file(path.as_ref(), None, opts)
+    }
+
+    /// [`HnswIndex::open_view`] for any native file, including those of a custom
+    /// distance, which need their space.
+    pub fn view(path: impl AsRef<Path>, space: Space, opts: &ViewOptions) -> Result<Self> {
+        Self::view_file(path.as_ref(), Some(space), opts)
+    }
+
+    fn view_file(path: &Path, space: Option<Space>, opts: &ViewOptions) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut map = memmap2::MmapOptions::new();
+        if opts.populate {
+            map.populate();
+        }
+        // SAFETY: the mapping is private and read-only, so nothing this process does
+        // changes it; the documented contract is that no one truncates or rewrites the
+        // file in place while it is mapped (that would be a SIGBUS or changing
+        // bytes, which the searches tolerate: they bound every id they read).
+        let map = unsafe { map.map_copy_read_only(&file) }.map_err(|e| Error::io(path, e))?;
+        if !native::is_native(&map[..map.len().min(8)]) {
+            return Err(Error::invalid(format!(
+                "{}: not a file in the native format (only those can be viewed; load an hnswlib file instead)",
+                path.display()
+            )));
+        }
+        let (graph, settings) = native::view(
+            &std::sync::Arc::new(map),
+            space,
+            &native::ViewChecks {
+                verify: opts.verify,
+            },
+        )?;
+        // A view is never trained here: training writes codes (an untrained view
+        // searches its exact vectors, as before training).
+        let n = graph.storage.len() as u64;
+        Ok(Self::from_graph(graph, n).with_settings(&settings))
+    }
+
+    /// The index with the settings a native file stores.
+    fn with_settings(self, settings: &native::Settings) -> Self {
+        self.ef.store(settings.ef, Ordering::Relaxed);
+        self.rerank
+            .store(settings.rerank.to_bits(), Ordering::Relaxed);
+        self
+    }
+
+    /// Whether the index is a read-only view of a file ([`HnswIndex::open_view`]).
+    pub fn is_view(&self) -> bool {
+        self.read().storage.is_view()
+    }
+
     fn load_file(path: &Path, space: Option<Space>, opts: &LoadOptions) -> Result<Self> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         Self::load_from(&file, space, opts).map_err(|e| match e {
@@ -1159,12 +1265,7 @@ impl HnswIndex {
             );
         if native {
             let (graph, settings) = native::read(src, space, opts)?;
-            let index = Self::loaded(graph)?;
-            index.ef.store(settings.ef, Ordering::Relaxed);
-            index
-                .rerank
-                .store(settings.rerank.to_bits(), Ordering::Relaxed);
-            return Ok(index);
+            return Ok(Self::loaded(graph)?.with_settings(&settings));
         }
         let Some(space) = space else {
             return Err(Error::corrupt(

@@ -10,13 +10,15 @@
 
 use std::io::{self, Write};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::format::{all_finite, check_links, MAX_LEVEL};
-use super::graph::{DELETED_BIT, LINKING_BIT};
+use super::format::{all_finite, check_links, check_upper_links, MAX_LEVEL};
+use super::graph::{SlotLayout, Storage, DELETED_BIT, LINKING_BIT};
 use super::source::Source;
 use super::{Graph, GraphConfig, LoadOptions, MAX_M};
+use crate::arena::{Arena, ALIGN};
 use crate::error::{Error, Result};
 use crate::quant::{Quantization, ScalarQuantizer};
 use crate::space::{Family, Space, SpaceKind};
@@ -420,21 +422,76 @@ fn space_of(h: &Header, given: Option<Space>) -> Result<Space> {
     Ok(space)
 }
 
-/// Reads a native index from `src`; `space` is needed only for custom distances.
-pub(crate) fn read(
-    src: &dyn Source,
-    space: Option<Space>,
-    opts: &LoadOptions,
-) -> Result<(Graph, Settings)> {
+/// What the header and section table say, checked against each other and against
+/// the file's length before anything is allocated.
+struct Plan {
+    h: Header,
+    sections: Vec<(u32, Section)>,
+    space: Space,
+    quantization: Quantization,
+    m: usize,
+    n: usize,
+    layout: SlotLayout,
+    slots: Section,
+    exact: Option<Section>,
+}
+
+impl Plan {
+    fn find(&self, kind: Kind) -> Option<Section> {
+        self.sections
+            .iter()
+            .find(|(k, _)| *k == kind as u32)
+            .map(|(_, s)| *s)
+    }
+
+    /// The section of `kind`, of exactly `bytes` bytes when given.
+    fn need(&self, kind: Kind, bytes: Option<u64>) -> Result<Section> {
+        let s = self
+            .find(kind)
+            .ok_or_else(|| Error::corrupt(format!("the {kind:?} section is missing")))?;
+        if bytes.is_some_and(|b| b != s.len) {
+            return Err(Error::corrupt(format!(
+                "the {kind:?} section has {} bytes, {} expected",
+                s.len,
+                bytes.unwrap_or(0)
+            )));
+        }
+        Ok(s)
+    }
+
+    fn config(&self, allow_replace_deleted: bool) -> GraphConfig {
+        GraphConfig {
+            m: self.m,
+            ef_construction: self.h.ef_construction as usize,
+            mult: self.h.mult,
+            random_seed: self.h.random_seed,
+            allow_replace_deleted: allow_replace_deleted
+                || self.h.flags & FLAG_REPLACE_DELETED != 0,
+            quantization: self.quantization,
+            keep_vectors: self.h.flags & FLAG_KEEP_VECTORS != 0,
+        }
+    }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            ef: self.h.ef as usize,
+            rerank: self.h.rerank,
+        }
+    }
+}
+
+/// Reads and checks the header and section table of `src`; `space` is needed only
+/// for custom distances, `quantization` (when not None) must be the file's.
+fn plan(src: &dyn Source, space: Option<Space>, quantization: Quantization) -> Result<Plan> {
     let len = src.size().map_err(io_err)?;
     let (h, sections) = read_head(src, len)?;
     let space = space_of(&h, space)?;
-    let quantization = quant_of(h.quantization)?;
-    if opts.quantization.is_quantized() && opts.quantization != quantization {
+    let file_quantization = quant_of(h.quantization)?;
+    if quantization.is_quantized() && quantization != file_quantization {
         return Err(Error::invalid(format!(
             "the file stores {} storage; it cannot be loaded as {}",
-            quantization.name(),
-            opts.quantization.name()
+            file_quantization.name(),
+            quantization.name()
         )));
     }
     let corrupt = |what: &str| Error::corrupt(what.to_string());
@@ -468,9 +525,68 @@ pub(crate) fn read(
             u32::MAX
         )));
     }
-    let n = h.count as usize;
+    let mut plan = Plan {
+        n: h.count as usize,
+        h,
+        sections,
+        space,
+        quantization: file_quantization,
+        m,
+        layout: SlotLayout::new(2, 0),
+        slots: Section {
+            offset: 0,
+            len: 0,
+            checksum: 0,
+        },
+        exact: None,
+    };
+    let h = &plan.h;
+    // Check sizes against the file before allocating anything.
+    let slots_len = h
+        .count
+        .checked_mul(h.stride)
+        .ok_or_else(|| corrupt("slot bytes overflow"))?;
+    plan.slots = plan.need(Kind::Slots, Some(slots_len))?;
+    let (layout, exact_size) = Graph::layout(&plan.space, &plan.config(false))?;
+    if (
+        layout.max_m0 as u64,
+        layout.stride as u64,
+        layout.payload_offset as u64,
+        layout.payload_size as u64,
+    ) != (h.max_m0, h.stride, h.payload_offset, h.payload_size)
+    {
+        return Err(Error::corrupt(format!(
+            "slot layout (stride {}, payload {} bytes at {}) differs from this library's (stride {}, payload {} bytes at {})",
+            h.stride, h.payload_size, h.payload_offset, layout.stride, layout.payload_size, layout.payload_offset
+        )));
+    }
+    plan.layout = layout;
+    plan.exact = plan.find(Kind::Exact);
+    if let Some(e) = plan.exact {
+        let stride = Storage::exact_stride_for(exact_size);
+        if stride as u64 != h.exact_stride
+            || h.exact_size != h.data_size
+            || Some(e.len) != h.count.checked_mul(h.exact_stride)
+        {
+            return Err(Error::corrupt(format!(
+                "exact vectors: {} bytes of rows of stride {} do not fit {} elements of stride {stride}",
+                e.len, h.exact_stride, h.count
+            )));
+        }
+    }
+    Ok(plan)
+}
+
+/// Reads a native index from `src`; `space` is needed only for custom distances.
+pub(crate) fn read(
+    src: &dyn Source,
+    space: Option<Space>,
+    opts: &LoadOptions,
+) -> Result<(Graph, Settings)> {
+    let p = plan(src, space, opts.quantization)?;
+    let n = p.n;
     let file_capacity =
-        usize::try_from(h.capacity).map_err(|_| corrupt("capacity is too large"))?;
+        usize::try_from(p.h.capacity).map_err(|_| Error::corrupt("capacity is too large"))?;
     // As for hnswlib's format: a capacity the caller asks for is allocated; the
     // file's is a limit, with slots allocated for the elements present.
     let (max_elements, capacity) = if opts.max_elements != 0 && opts.max_elements >= n {
@@ -478,111 +594,155 @@ pub(crate) fn read(
     } else {
         (file_capacity, n)
     };
-    let find = |kind: Kind| {
-        sections
-            .iter()
-            .find(|(k, _)| *k == kind as u32)
-            .map(|(_, s)| *s)
-    };
-    let need = |kind: Kind, bytes: Option<u64>| -> Result<Section> {
-        let s =
-            find(kind).ok_or_else(|| Error::corrupt(format!("the {kind:?} section is missing")))?;
-        if bytes.is_some_and(|b| b != s.len) {
-            return Err(Error::corrupt(format!(
-                "the {kind:?} section has {} bytes, {} expected",
-                s.len,
-                bytes.unwrap_or(0)
-            )));
-        }
-        Ok(s)
-    };
-    // Check sizes against the file before allocating anything.
-    let slots_len = h
-        .count
-        .checked_mul(h.stride)
-        .ok_or_else(|| corrupt("slot bytes overflow"))?;
-    let slots = need(Kind::Slots, Some(slots_len))?;
-
-    let keep_vectors = h.flags & FLAG_KEEP_VECTORS != 0;
     let mut g = Graph::new(
-        space,
-        GraphConfig {
-            m,
-            ef_construction: h.ef_construction as usize,
-            mult: h.mult,
-            random_seed: h.random_seed,
-            allow_replace_deleted: opts.allow_replace_deleted
-                || h.flags & FLAG_REPLACE_DELETED != 0,
-            quantization,
-            keep_vectors,
-        },
+        p.space.clone(),
+        p.config(opts.allow_replace_deleted),
         max_elements,
         capacity,
     )?;
-    let l = g.storage.layout;
-    if (
-        l.max_m0 as u64,
-        l.stride as u64,
-        l.payload_offset as u64,
-        l.payload_size as u64,
-    ) != (h.max_m0, h.stride, h.payload_offset, h.payload_size)
-    {
-        return Err(Error::corrupt(format!(
-            "slot layout (stride {}, payload {} bytes at {}) differs from this library's (stride {}, payload {} bytes at {})",
-            h.stride, h.payload_size, h.payload_offset, l.stride, l.payload_size, l.payload_offset
-        )));
-    }
-    let (_, arena_stride) = {
-        // SAFETY: zero rows: an empty borrow.
-        unsafe { g.storage.exact_bytes(0) }
-    };
-    let exact = find(Kind::Exact);
-    if let Some(e) = exact {
-        if arena_stride as u64 != h.exact_stride
-            || h.exact_size != h.data_size
-            || e.len != h.count * h.exact_stride
-        {
-            return Err(Error::corrupt(format!(
-                "exact vectors: {} bytes of rows of stride {} do not fit {} elements of stride {arena_stride}",
-                e.len, h.exact_stride, h.count
-            )));
-        }
-    }
-
     g.storage.count.store(n, Ordering::Relaxed);
     // SAFETY: n ≤ capacity, and the storage is fresh: nothing else can reach it.
     let slot_bytes = unsafe { g.storage.slot_bytes_mut(n) };
-    read_section(src, slots, slot_bytes)?;
-    if let Some(e) = exact {
+    read_section(src, p.slots, slot_bytes)?;
+    if let Some(e) = p.exact {
         // SAFETY: as above.
         let exact_bytes = unsafe { g.storage.exact_bytes_mut(n) };
         read_section(src, e, exact_bytes)?;
     }
+    read_meta(src, &p, &g)?;
 
-    let mut scratch = Vec::new();
-    let labels = small_section(src, need(Kind::Labels, Some(8 * h.count))?, &mut scratch)?
-        .chunks_exact(8)
-        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-        .collect::<Vec<u64>>();
-    let levels = small_section(src, need(Kind::Levels, Some(h.count))?, &mut scratch)?.to_vec();
+    // The slots came in as bytes: check what the searches rely on.
+    let mut deleted = 0u64;
+    for id in 0..n as u32 {
+        let header = g.storage.header(id);
+        let word = header.load(Ordering::Relaxed);
+        if word & LINKING_BIT != 0 {
+            header.store(word & !LINKING_BIT, Ordering::Relaxed);
+        }
+        deleted += (word & DELETED_BIT != 0) as u64;
+    }
+    check_deleted(&p, deleted)?;
+    check_vectors(&g, n)?;
+    check_links(&g, n)?;
+    finish(src, &p, &mut g)?;
+    g.slots.load(n, &g.storage)?;
+    Ok((g, p.settings()))
+}
+
+/// Options of [`view`] (see [`crate::hnsw::ViewOptions`]).
+pub(crate) struct ViewChecks {
+    /// Checksums of the level-0 and exact-vector sections, every level-0 link and
+    /// every vector, as a load checks them.
+    pub verify: bool,
+}
+
+/// A graph over a read-only mapping of a native file: the level-0 slots and exact
+/// vectors stay in the mapping (shared with every other process that maps the
+/// file), labels, levels and upper levels are copied out. Unless `checks.verify`,
+/// the large sections are neither checksummed nor read here, so opening costs
+/// what the small sections cost; searches stay memory-safe on any level-0 bytes,
+/// since they skip neighbour ids outside the storage.
+pub(crate) fn view(
+    map: &Arc<memmap2::Mmap>,
+    space: Option<Space>,
+    checks: &ViewChecks,
+) -> Result<(Graph, Settings)> {
+    let src: &[u8] = map;
+    let p = plan(&src, space, Quantization::None)?;
+    let n = p.n;
+    let region = |s: Section, len: usize| {
+        usize::try_from(s.offset)
+            .ok()
+            .and_then(|offset| Arena::in_file(map, offset, len))
+            .ok_or_else(|| {
+                Error::corrupt(format!(
+                    "the section at {} does not lie inside the file or is misaligned",
+                    s.offset
+                ))
+            })
+    };
+    // The slots are followed by a line kernels may read past the last one.
+    let slots = region(p.slots, p.slots.len as usize + ALIGN)?;
+    let (exact, exact_size) = match p.exact {
+        Some(e) => (region(e, e.len as usize)?, p.space.data_size()),
+        None => (Arena::zeroed(0, "exact vectors")?, 0),
+    };
+    if checks.verify {
+        verify_checksum(
+            p.slots,
+            &src[p.slots.offset as usize..][..p.slots.len as usize],
+        )?;
+        if let Some(e) = p.exact {
+            verify_checksum(e, &src[e.offset as usize..][..e.len as usize])?;
+        }
+    }
+    let max_elements = usize::try_from(p.h.capacity).unwrap_or(usize::MAX);
+    let storage = Storage::view(p.layout, p.m, exact_size, n, max_elements, slots, exact)?;
+    let mut g = Graph::with_storage(p.space.clone(), p.config(false), storage)?;
+    read_meta(&src, &p, &g)?;
+    if checks.verify {
+        let mut deleted = 0u64;
+        for id in 0..n as u32 {
+            let word = g.storage.header(id).load(Ordering::Relaxed);
+            if word & LINKING_BIT != 0 {
+                return Err(Error::corrupt(format!(
+                    "element {id} is marked as being inserted"
+                )));
+            }
+            deleted += (word & DELETED_BIT != 0) as u64;
+        }
+        check_deleted(&p, deleted)?;
+        check_vectors(&g, n)?;
+        check_links(&g, n)?;
+    } else {
+        // The upper levels were copied: check them (searches rely on their levels).
+        check_upper_links(&g, n)?;
+    }
+    finish(&src, &p, &mut g)?;
+    let deleted = usize::try_from(p.h.deleted)
+        .ok()
+        .filter(|&d| d <= n)
+        .ok_or_else(|| Error::corrupt("more deleted elements than elements"))?;
+    g.slots.load_view(deleted);
+    Ok((g, p.settings()))
+}
+
+fn check_deleted(p: &Plan, deleted: u64) -> Result<()> {
+    if deleted != p.h.deleted {
+        return Err(Error::corrupt(format!(
+            "{deleted} elements are marked deleted, the header says {}",
+            p.h.deleted
+        )));
+    }
+    Ok(())
+}
+
+/// Reads the labels, levels and upper levels into `g`'s storage.
+fn read_meta(src: &dyn Source, p: &Plan, g: &Graph) -> Result<()> {
+    let (h, n) = (&p.h, p.n);
+    let corrupt = |what: &str| Error::corrupt(what.to_string());
+    // One buffer per section (used only when the source is a file, not bytes).
+    let mut scratch: [Vec<u8>; 4] = Default::default();
+    let [s_labels, s_levels, s_offsets, s_upper] = &mut scratch;
+    let labels = small_section(src, p.need(Kind::Labels, Some(8 * h.count))?, s_labels)?;
+    let levels = small_section(src, p.need(Kind::Levels, Some(h.count))?, s_levels)?;
     let offsets = small_section(
         src,
-        need(Kind::UpperOffsets, Some(8 * (h.count + 1)))?,
-        &mut scratch,
-    )?
-    .chunks_exact(8)
-    .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-    .collect::<Vec<u64>>();
-    let upper = small_section(src, need(Kind::Upper, None)?, &mut scratch)?;
+        p.need(Kind::UpperOffsets, Some(8 * (h.count + 1)))?,
+        s_offsets,
+    )?;
+    let upper = small_section(src, p.need(Kind::Upper, None)?, s_upper)?;
     if !upper.len().is_multiple_of(4) {
         return Err(corrupt("the upper-level section is not whole words"));
     }
+    let u64_at =
+        |b: &[u8], i: usize| u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes"));
     let list_words = (g.storage.upper_list_bytes() / 4) as u64;
     let total_words = (upper.len() / 4) as u64;
     let mut words = Vec::new();
     for id in 0..n {
         let level = levels[id] as u64;
-        let (from, to) = (offsets[id], offsets[id + 1]);
+        let (from, to) = (u64_at(offsets, id), u64_at(offsets, id + 1));
         if level as usize > MAX_LEVEL
             || from > to
             || to > total_words
@@ -599,42 +759,31 @@ pub(crate) fn read(
                 .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
         );
         g.storage
-            .load_meta(id as u32, labels[id], level as usize, &words)?;
+            .load_meta(id as u32, u64_at(labels, id), level as usize, &words)?;
     }
-    if offsets[0] != 0 || offsets[n] != total_words {
+    if u64_at(offsets, 0) != 0 || u64_at(offsets, n) != total_words {
         return Err(corrupt(
             "the upper-level offsets do not cover the upper-level section",
         ));
     }
+    Ok(())
+}
 
-    // The slots came in as bytes: check what the searches rely on.
-    let mut deleted = 0u64;
-    for id in 0..n as u32 {
-        let header = g.storage.header(id);
-        let word = header.load(Ordering::Relaxed);
-        if word & LINKING_BIT != 0 {
-            header.store(word & !LINKING_BIT, Ordering::Relaxed);
-        }
-        deleted += (word & DELETED_BIT != 0) as u64;
-    }
-    if deleted != h.deleted {
-        return Err(Error::corrupt(format!(
-            "{deleted} elements are marked deleted, the header says {}",
-            h.deleted
-        )));
-    }
-    check_vectors(&g, n)?;
-    check_links(&g, n)?;
-
-    if let Some(q) = find(Kind::Quantizer) {
-        if !quantization.is_quantized() {
+/// The quantizer, the storage mode's sections and the entry point.
+fn finish(src: &dyn Source, p: &Plan, g: &mut Graph) -> Result<()> {
+    let corrupt = |what: &str| Error::corrupt(what.to_string());
+    let (h, n) = (&p.h, p.n);
+    let mut scratch = Vec::new();
+    if let Some(q) = p.find(Kind::Quantizer) {
+        if !p.quantization.is_quantized() {
             return Err(corrupt("a quantizer section in an unquantized index"));
         }
         let b = small_section(src, q, &mut scratch)?;
-        g.quantizer = Some(parse_quantizer(b, quantization, &g.space)?);
+        g.quantizer = Some(parse_quantizer(b, p.quantization, &g.space)?);
     }
-    if quantization.is_quantized() {
-        match (exact.is_some(), g.quantizer.is_some()) {
+    let keep_vectors = h.flags & FLAG_KEEP_VECTORS != 0;
+    if p.quantization.is_quantized() {
+        match (p.exact.is_some(), g.quantizer.is_some()) {
             (false, true) if !keep_vectors => g.storage.drop_exact_arena()?,
             (true, true) if keep_vectors => {}
             (true, false) => {}
@@ -644,7 +793,7 @@ pub(crate) fn read(
                 ))
             }
         }
-    } else if exact.is_some() {
+    } else if p.exact.is_some() {
         return Err(corrupt("an exact-vector section in an unquantized index"));
     }
 
@@ -663,14 +812,17 @@ pub(crate) fn read(
     } else if h.entry != u64::MAX || h.max_level != -1 {
         return Err(corrupt("an empty index with an entry point"));
     }
-    g.slots.load(&labels, &g.storage)?;
-    Ok((
-        g,
-        Settings {
-            ef: h.ef as usize,
-            rerank: h.rerank,
-        },
-    ))
+    Ok(())
+}
+
+fn verify_checksum(s: Section, bytes: &[u8]) -> Result<()> {
+    if xxh3_64(bytes) != s.checksum {
+        return Err(Error::corrupt(format!(
+            "checksum mismatch in the {}-byte section at {} (corrupted data)",
+            s.len, s.offset
+        )));
+    }
+    Ok(())
 }
 
 /// Reads a large section straight into `dst` (in parallel runs for files), then
@@ -686,13 +838,7 @@ fn read_section(src: &dyn Source, s: Section, dst: &mut [u8]) -> Result<()> {
             .map_err(io_err)
     })?;
     drop(runs);
-    if xxh3_64(dst) != s.checksum {
-        return Err(Error::corrupt(format!(
-            "checksum mismatch in the {}-byte section at {} (corrupted data)",
-            s.len, s.offset
-        )));
-    }
-    Ok(())
+    verify_checksum(s, dst)
 }
 
 /// The bytes of a small section, checksum verified.
@@ -703,12 +849,7 @@ fn small_section<'a>(
 ) -> Result<&'a [u8]> {
     let len = usize::try_from(s.len).map_err(|_| Error::corrupt("section too large"))?;
     let b = src.bytes_at(s.offset, len, scratch).map_err(io_err)?;
-    if xxh3_64(b) != s.checksum {
-        return Err(Error::corrupt(format!(
-            "checksum mismatch in the {}-byte section at {} (corrupted data)",
-            s.len, s.offset
-        )));
-    }
+    verify_checksum(s, b)?;
     Ok(b)
 }
 

@@ -208,10 +208,13 @@ impl Graph {
         ahead: usize,
     ) {
         let links = self.storage.links(id, level);
+        // Every id below the capacity has a slot. Loaded graphs are checked, but a
+        // view's level 0 is used unread (see `native::view`): skip what lies outside.
+        let limit = self.storage.capacity;
         fresh.clear();
         for i in 0..links.len() {
             let cand = links.get(i);
-            if visited.insert(cand) {
+            if (cand as usize) < limit && visited.insert(cand) {
                 if fresh.len() < ahead {
                     s.prefetch(cand);
                 }
