@@ -740,8 +740,8 @@ fn read_meta(src: &dyn Source, p: &Plan, g: &Graph) -> Result<()> {
     let list_words = (g.storage.upper_list_bytes() / 4) as u64;
     let total_words = (upper.len() / 4) as u64;
     let mut words = Vec::new();
-    for id in 0..n {
-        let level = levels[id] as u64;
+    for (id, &level) in levels.iter().enumerate().take(n) {
+        let level = level as u64;
         let (from, to) = (u64_at(offsets, id), u64_at(offsets, id + 1));
         if level as usize > MAX_LEVEL
             || from > to
