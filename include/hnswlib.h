@@ -85,6 +85,11 @@ typedef struct hnsw_search_options {
 } hnsw_search_options;
 
 /**
+ * The format of a saved HNSW index (one of the `HNSW_FORMAT_*` values).
+ */
+typedef int32_t hnsw_file_format;
+
+/**
  * Settings of `hnsw_index_save_with` and `hnsw_bf_save_with`.
  */
 typedef struct hnsw_save_options {
@@ -96,6 +101,14 @@ typedef struct hnsw_save_options {
    * temporary file and renamed over the target, so it is never seen half-written.
    */
   bool sync;
+  /**
+   * Which format to write: HNSW_FORMAT_HNSWLIB (the default; hnswlib loads it) or
+   * HNSW_FORMAT_NATIVE (names its space, so `hnsw_index_open` needs none, and can be
+   * opened as a view with `hnsw_index_open_view`). Brute-force indexes are saved in
+   * hnswlib's format only: HNSW_FORMAT_NATIVE there is HNSW_ERR_STATE. Another
+   * value is HNSW_ERR_INVALID_ARGUMENT.
+   */
+  hnsw_file_format format;
 } hnsw_save_options;
 
 /**
@@ -212,6 +225,26 @@ typedef struct hnsw_load_options {
 } hnsw_load_options;
 
 /**
+ * Settings of `hnsw_index_open_view` and `hnsw_index_view`.
+ */
+typedef struct hnsw_view_options {
+  /**
+   * Check what a load checks: the checksums of the level-0 and vector sections,
+   * every link and every vector. That reads the whole file. false (the default):
+   * opening reads the header, labels, levels and upper levels only (all
+   * checksummed and checked), in milliseconds at any size; searches are
+   * memory-safe whatever the level-0 bytes hold, but a damaged level 0 gives
+   * wrong results, which `hnsw_index_check_integrity` finds.
+   */
+  bool verify;
+  /**
+   * Read the whole file into the page cache while opening, so that the first
+   * searches do not wait for the disk. Default false.
+   */
+  bool populate;
+} hnsw_view_options;
+
+/**
  * Custom distance (hnswlib's `DISTFUNC`): `a` and `b` point to elements of the
  * space's element size; smaller means closer. Called from many threads at once with
  * the `user_data` given to `hnsw_space_custom`; must be thread-safe and must not
@@ -257,6 +290,20 @@ typedef struct hnsw_results {
  */
 typedef uint64_t (*hnsw_doc_fn)(uint64_t label,
                                 void *user_data);
+
+/**
+ * hnswlib's `saveIndex` format, byte for byte: hnswlib loads it, but it does not
+ * name its space or dimension, and codes-only indexes cannot use it. The default.
+ */
+#define HNSW_FORMAT_HNSWLIB 0
+
+/**
+ * hnswlib-rs's own format: names its space, dimension, parameters and storage mode
+ * (`hnsw_index_open` needs no space), checksums every section, holds any index
+ * (quantized codes included), and can be opened as a memory-mapped view
+ * (`hnsw_index_open_view`). Brute-force indexes are saved in hnswlib's format only.
+ */
+#define HNSW_FORMAT_NATIVE 1
 
 /**
  * The vectors themselves (hnswlib's storage). The default.
@@ -794,7 +841,7 @@ hnsw_status hnsw_index_deserialize(const uint8_t *data,
                                    struct hnsw_index **out);
 
 /**
- * Frees a buffer returned by `hnsw_index_serialize` or `hnsw_bf_serialize`, with the
+ * Frees a buffer returned by `hnsw_index_serialize(_with)` or `hnsw_bf_serialize`, with the
  * length returned with it. NULL is allowed.
  */
 void hnsw_buffer_free(uint8_t *data,
@@ -810,6 +857,77 @@ const char *hnsw_version(void);
  * "scalar". Static; never free it.
  */
 const char *hnsw_simd_path(void);
+
+/**
+ * No verification of level 0, no populating.
+ */
+struct hnsw_view_options hnsw_view_options_default(void);
+
+/**
+ * Loads a file in the native format (`HNSW_FORMAT_NATIVE`), which names its own
+ * space, dimension and parameters, so no space is needed. `opts` NULL means
+ * `hnsw_load_options_default()`. A file in hnswlib's format (which does not name
+ * its space) or a truncated or corrupted file is HNSW_ERR_FORMAT; a file of a
+ * custom distance needs `hnsw_index_load` with that space (HNSW_ERR_FORMAT here).
+ */
+hnsw_status hnsw_index_open(const char *path,
+                            const struct hnsw_load_options *opts,
+                            struct hnsw_index **out);
+
+/**
+ * Opens a native file as a read-only view: the file is mapped into memory, not
+ * read, and searches use it where it lies, so opening takes milliseconds whatever
+ * the size, an index larger than memory can be searched, and processes that view
+ * one file share one copy of it in the page cache. Searches, reads and saves work
+ * as on a loaded index; adds, updates, deletes and resizes return HNSW_ERR_STATE
+ * with a message that says "read-only view". `opts` NULL means
+ * `hnsw_view_options_default()`.
+ *
+ * The file must not be truncated or rewritten in place while the view is open
+ * (saves replace files by renaming, which is safe; so is deleting it). A file in
+ * hnswlib's format is HNSW_ERR_INVALID_ARGUMENT (load it instead); a damaged one
+ * HNSW_ERR_FORMAT; a file of a custom distance needs `hnsw_index_view`.
+ */
+hnsw_status hnsw_index_open_view(const char *path,
+                                 const struct hnsw_view_options *opts,
+                                 struct hnsw_index **out);
+
+/**
+ * `hnsw_index_open_view` for any native file, including those of a custom distance,
+ * which need their space: `space` must match the file's (HNSW_ERR_FORMAT if not).
+ */
+hnsw_status hnsw_index_view(const char *path,
+                            const struct hnsw_space *space,
+                            const struct hnsw_view_options *opts,
+                            struct hnsw_index **out);
+
+/**
+ * Whether the index is a read-only view of a file (`hnsw_index_open_view`).
+ */
+hnsw_status hnsw_index_is_view(const struct hnsw_index *index,
+                               bool *out);
+
+/**
+ * The index in `format` (an HNSW_FORMAT_* value), in memory: `*data` gets a buffer
+ * of `*len` bytes that the caller frees with `hnsw_buffer_free(*data, *len)`.
+ * `hnsw_index_deserialize` reads either format. A value that is not a format is
+ * HNSW_ERR_INVALID_ARGUMENT; hnswlib's format for a codes-only index HNSW_ERR_STATE.
+ */
+hnsw_status hnsw_index_serialize_with(const struct hnsw_index *index,
+                                      hnsw_file_format format,
+                                      uint8_t **data,
+                                      size_t *len);
+
+/**
+ * Loads an index from `len` bytes in the native format (as from
+ * `hnsw_index_serialize_with(.., HNSW_FORMAT_NATIVE, ..)`), which name their space,
+ * so none is needed. The bytes are copied; the caller keeps them. `opts` as for
+ * `hnsw_index_open`.
+ */
+hnsw_status hnsw_index_deserialize_native(const uint8_t *data,
+                                          size_t len,
+                                          const struct hnsw_load_options *opts,
+                                          struct hnsw_index **out);
 
 /**
  * hnswlib's defaults: max_elements 0, M 16, ef_construction 200, seed 100; no
@@ -833,7 +951,7 @@ struct hnsw_add_options hnsw_add_options_default(void);
 struct hnsw_load_options hnsw_load_options_default(void);
 
 /**
- * A durable save (sync true).
+ * A durable save (sync true) in hnswlib's format.
  */
 struct hnsw_save_options hnsw_save_options_default(void);
 

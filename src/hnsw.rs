@@ -24,7 +24,7 @@ use crate::status::{guard, hnsw_status, AbiResult};
 
 /// Makes an index with `make` and hands it to the caller through `out`, which is
 /// checked first, so that a NULL `out` costs no work (no file read, no allocation).
-fn boxed(out: *mut *mut hnsw_index, make: impl FnOnce() -> AbiResult<HnswIndex>) -> AbiResult {
+pub(crate) fn boxed(out: *mut *mut hnsw_index, make: impl FnOnce() -> AbiResult<HnswIndex>) -> AbiResult {
     check_out(out, "out")?;
     let index = make()?;
     let layout = Layout::of(&index.space());
@@ -401,7 +401,7 @@ pub extern "C" fn hnsw_index_save_with(
     guard(|| {
         let h = handle(index, "index")?;
         Ok(h.index
-            .save_with(self::path(path, "path")?, &save_options(opts))?)
+            .save_with(self::path(path, "path")?, &save_options(opts)?)?)
     })
 }
 

@@ -18,7 +18,8 @@
 //!
 //! Modules: `status` (codes, last error, the panic guard), `space`, `hnsw` (the HNSW
 //! index), `bruteforce`, `options` (option structs and callback types),
-//! `quantization` (the storage modes of an HNSW index), `stop` (range and
+//! `quantization` (the storage modes of an HNSW index), `native` (the native file
+//! format and read-only views), `stop` (range and
 //! document searches), `info` (version, SIMD path);
 //! `index` holds what both index handles share.
 
@@ -39,6 +40,7 @@ mod bruteforce;
 mod hnsw;
 mod index;
 mod info;
+mod native;
 mod options;
 mod quantization;
 mod space;
