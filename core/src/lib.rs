@@ -7,6 +7,7 @@
 //!
 //! * [`HnswIndex`]: the HNSW graph index (hnswlib's `HierarchicalNSW`).
 //! * [`BruteForceIndex`]: exact search with the same API (hnswlib's `BruteforceSearch`).
+//! * Filters held as data (allow-lists, masks by label): [`filter`].
 //! * Range (epsilon) and multi-vector document searches on both: [`stop`].
 //! * [`Space`]: squared L2, inner product and cosine on f32, squared L2 on u8, or a
 //!   custom distance (a C callback or a Rust closure), with SIMD kernels chosen at
@@ -29,6 +30,7 @@
 mod arena;
 pub mod bruteforce;
 pub mod error;
+pub mod filter;
 pub mod hnsw;
 pub mod kernels;
 pub(crate) mod lock;
@@ -43,6 +45,7 @@ mod visited;
 
 pub use bruteforce::BruteForceIndex;
 pub use error::{Error, ErrorKind, Result};
+pub use filter::LabelFilter;
 pub use hnsw::{HnswIndex, HnswParams, IntegrityReport, LoadOptions, ViewOptions};
 pub use options::{
     AddOptions, BatchResults, FileFormat, Filter, Neighbor, Progress, SaveOptions, SearchOptions,

@@ -41,7 +41,7 @@ rs_add <- function(h, x, byrow, start, end, labels, n_threads, grain_size, repla
 #' labels and distances (square roots when `sqrt_dist`); `ef` < 0 uses the index's ef,
 #' `rerank` NULL the index's re-ranking depth.
 #' @noRd
-rs_search <- function(h, x, byrow, start, end, k, ef, n_threads, grain_size, sqrt_dist, rerank) .Call(wrap__rs_search, h, x, byrow, start, end, k, ef, n_threads, grain_size, sqrt_dist, rerank)
+rs_search <- function(h, x, byrow, start, end, k, ef, n_threads, grain_size, sqrt_dist, rerank, filter) .Call(wrap__rs_search, h, x, byrow, start, end, k, ef, n_threads, grain_size, sqrt_dist, rerank, filter)
 
 #' Range search of every row of `x`: the items within `epsilon` (Euclidean distance
 #' when `sqrt_dist`, else the index's distance), closest first, at most `max_results`
@@ -49,7 +49,7 @@ rs_search <- function(h, x, byrow, start, end, k, ef, n_threads, grain_size, sqr
 #' `list(idx, dist)`: lists with one integer vector of 1-based labels and one numeric
 #' vector of distances per row.
 #' @noRd
-rs_range_search <- function(h, x, byrow, epsilon, max_results, min_candidates, n_threads, grain_size, sqrt_dist) .Call(wrap__rs_range_search, h, x, byrow, epsilon, max_results, min_candidates, n_threads, grain_size, sqrt_dist)
+rs_range_search <- function(h, x, byrow, epsilon, max_results, min_candidates, n_threads, grain_size, sqrt_dist, filter) .Call(wrap__rs_range_search, h, x, byrow, epsilon, max_results, min_candidates, n_threads, grain_size, sqrt_dist, filter)
 
 #' Multi-vector search of every row of `x`: the `k` best documents, each scored by its
 #' closest item, where `doc_ids[label]` (1-based label) is each item's document (NA, or
@@ -57,7 +57,7 @@ rs_range_search <- function(h, x, byrow, epsilon, max_results, min_candidates, n
 #' `list(doc, idx, dist)`: `rows × k` matrices (`k × rows` when `byrow` is FALSE) of
 #' documents, 1-based labels of each document's closest item, and distances.
 #' @noRd
-rs_search_docs <- function(h, x, byrow, k, doc_ids, ef_collection, n_threads, grain_size, sqrt_dist) .Call(wrap__rs_search_docs, h, x, byrow, k, doc_ids, ef_collection, n_threads, grain_size, sqrt_dist)
+rs_search_docs <- function(h, x, byrow, k, doc_ids, ef_collection, n_threads, grain_size, sqrt_dist, filter) .Call(wrap__rs_search_docs, h, x, byrow, k, doc_ids, ef_collection, n_threads, grain_size, sqrt_dist, filter)
 
 #' Marks labels deleted: they still route searches but are never returned.
 #' @noRd
@@ -91,6 +91,8 @@ rs_get_items <- function(h, labels) .Call(wrap__rs_get_items, h, labels)
 #' Every label in the index (1-based, ascending), deleted ones included.
 #' @noRd
 rs_ids <- function(h) .Call(wrap__rs_ids, h)
+
+rs_check_integrity <- function(h) .Call(wrap__rs_check_integrity, h)
 
 #' Parameters and counters of the index.
 #' @noRd

@@ -205,7 +205,7 @@ hnsw_build <- function(X, distance = c("euclidean", "l2", "cosine", "ip"), M = 1
 #' lengths(res$idx)
 #' @export
 hnsw_range_search <- function(X, ann, epsilon, max_results = Inf, min_candidates = 10, n_threads = 0,
-                              grain_size = 1, byrow = TRUE) {
+                              grain_size = 1, byrow = TRUE, filter = NULL) {
   X <- check_matrix(X)
   check_ann(ann)
   if (!is.numeric(epsilon) || length(epsilon) != 1) {
@@ -215,7 +215,7 @@ hnsw_range_search <- function(X, ann, epsilon, max_results = Inf, min_candidates
   min_candidates <- if (is.null(min_candidates)) -1 else check_count(min_candidates, "min_candidates", 1)
   rs(rs_range_search(ann$handle, X, check_flag(byrow, "byrow"), as.numeric(epsilon), max_results,
                      min_candidates, check_count(n_threads, "n_threads"),
-                     check_count(grain_size, "grain_size"), ann$sqrt_dist))
+                     check_count(grain_size, "grain_size"), ann$sqrt_dist, filter))
 }
 
 #' Multi-vector (document) search of an HNSW index
@@ -256,7 +256,7 @@ hnsw_range_search <- function(X, ann, epsilon, max_results = Inf, min_candidates
 #' hnsw_search_docs(X[1:2, ], ann, k = 3, doc_ids = docs)$doc
 #' @export
 hnsw_search_docs <- function(X, ann, k, doc_ids, ef_collection = 10, n_threads = 0, grain_size = 1,
-                             byrow = TRUE) {
+                             byrow = TRUE, filter = NULL) {
   X <- check_matrix(X)
   check_ann(ann)
   k <- check_count(k, "k", 1)
@@ -266,7 +266,7 @@ hnsw_search_docs <- function(X, ann, k, doc_ids, ef_collection = 10, n_threads =
   ef_collection <- if (is.null(ef_collection)) -1 else check_count(ef_collection, "ef_collection", 1)
   rs(rs_search_docs(ann$handle, X, check_flag(byrow, "byrow"), k, as.numeric(doc_ids), ef_collection,
                     check_count(n_threads, "n_threads"), check_count(grain_size, "grain_size"),
-                    ann$sqrt_dist))
+                    ann$sqrt_dist, filter))
 }
 
 check_ann <- function(ann) {
@@ -318,6 +318,11 @@ check_ann <- function(ann) {
 #'   values give better recall and slower searches. Anything but `NULL` or one
 #'   finite number is an `hnswlibrs_invalid_argument` error. No effect without
 #'   quantization, nor with `keep_vectors = FALSE`.
+#' @param filter Which items may be returned: `NULL` (the default) for all, a
+#'   logical vector indexed by label (`filter[i]` allows label `i`; labels past its
+#'   end are not allowed), or a numeric vector of the allowed labels (labels not in
+#'   the index are harmless; an empty vector allows none). It is evaluated by the
+#'   engine without calling R.
 #'
 #' @return A list with elements
 #'   \describe{
@@ -351,7 +356,7 @@ check_ann <- function(ann) {
 #' hnsw_search(Y[1:3, ], sq4, k = 5, ef = 40, rerank = 8)$idx
 #' @export
 hnsw_search <- function(X, ann, k, ef = 10, verbose = FALSE, progress = "bar", n_threads = 0,
-                        grain_size = 1, byrow = TRUE, rerank = NULL) {
+                        grain_size = 1, byrow = TRUE, rerank = NULL, filter = NULL) {
   X <- check_matrix(X)
   if (!is(ann, "HnswIndex")) {
     stop("ann must be an hnswlibrs index (hnsw_build(), hnsw_index(), new(HnswL2, ...))",
@@ -364,7 +369,7 @@ hnsw_search <- function(X, ann, k, ef = 10, verbose = FALSE, progress = "bar", n
   ann$setGrainSize(check_count(grain_size, "grain_size"))
   tsmessage("Searching HNSW index with ef = ", formatC(ef), " and ", n_threads, " threads")
   res <- ann$search_rows(X, k, byrow, progress = if (is.function(progress)) progress,
-                         bar = wants_bar(progress, verbose), rerank = rerank)
+                         bar = wants_bar(progress, verbose), rerank = rerank, filter = filter)
   tsmessage("Finished searching")
   res
 }

@@ -142,7 +142,8 @@ HnswIndex <- setRefClass(
       "Replaces the vectors of existing labels by the rows of X."
       add_rows(X, TRUE, labels)
     },
-    search_rows = function(X, k, byrow, ef = -1, progress = NULL, bar = FALSE, rerank = NULL) {
+    search_rows = function(X, k, byrow, ef = -1, progress = NULL, bar = FALSE, rerank = NULL,
+                           filter = NULL) {
       X <- check_matrix(X)
       k <- check_count(k, "k", 1)
       n <- if (byrow) nrow(X) else ncol(X)
@@ -152,13 +153,14 @@ HnswIndex <- setRefClass(
       }
       chunk <- chunk_rows()
       if (is.null(progress) && !bar && is.null(chunk) && n <= 20000) {
-        return(rs(rs_search(handle, X, byrow, 0, n, k, ef, n_threads, grain_size, sqrt_dist, rerank)))
+        return(rs(rs_search(handle, X, byrow, 0, n, k, ef, n_threads, grain_size, sqrt_dist, rerank,
+                               filter)))
       }
       out <- new.env()
       out$idx <- if (byrow) matrix(NA_integer_, n, k) else matrix(NA_integer_, k, n)
       out$dist <- if (byrow) matrix(NA_real_, n, k) else matrix(NA_real_, k, n)
       run <- drive_chunks(n, function(s, e) {
-        r <- rs(rs_search(handle, X, byrow, s, e, k, ef, n_threads, grain_size, sqrt_dist, rerank))
+        r <- rs(rs_search(handle, X, byrow, s, e, k, ef, n_threads, grain_size, sqrt_dist, rerank, filter))
         if (byrow) {
           out$idx[(s + 1):e, ] <- r$idx
           out$dist[(s + 1):e, ] <- r$dist
@@ -199,6 +201,10 @@ HnswIndex <- setRefClass(
     getIdsList = function() {
       "Every label in the index, deleted ones included."
       rs(rs_ids(handle))
+    },
+    checkIntegrity = function() {
+      "hnswlib's checkIntegrity: link counts of a sound graph; an error on a damaged one."
+      rs(rs_check_integrity(handle))
     },
     markDeleted = function(label) {
       "Marks labels deleted: they are never returned by searches."
@@ -341,6 +347,9 @@ make_generator <- function(name) {
 #'   that is not in the index, or is deleted, is an `hnswlibrs_label_not_found`
 #'   error.
 #' * `$getIdsList()`: every label in the index, deleted ones included, ascending.
+#' * `$checkIntegrity()`: hnswlib's `checkIntegrity`; checks every link list of the
+#'   graph and returns `list(connections, min_inbound, max_inbound, without_inbound)`;
+#'   a damaged graph (a self link, a repeated link) is an `hnswlibrs_format` error.
 #'
 #' @section Deleting items:
 #' Deleted items still guide searches through the graph but are never returned;

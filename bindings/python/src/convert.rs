@@ -11,6 +11,7 @@
 //! * Filters: a Python callable, a boolean mask indexed by label, or an array of the
 //!   allowed labels.
 
+use hnswlib_core::LabelFilter;
 use numpy::{
     Element, PyArray1, PyArray2, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods,
     PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
@@ -19,7 +20,6 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
-use rustc_hash::FxHashSet;
 
 use crate::callbacks::PyCallback;
 use crate::errors::to_py;
@@ -130,10 +130,10 @@ pub enum FilterArg<'py> {
     None,
     /// A Python callable `f(label) -> bool`, called with the GIL.
     Callable(PyCallback),
-    /// `mask[label]` says whether the label is allowed; labels past the end are not.
+    /// A boolean mask indexed by label, read in place by the core's filter.
     Mask(numpy::PyReadonlyArray1<'py, bool>),
-    /// The allowed labels.
-    Allowed(FxHashSet<u64>),
+    /// The allowed labels, as the core's filter.
+    Allowed(LabelFilter<'static>),
 }
 
 impl FilterArg<'_> {
@@ -143,16 +143,10 @@ impl FilterArg<'_> {
             FilterArg::None => None,
             FilterArg::Callable(cb) => Some(Box::new(move |l| cb.filter(l))),
             FilterArg::Mask(m) => {
-                let mask = m.as_slice().unwrap_or(&[]);
-                Some(Box::new(move |l| {
-                    usize::try_from(l)
-                        .ok()
-                        .and_then(|i| mask.get(i))
-                        .copied()
-                        .unwrap_or(false)
-                }))
+                let f = LabelFilter::bool_mask(m.as_slice().unwrap_or(&[]));
+                Some(Box::new(move |l| f.accepts(l)))
             }
-            FilterArg::Allowed(set) => Some(Box::new(move |l| set.contains(&l))),
+            FilterArg::Allowed(f) => Some(Box::new(f.predicate())),
         }
     }
 
@@ -194,7 +188,7 @@ pub fn filter<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<FilterArg<'py>> 
     }
     if kind == b'i' || kind == b'u' || arr.len() == 0 {
         let (ids, _) = labels(arr.as_any())?;
-        return Ok(FilterArg::Allowed(ids.into_iter().collect()));
+        return Ok(FilterArg::Allowed(LabelFilter::allow_list(ids)));
     }
     Err(PyTypeError::new_err(format!(
         "filter must be a callable f(label) -> bool, a boolean mask or an array of integer labels, not an array of dtype kind '{}'",

@@ -586,6 +586,25 @@ impl Index {
         Ok(self.ready()?.index.ids())
     }
 
+    /// check_integrity()
+    ///
+    /// hnswlib's checkIntegrity: checks every link list of the graph (within its
+    /// capacity, naming existing elements, no self links, no repeated links) and
+    /// returns a dict with `connections` (links checked), `min_inbound` and
+    /// `max_inbound` (fewest and most links into one element) and `without_inbound`
+    /// (elements no other links to: unreachable, but not damage). A broken graph
+    /// raises RuntimeError naming the first fault. The GIL is released meanwhile.
+    fn check_integrity<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let r = self.ready()?;
+        let report = py.detach(|| r.index.check_integrity()).py()?;
+        let d = PyDict::new(py);
+        d.set_item("connections", report.connections)?;
+        d.set_item("min_inbound", report.min_inbound)?;
+        d.set_item("max_inbound", report.max_inbound)?;
+        d.set_item("without_inbound", report.without_inbound)?;
+        Ok(d)
+    }
+
     /// Sets the query-time ef (size of the dynamic candidate list, default 10).
     fn set_ef(&self, ef: usize) {
         let mut g = self.inner.write();

@@ -356,7 +356,7 @@ pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result
         g.set_entry(h.entry, h.max_level as usize);
     }
 
-    g.slots.load(&labels, &g.storage)?;
+    g.slots.load(n, &g.storage)?;
     Ok(g)
 }
 

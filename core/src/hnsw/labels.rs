@@ -274,29 +274,26 @@ impl Slots {
         Ok(())
     }
 
-    /// Files the elements of a loaded graph (`labels[id]` is element id's label, as
-    /// already in `s`); deleted ones count, and are free when replacement is allowed.
-    pub(crate) fn load(&mut self, labels: &[u64], s: &Storage) -> Result<()> {
+    /// Files the `n` elements of a loaded graph (under their labels in `s`); deleted
+    /// ones count, and are free when replacement is allowed.
+    pub(crate) fn load(&mut self, n: usize, s: &Storage) -> Result<()> {
         let inner = self.inner.get_mut();
         // Fallible: the label count comes from a file.
         inner
             .map
             .table
-            .try_reserve(labels.len(), |&id| hash(s.label(id)))
+            .try_reserve(n, |&id| hash(s.label(id)))
             .map_err(|_| {
-                Error::OutOfMemory(format!(
-                    "cannot allocate a label map of {} labels",
-                    labels.len()
-                ))
+                Error::OutOfMemory(format!("cannot allocate a label map of {n} labels"))
             })?;
         let mut deleted = 0;
-        for (id, &label) in labels.iter().enumerate() {
+        for id in 0..n as u32 {
             // A label stored twice (an hnswlib replace bug) maps to its last slot, as in hnswlib.
-            inner.map.insert(label, id as u32, s);
-            if s.is_deleted(id as u32) {
+            inner.map.insert(s.label(id), id, s);
+            if s.is_deleted(id) {
                 deleted += 1;
                 if self.allow_replace {
-                    inner.free.insert(id as u32);
+                    inner.free.insert(id);
                 }
             }
         }

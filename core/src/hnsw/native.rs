@@ -609,7 +609,7 @@ pub(crate) fn read(
         let exact_bytes = unsafe { g.storage.exact_bytes_mut(n) };
         read_section(src, e, exact_bytes)?;
     }
-    let labels = read_meta(src, &p, &g)?;
+    read_meta(src, &p, &g)?;
 
     // The slots came in as bytes: check what the searches rely on.
     let mut deleted = 0u64;
@@ -625,7 +625,7 @@ pub(crate) fn read(
     check_vectors(&g, n)?;
     check_links(&g, n)?;
     finish(src, &p, &mut g)?;
-    g.slots.load(&labels, &g.storage)?;
+    g.slots.load(n, &g.storage)?;
     Ok((g, p.settings()))
 }
 
@@ -717,34 +717,32 @@ fn check_deleted(p: &Plan, deleted: u64) -> Result<()> {
     Ok(())
 }
 
-/// Reads the labels, levels and upper levels into `g`'s storage; returns the labels.
-fn read_meta(src: &dyn Source, p: &Plan, g: &Graph) -> Result<Vec<u64>> {
+/// Reads the labels, levels and upper levels into `g`'s storage.
+fn read_meta(src: &dyn Source, p: &Plan, g: &Graph) -> Result<()> {
     let (h, n) = (&p.h, p.n);
     let corrupt = |what: &str| Error::corrupt(what.to_string());
-    let mut scratch = Vec::new();
-    let labels = small_section(src, p.need(Kind::Labels, Some(8 * h.count))?, &mut scratch)?
-        .chunks_exact(8)
-        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-        .collect::<Vec<u64>>();
-    let levels = small_section(src, p.need(Kind::Levels, Some(h.count))?, &mut scratch)?.to_vec();
+    // One buffer per section (used only when the source is a file, not bytes).
+    let mut scratch: [Vec<u8>; 4] = Default::default();
+    let [s_labels, s_levels, s_offsets, s_upper] = &mut scratch;
+    let labels = small_section(src, p.need(Kind::Labels, Some(8 * h.count))?, s_labels)?;
+    let levels = small_section(src, p.need(Kind::Levels, Some(h.count))?, s_levels)?;
     let offsets = small_section(
         src,
         p.need(Kind::UpperOffsets, Some(8 * (h.count + 1)))?,
-        &mut scratch,
-    )?
-    .chunks_exact(8)
-    .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-    .collect::<Vec<u64>>();
-    let upper = small_section(src, p.need(Kind::Upper, None)?, &mut scratch)?;
+        s_offsets,
+    )?;
+    let upper = small_section(src, p.need(Kind::Upper, None)?, s_upper)?;
     if !upper.len().is_multiple_of(4) {
         return Err(corrupt("the upper-level section is not whole words"));
     }
+    let u64_at =
+        |b: &[u8], i: usize| u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes"));
     let list_words = (g.storage.upper_list_bytes() / 4) as u64;
     let total_words = (upper.len() / 4) as u64;
     let mut words = Vec::new();
     for id in 0..n {
         let level = levels[id] as u64;
-        let (from, to) = (offsets[id], offsets[id + 1]);
+        let (from, to) = (u64_at(offsets, id), u64_at(offsets, id + 1));
         if level as usize > MAX_LEVEL
             || from > to
             || to > total_words
@@ -761,14 +759,14 @@ fn read_meta(src: &dyn Source, p: &Plan, g: &Graph) -> Result<Vec<u64>> {
                 .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
         );
         g.storage
-            .load_meta(id as u32, labels[id], level as usize, &words)?;
+            .load_meta(id as u32, u64_at(labels, id), level as usize, &words)?;
     }
-    if offsets[0] != 0 || offsets[n] != total_words {
+    if u64_at(offsets, 0) != 0 || u64_at(offsets, n) != total_words {
         return Err(corrupt(
             "the upper-level offsets do not cover the upper-level section",
         ));
     }
-    Ok(labels)
+    Ok(())
 }
 
 /// The quantizer, the storage mode's sections and the entry point.

@@ -233,7 +233,7 @@ template <class Ops>
 size_t search_filtered(const IndexBase<Ops>& index, const void* query, size_t k, BaseFilterFunctor* filter,
                        size_t ef, uint64_t* labels, float* distances) {
     FilterCall<BaseFilterFunctor> call{filter, {}};
-    hnsw_search_options o{ef, 0, &filter_trampoline<BaseFilterFunctor>, &call, 0.0f};
+    hnsw_search_options o{ef, 0, &filter_trampoline<BaseFilterFunctor>, &call, 0.0f, nullptr};
     size_t found = 0;
     hnsw_status st = Ops::knn(index.handle(), query, k, &o, labels, distances, k, &found);
     call.error.rethrow_if_pending();

@@ -418,6 +418,57 @@ struct AddOptions {
     std::function<bool(size_t, size_t)> progress;
 };
 
+/// A filter held as data (an allow-list of labels, a byte or bit mask indexed by
+/// label), evaluated inside the library with no callback per candidate: use it instead
+/// of a `std::function` filter for allow-lists and masks. Immutable; copies share one
+/// library object; usable by many searches at once. An empty LabelFilter (the default)
+/// accepts every label.
+class LabelFilter {
+ public:
+    LabelFilter() = default;
+    /// Accepts exactly these labels (any order; an empty list accepts nothing).
+    static LabelFilter allow(const std::vector<uint64_t>& labels) {
+        return make([&](hnsw_label_filter** out) { return hnsw_label_filter_allow(labels.data(), labels.size(), out); });
+    }
+    /// Accepts label `l` when `mask[l]` is not 0; labels at or past `len` are not accepted.
+    static LabelFilter mask(const uint8_t* mask, size_t len) {
+        return make([&](hnsw_label_filter** out) { return hnsw_label_filter_mask(mask, len, out); });
+    }
+    /// Accepts label `l` when `mask[l]` is true; labels past the end are not accepted.
+    static LabelFilter mask(const std::vector<bool>& mask) {
+        std::vector<uint64_t> words((mask.size() + 63) / 64);
+        for (size_t l = 0; l < mask.size(); ++l)
+            if (mask[l]) words[l / 64] |= uint64_t{1} << (l % 64);
+        return bits(words);
+    }
+    /// Accepts label `l` when bit `l % 64` of `words[l / 64]` is set.
+    static LabelFilter bits(const std::vector<uint64_t>& words) {
+        return make([&](hnsw_label_filter** out) { return hnsw_label_filter_bits(words.data(), words.size(), out); });
+    }
+    /// Whether the filter accepts `label` (an empty LabelFilter accepts all).
+    bool accepts(uint64_t label) const {
+        if (!handle_) return true;
+        bool accepted = false;
+        detail::check(hnsw_label_filter_accepts(handle_.get(), label, &accepted));
+        return accepted;
+    }
+    /// Whether this object holds a filter.
+    explicit operator bool() const noexcept { return static_cast<bool>(handle_); }
+    /// The C handle (NULL when empty), owned by this object and its copies.
+    const hnsw_label_filter* handle() const noexcept { return handle_.get(); }
+
+ private:
+    template <class Make>
+    static LabelFilter make(Make m) {
+        hnsw_label_filter* raw = nullptr;
+        detail::check(m(&raw));
+        LabelFilter f;
+        f.handle_.reset(raw, hnsw_label_filter_free);
+        return f;
+    }
+    std::shared_ptr<hnsw_label_filter> handle_;
+};
+
 /// Settings of a search.
 struct SearchOptions {
     SearchOptions() = default;
@@ -431,6 +482,9 @@ struct SearchOptions {
     /// re-scored exactly; below 1: k); 0 uses the index's (Index::set_rerank). NaN or
     /// infinity is an InvalidArgumentError for every index; others ignore it.
     float rerank = 0;
+    /// A filter held as data (allow-list or mask), evaluated without callbacks; with
+    /// `filter` set too, a label must pass both. Empty accepts all.
+    LabelFilter label_filter;
 };
 
 /// Settings of loading an index from a file or bytes.
@@ -560,7 +614,8 @@ struct BruteForceOps {
 struct CSearch {
     using F = const std::function<bool(uint64_t)>;
     explicit CSearch(const SearchOptions& opts)
-        : o{opts.ef, opts.num_threads, nullptr, nullptr, opts.rerank}, call{&opts.filter, {}} {
+        : o{opts.ef, opts.num_threads, nullptr, nullptr, opts.rerank, opts.label_filter.handle()},
+          call{&opts.filter, {}} {
         if (opts.filter) {
             o.filter = &filter_trampoline<F>;
             o.filter_user_data = &call;
@@ -651,18 +706,10 @@ class IndexBase {
     /// Search into caller buffers of at least `k` entries; returns the number of results.
     size_t search_into(const void* query, size_t k, const SearchOptions& opts, uint64_t* labels,
                        float* distances) const {
-        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr, opts.rerank};
+        CSearch c(opts);
         size_t found = 0;
-        if (!opts.filter) {
-            finish(Ops::knn(handle_, query, k, &o, labels, distances, k, &found));
-            return found;
-        }
-        using F = const std::function<bool(uint64_t)>;
-        FilterCall<F> call{&opts.filter, {}};
-        o.filter = &filter_trampoline<F>;
-        o.filter_user_data = &call;
-        hnsw_status st = Ops::knn(handle_, query, k, &o, labels, distances, k, &found);
-        call.error.rethrow_if_pending();
+        hnsw_status st = Ops::knn(handle_, query, k, &c.o, labels, distances, k, &found);
+        c.call.error.rethrow_if_pending();
         finish(st);
         return found;
     }
@@ -674,16 +721,10 @@ class IndexBase {
         std::vector<uint64_t> labels(rows * k);
         std::vector<float> distances(rows * k);
         std::vector<size_t> counts(rows);
-        hnsw_search_options o{opts.ef, opts.num_threads, nullptr, nullptr, opts.rerank};
-        using F = const std::function<bool(uint64_t)>;
-        FilterCall<F> call{&opts.filter, {}};
-        if (opts.filter) {
-            o.filter = &filter_trampoline<F>;
-            o.filter_user_data = &call;
-        }
-        hnsw_status st = Ops::knn_batch(handle_, queries, rows, k, &o, labels.data(), distances.data(),
+        CSearch c(opts);
+        hnsw_status st = Ops::knn_batch(handle_, queries, rows, k, &c.o, labels.data(), distances.data(),
                                         labels.size(), counts.data());
-        call.error.rethrow_if_pending();
+        c.call.error.rethrow_if_pending();
         finish(st);
         std::vector<std::vector<Neighbor>> out(rows);
         for (size_t r = 0; r < rows; ++r) {

@@ -23,8 +23,8 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use hnswlib_core::{
-    AddOptions, BruteForceIndex, CDistanceFn, HnswIndex, HnswParams, LoadOptions, Neighbor,
-    Quantization, SaveOptions, SearchOptions, Space,
+    AddOptions, BruteForceIndex, CDistanceFn, HnswIndex, HnswParams, LabelFilter, LoadOptions,
+    Neighbor, Quantization, SaveOptions, SearchOptions, Space,
 };
 use jni::objects::{JByteArray, JClass, JFloatArray, JIntArray, JLongArray, JObject, JString};
 use jni::sys::{jboolean, jbyteArray, jfloat, jfloatArray, jint, jlong, jlongArray, jobject};
@@ -197,6 +197,13 @@ fn read_labels(env: &mut Env, labels: &JLongArray) -> Res<Option<Vec<u64>>> {
     let mut v = vec![0i64; n];
     labels.get_region(env, 0, &mut v)?;
     Ok(Some(v.into_iter().map(|l| l as u64).collect()))
+}
+
+/// A new Java `long[]` holding `values`.
+fn long_array(env: &mut Env, values: &[i64]) -> Res<jlongArray> {
+    let array = JLongArray::new(env, values.len())?;
+    array.set_region(env, 0, values)?;
+    Ok(array.into_raw())
 }
 
 /// A per-call ef: negative means the index's own.
@@ -394,9 +401,30 @@ fn write_row(
     Ok(())
 }
 
-/// What both search natives do around the search itself: look the index up, read the
-/// queries, wrap the Java filter, and turn a callback's exception or the core's error
-/// into the failure.
+/// The core filter of a Java `io.github.hnswlibrs.LabelFilter` (fields `kind`,
+/// `values`), or None for null.
+fn label_filter(env: &mut Env, f: &JObject) -> Res<Option<LabelFilter<'static>>> {
+    if f.is_null() {
+        return Ok(None);
+    }
+    let kind = env.get_field(f, jni_str!("kind"), jni_sig!("I"))?.i()?;
+    let values = env.get_field(f, jni_str!("values"), jni_sig!("[J"))?.l()?;
+    let values = JLongArray::cast_local(env, values)?;
+    let values = read_labels(env, &values)?.unwrap_or_default();
+    match kind {
+        LABEL_FILTER_ALLOW => Ok(Some(LabelFilter::allow_list(values))),
+        LABEL_FILTER_BITS => Ok(Some(LabelFilter::bit_mask(values))),
+        _ => Err(Fail::Arg(format!("unknown label filter kind {kind}"))),
+    }
+}
+
+/// Kinds of `io.github.hnswlibrs.LabelFilter`.
+const LABEL_FILTER_ALLOW: jint = 0;
+const LABEL_FILTER_BITS: jint = 1;
+
+/// What the search natives do around the search itself: look the index up, read the
+/// queries, wrap the Java filter and build the label filter, and turn a callback's
+/// exception or the core's error into the failure.
 #[allow(clippy::too_many_arguments)]
 fn searching<T>(
     env: &mut Env,
@@ -406,18 +434,22 @@ fn searching<T>(
     (pos, len): (jint, jint),
     k: jint,
     (ef, rerank): (jint, jfloat),
-    filter: &JObject,
+    (filter, label_filter): (&JObject, &JObject),
     threads: jint,
     search: impl FnOnce(&Index, &[f32], usize, &SearchOptions) -> hnswlib_core::Result<T>,
 ) -> Res<T> {
     let entry = registry::get(id)?;
     let queries = read_floats(env, queries, buffer.as_raw(), pos, len)?;
     let k = non_negative(k.into(), "k")?;
+    let data = self::label_filter(env, label_filter)?;
     let upcalls = Upcalls::new(env, entry.id, filter, &JObject::null())?;
-    let accept = |label: u64| upcalls.filter(label);
+    let call = upcalls.has_filter();
+    let accept = |label: u64| {
+        data.as_ref().is_none_or(|f| f.accepts(label)) && (!call || upcalls.filter(label))
+    };
     let opts = SearchOptions {
         ef: per_call_ef(ef),
-        filter: if upcalls.has_filter() {
+        filter: if call || data.is_some() {
             Some(&accept)
         } else {
             None
@@ -430,7 +462,7 @@ fn searching<T>(
 }
 
 /// `static native int search(long id, float[] query, Buffer buf, int pos, int len,
-/// int k, int ef, float rerank, LongPredicate filter, long[] outLabels,
+/// int k, int ef, float rerank, LongPredicate filter, LabelFilter labelFilter, long[] outLabels,
 /// float[] outDistances)`:
 /// writes up to k results (closest first) and returns how many.
 #[unsafe(no_mangle)]
@@ -447,6 +479,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
     ef: jint,
     rerank: jfloat,
     filter: JObject<'l>,
+    label_filter: JObject<'l>,
     out_labels: JLongArray<'l>,
     out_distances: JFloatArray<'l>,
 ) -> jint {
@@ -459,7 +492,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
             (pos, len),
             k,
             (ef, rerank),
-            &filter,
+            (&filter, &label_filter),
             1,
             |index, q, k, opts| match index {
                 Index::Hnsw(h) => h.search(q, k, opts),
@@ -472,7 +505,8 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
 }
 
 /// `static native void searchBatch(long id, float[] queries, Buffer buf, int pos,
-/// int len, int k, int ef, float rerank, LongPredicate filter, int threads, long[] outLabels,
+/// int len, int k, int ef, float rerank, LongPredicate filter, LabelFilter labelFilter,
+/// int threads, long[] outLabels,
 /// float[] outDistances, int[] outCounts)`: rows × k results, -1 / +infinity where a
 /// row has fewer than k.
 #[unsafe(no_mangle)]
@@ -489,6 +523,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchBatch<'l>(
     ef: jint,
     rerank: jfloat,
     filter: JObject<'l>,
+    label_filter: JObject<'l>,
     threads: jint,
     out_labels: JLongArray<'l>,
     out_distances: JFloatArray<'l>,
@@ -503,7 +538,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchBatch<'l>(
             (pos, len),
             k,
             (ef, rerank),
-            &filter,
+            (&filter, &label_filter),
             threads,
             |index, q, k, opts| match index {
                 Index::Hnsw(h) => h.search_batch(q, k, opts),
@@ -711,9 +746,29 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_ids<'l>(
             Index::Brute(b) => b.ids(),
         };
         let ids: Vec<i64> = ids.into_iter().map(|l| l as i64).collect();
-        let array = JLongArray::new(env, ids.len())?;
-        array.set_region(env, 0, &ids)?;
-        Ok(array.into_raw())
+        long_array(env, &ids)
+    })
+}
+
+/// `static native long[] checkIntegrity(long id)`: hnswlib's checkIntegrity as
+/// `{connections, minInbound, maxInbound, withoutInbound}`; a damaged graph throws
+/// `IndexFormatException`.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_checkIntegrity<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+) -> jlongArray {
+    run(&mut env, |env| {
+        let r = registry::get(id)?.hnsw()?.check_integrity()?;
+        let values = [
+            r.connections,
+            r.min_inbound,
+            r.max_inbound,
+            r.without_inbound,
+        ]
+        .map(|v| v as i64);
+        long_array(env, &values)
     })
 }
 

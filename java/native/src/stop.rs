@@ -11,7 +11,7 @@ use jni::{Env, EnvUnowned};
 
 use crate::fail::{Fail, Res};
 use crate::registry::Index;
-use crate::{read_labels, run, searching};
+use crate::{long_array, read_labels, run, searching};
 
 /// `lims`, then each of `columns` over all results, as one Java `long[]`.
 fn packed(env: &mut Env, lims: &[usize], columns: &[Vec<i64>]) -> Res<jlongArray> {
@@ -21,9 +21,7 @@ fn packed(env: &mut Env, lims: &[usize], columns: &[Vec<i64>]) -> Res<jlongArray
     for c in columns {
         out.extend_from_slice(c);
     }
-    let array = JLongArray::new(env, out.len())?;
-    array.set_region(env, 0, &out)?;
-    Ok(array.into_raw())
+    long_array(env, &out)
 }
 
 fn bits(d: f32) -> i64 {
@@ -32,7 +30,7 @@ fn bits(d: f32) -> i64 {
 
 /// `static native long[] rangeSearch(long id, float[] queries, Buffer buf, int pos,
 /// int len, float epsilon, long maxResults, int minCandidates, LongPredicate filter,
-/// int threads)`: packed lims, labels, distance bits.
+/// LabelFilter labelFilter, int threads)`: packed lims, labels, distance bits.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_io_github_hnswlibrs_Native_rangeSearch<'l>(
@@ -47,6 +45,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_rangeSearch<'l>(
     max_results: jlong,
     min_candidates: jint,
     filter: JObject<'l>,
+    label_filter: JObject<'l>,
     threads: jint,
 ) -> jlongArray {
     run(&mut env, |env| {
@@ -63,7 +62,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_rangeSearch<'l>(
             (pos, len),
             0,
             (min_candidates, f32::NAN),
-            &filter,
+            (&filter, &label_filter),
             threads,
             |index, q, _, opts| match index {
                 Index::Hnsw(h) => h.search_range_batch(q, epsilon, max, opts),
@@ -78,7 +77,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_rangeSearch<'l>(
 
 /// `static native long[] searchDocs(long id, float[] queries, Buffer buf, int pos,
 /// int len, int k, long[] docOfLabel, int efCollection, LongPredicate filter,
-/// int threads)`: packed lims, docs, labels, distance bits. `docOfLabel[label]` is the
+/// LabelFilter labelFilter, int threads)`: packed lims, docs, labels, distance bits. `docOfLabel[label]` is the
 /// label's document; negative, or a label past its end: none.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
@@ -94,6 +93,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchDocs<'l>(
     doc_of_label: JLongArray<'l>,
     ef_collection: jint,
     filter: JObject<'l>,
+    label_filter: JObject<'l>,
     threads: jint,
 ) -> jlongArray {
     run(&mut env, |env| {
@@ -111,7 +111,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchDocs<'l>(
             (pos, len),
             k,
             (ef_collection, f32::NAN),
-            &filter,
+            (&filter, &label_filter),
             threads,
             |index, q, k, opts| match index {
                 Index::Hnsw(h) => h.search_docs_batch(q, k, &doc_of, opts),

@@ -17,8 +17,11 @@ recall <- function(found, truth) {
   mean(sapply(seq_len(nrow(truth)), function(i) length(intersect(found[i, ], truth[i, ])))) / ncol(truth)
 }
 
+# hnswlib files and their expected results: in tests/testthat/fixtures of the source
+# tarball (make r-package copies them there), else in the checkout's core/tests/fixtures.
 fixture <- function(name) {
-  test_path("..", "..", "..", "core", "tests", "fixtures", name)
+  shipped <- test_path("fixtures", name)
+  if (file.exists(shipped)) shipped else test_path("..", "..", "..", "core", "tests", "fixtures", name)
 }
 
 read_f32 <- function(path, dim) {

@@ -4,6 +4,7 @@ use std::ffi::c_void;
 
 use extendr_api::prelude::*;
 use extendr_ffi::Rboolean;
+use hnswlib_core::LabelFilter;
 use hnswlib_core::{BatchResults, Error as CoreError, ErrorKind};
 
 /// Results of the R entry points: errors become R errors.
@@ -189,6 +190,37 @@ pub fn labels_to_core(labels: &Robj) -> Result<Vec<u64>> {
         ));
     };
     values.into_iter().map(label_to_core).collect()
+}
+
+/// The `filter` argument of the searches: NULL for none, a logical vector indexed by
+/// 1-based label (`filter[i]` allows label `i`; labels past its end are not allowed),
+/// or a numeric vector of the allowed 1-based labels. Evaluated by the core's
+/// `LabelFilter`, with no call into R.
+pub fn label_filter(filter: &Robj) -> Result<Option<LabelFilter<'static>>> {
+    if filter.is_null() {
+        return Ok(None);
+    }
+    if let Some(mask) = filter.as_logical_slice() {
+        if mask.iter().any(|b| b.is_na()) {
+            return Err(rerr(
+                "invalid_argument",
+                "Invalid parameter: a logical filter must not contain NA",
+            ));
+        }
+        // mask[i] is label i + 1, the core's label i.
+        let bytes = mask
+            .iter()
+            .map(|b| u8::from(b.is_true()))
+            .collect::<Vec<u8>>();
+        return Ok(Some(LabelFilter::byte_mask(bytes)));
+    }
+    if filter.as_real_slice().is_none() && filter.as_integer_slice().is_none() {
+        return Err(rerr(
+            "invalid_argument",
+            "Invalid parameter: filter must be NULL, a logical vector indexed by label, or a numeric vector of allowed labels",
+        ));
+    }
+    Ok(Some(LabelFilter::allow_list(labels_to_core(filter)?)))
 }
 
 /// Batch results as `list(idx, dist)`: `rows × k` (or `k × rows`) integer labels

@@ -14,7 +14,7 @@
 
 use extendr_api::prelude::*;
 use hnswlib_core::{
-    AddOptions, HnswIndex, HnswParams, LoadOptions, Neighbor, Quantization, SaveOptions,
+    AddOptions, Filter, HnswIndex, HnswParams, LoadOptions, Neighbor, Quantization, SaveOptions,
     SearchOptions,
 };
 
@@ -331,6 +331,7 @@ fn rs_search(
     grain_size: f64,
     sqrt_dist: bool,
     rerank: Robj,
+    filter: Robj,
 ) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
     let m = Matrix::new(&x, byrow, h.dim())?;
@@ -339,13 +340,15 @@ fn rs_search(
     let k = count(k, "k")?;
     m.check_finite(start, end)?;
     let data = rows_to_f32(&m, start, end);
+    let filter = convert::label_filter(&filter)?;
+    let accept = filter.as_ref().map(|f| f.predicate());
     let opts = SearchOptions {
         ef: if ef < 0.0 {
             None
         } else {
             Some(count(ef, "ef")?)
         },
-        filter: None,
+        filter: accept.as_ref().map(|p| p as Filter),
         num_threads: threads(&h, n_threads, grain_size, rows)?,
         rerank: self::rerank(&rerank, true)?,
     };
@@ -400,10 +403,13 @@ fn rs_range_search(
     n_threads: f64,
     grain_size: f64,
     sqrt_dist: bool,
+    filter: Robj,
 ) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
     let m = Matrix::new(&x, byrow, h.dim())?;
     let rows = m.items;
+    let filter = convert::label_filter(&filter)?;
+    let accept = filter.as_ref().map(|f| f.predicate());
     let max = if max_results == f64::INFINITY {
         usize::MAX
     } else {
@@ -417,7 +423,7 @@ fn rs_range_search(
         } else {
             Some(count(min_candidates, "min_candidates")?)
         },
-        filter: None,
+        filter: accept.as_ref().map(|p| p as Filter),
         num_threads: threads(&h, n_threads, grain_size, rows)?,
         rerank: None,
     };
@@ -475,11 +481,14 @@ fn rs_search_docs(
     n_threads: f64,
     grain_size: f64,
     sqrt_dist: bool,
+    filter: Robj,
 ) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
     let m = Matrix::new(&x, byrow, h.dim())?;
     let rows = m.items;
     let k = count(k, "k")?;
+    let filter = convert::label_filter(&filter)?;
+    let accept = filter.as_ref().map(|f| f.predicate());
     let table: Vec<Option<u64>> = if let Some(d) = doc_ids.as_real_slice() {
         d.iter()
             .map(|&v| (v.is_finite() && v >= 0.0 && v.fract() == 0.0).then_some(v as u64))
@@ -501,7 +510,7 @@ fn rs_search_docs(
         } else {
             Some(count(ef_collection, "ef_collection")?)
         },
-        filter: None,
+        filter: accept.as_ref().map(|p| p as Filter),
         num_threads: threads(&h, n_threads, grain_size, rows)?,
         rerank: None,
     };
@@ -607,6 +616,21 @@ fn rs_ids(h: Robj) -> Result<Robj> {
     Ok(ids.into())
 }
 
+/// hnswlib's checkIntegrity: `list(connections, min_inbound, max_inbound,
+/// without_inbound)` for a sound graph; a damaged one is an `hnswlibrs_format` error.
+#[extendr]
+fn rs_check_integrity(h: Robj) -> Result<Robj> {
+    let h = Handle::from_robj(&h)?;
+    let r = h.index().check_integrity().map_err(core_err)?;
+    Ok(list!(
+        connections = r.connections as f64,
+        min_inbound = r.min_inbound as f64,
+        max_inbound = r.max_inbound as f64,
+        without_inbound = r.without_inbound as f64
+    )
+    .into())
+}
+
 /// Parameters and counters of the index.
 #[extendr]
 fn rs_info(h: Robj) -> Result<Robj> {
@@ -666,6 +690,7 @@ extendr_module! {
     fn rs_set_rerank;
     fn rs_get_items;
     fn rs_ids;
+    fn rs_check_integrity;
     fn rs_info;
     fn rs_is_handle;
     fn rs_check_label;

@@ -422,6 +422,22 @@ public final class HnswIndex extends VectorIndex {
         return info(Native.INFO_DELETED);
     }
 
+    /**
+     * hnswlib's {@code checkIntegrity}: checks every link list of the graph (within its
+     * capacity, naming existing elements, no self links, no repeated links).
+     *
+     * @return the counts of a sound graph
+     * @throws IndexFormatException naming the first fault of a damaged graph
+     */
+    public IntegrityReport checkIntegrity() throws IndexFormatException {
+        try {
+            long[] r = Native.checkIntegrity(id());
+            return new IntegrityReport(r[0], r[1], r[2], r[3]);
+        } finally {
+            keepAlive();
+        }
+    }
+
     // ---- parameters -----------------------------------------------------------------
 
     /**

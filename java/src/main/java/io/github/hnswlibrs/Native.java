@@ -53,10 +53,11 @@ final class Native {
 
     /** A {@code rerank} of NaN means the index's own (see {@code SearchOptions}). */
     static native int search(long id, float[] query, Buffer buffer, int pos, int len, int k, int ef,
-            float rerank, LongPredicate filter, long[] outLabels, float[] outDistances);
+            float rerank, LongPredicate filter, LabelFilter labelFilter, long[] outLabels, float[] outDistances);
 
     static native void searchBatch(long id, float[] queries, Buffer buffer, int pos, int len, int k, int ef,
-            float rerank, LongPredicate filter, int threads, long[] outLabels, float[] outDistances,
+            float rerank, LongPredicate filter, LabelFilter labelFilter, int threads, long[] outLabels,
+            float[] outDistances,
             int[] outCounts);
 
     static native boolean labelOp(long id, int op, long label);
@@ -78,6 +79,9 @@ final class Native {
 
     static native long[] ids(long id);
 
+    /** hnswlib's checkIntegrity: connections, min inbound, max inbound, without inbound. */
+    static native long[] checkIntegrity(long id);
+
     static native void save(long id, String path, boolean sync);
 
     static native byte[] toBytes(long id);
@@ -86,11 +90,11 @@ final class Native {
 
     /** Range search; returns lims (rows + 1), labels, distance bits, packed. */
     static native long[] rangeSearch(long id, float[] queries, Buffer buffer, int pos, int len, float epsilon,
-            long maxResults, int minCandidates, LongPredicate filter, int threads);
+            long maxResults, int minCandidates, LongPredicate filter, LabelFilter labelFilter, int threads);
 
     /** Document search; returns lims (rows + 1), docs, labels, distance bits, packed. */
     static native long[] searchDocs(long id, float[] queries, Buffer buffer, int pos, int len, int k,
-            long[] docOfLabel, int efCollection, LongPredicate filter, int threads);
+            long[] docOfLabel, int efCollection, LongPredicate filter, LabelFilter labelFilter, int threads);
 
     /**
      * Searches every row of {@code queries} once with the engine's own loop on this thread

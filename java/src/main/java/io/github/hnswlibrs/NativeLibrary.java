@@ -5,13 +5,17 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * Loads the JNI library that carries the index engine.
  *
  * <p>The jar holds one library per platform under {@code native/<os>-<arch>/} (for example
- * {@code native/linux-x86_64/libhnswlib_jni.so}). At first use it is copied to a temporary
+ * {@code native/linux-x86_64/libhnswlib_jni.so} and {@code native/linux-aarch64/libhnswlib_jni.so}
+ * in the release jar), and the loader takes the one of the running JVM's {@code os.name} and
+ * {@code os.arch}. At first use it is copied to a temporary
  * file and loaded from there, so no {@code -Djava.library.path} is needed. Setting the
  * system property {@value #PATH_PROPERTY} to a file loads that library instead (for a
  * platform the jar lacks, or a library built with other options).
@@ -61,46 +65,102 @@ public final class NativeLibrary {
      * @return e.g. {@code native/linux-x86_64/libhnswlib_jni.so}
      */
     public static String resourcePath() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-        String osName;
-        String file;
+        return resourcePath(System.getProperty("os.name", ""), System.getProperty("os.arch", ""));
+    }
+
+    /** The platforms the release jar carries, and others a jar may carry, in that order. */
+    static final List<String> KNOWN_PLATFORMS = List.of(
+            "linux-x86_64", "linux-aarch64", "macos-x86_64", "macos-aarch64", "windows-x86_64");
+
+    /**
+     * The resource path of the library for the given {@code os.name} and {@code os.arch}.
+     *
+     * @param osName a value of the system property {@code os.name}
+     * @param osArch a value of the system property {@code os.arch}
+     * @return {@code native/<platform>/<library file>}
+     */
+    static String resourcePath(String osName, String osArch) {
+        String platform = platform(osName, osArch);
+        return "native/" + platform + "/" + libraryFile(platform);
+    }
+
+    /**
+     * The platform name of the jar's layout: {@code <os>-<arch>}, e.g. {@code linux-aarch64}.
+     *
+     * @param osName a value of the system property {@code os.name}
+     * @param osArch a value of the system property {@code os.arch}
+     * @return the directory under {@code native/} that holds that platform's library
+     */
+    static String platform(String osName, String osArch) {
+        String os = osName.toLowerCase(Locale.ROOT);
+        String arch = osArch.toLowerCase(Locale.ROOT);
+        String osPart;
         if (os.contains("linux")) {
-            osName = "linux";
-            file = "libhnswlib_jni.so";
+            osPart = "linux";
         } else if (os.contains("mac") || os.contains("darwin")) {
-            osName = "macos";
-            file = "libhnswlib_jni.dylib";
+            osPart = "macos";
         } else if (os.contains("windows")) {
-            osName = "windows";
-            file = "hnswlib_jni.dll";
+            osPart = "windows";
         } else {
-            osName = os.replaceAll("[^a-z0-9]", "");
-            file = System.mapLibraryName("hnswlib_jni");
+            osPart = os.replaceAll("[^a-z0-9]", "");
         }
-        String archName;
+        String archPart;
         switch (arch) {
             case "amd64":
             case "x86_64":
-                archName = "x86_64";
+                archPart = "x86_64";
                 break;
             case "aarch64":
             case "arm64":
-                archName = "aarch64";
+                archPart = "aarch64";
                 break;
             default:
-                archName = arch.replaceAll("[^a-z0-9_]", "");
+                archPart = arch.replaceAll("[^a-z0-9_]", "");
         }
-        return "native/" + osName + "-" + archName + "/" + file;
+        return osPart + "-" + archPart;
+    }
+
+    private static String libraryFile(String platform) {
+        if (platform.startsWith("linux-")) {
+            return "libhnswlib_jni.so";
+        } else if (platform.startsWith("macos-")) {
+            return "libhnswlib_jni.dylib";
+        } else if (platform.startsWith("windows-")) {
+            return "hnswlib_jni.dll";
+        }
+        return System.mapLibraryName("hnswlib_jni");
+    }
+
+    /**
+     * The message when the jar has no library for a platform: that platform, the platforms the
+     * jar does have, and what to do.
+     */
+    static String noLibraryMessage(String osName, String osArch, List<String> available) {
+        return "hnswlib-rs has no native library for this platform, " + platform(osName, osArch)
+                + " (os.name=" + osName + ", os.arch=" + osArch + "): the jar carries "
+                + (available.isEmpty() ? "none" : String.join(", ", available))
+                + ". Build libhnswlib_jni for it with cargo (cargo build --release -p hnswlib-jni in a"
+                + " hnswlib-rs checkout) and set -D" + PATH_PROPERTY + "=/path/to/the/library";
+    }
+
+    /** The known platforms whose library this jar (class loader) holds. */
+    static List<String> platformsInJar() {
+        List<String> found = new ArrayList<>();
+        ClassLoader loader = NativeLibrary.class.getClassLoader();
+        for (String platform : KNOWN_PLATFORMS) {
+            if (loader.getResource("native/" + platform + "/" + libraryFile(platform)) != null) {
+                found.add(platform);
+            }
+        }
+        return found;
     }
 
     private static String loadFromJar() {
         String resource = resourcePath();
         try (InputStream in = NativeLibrary.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                throw new UnsatisfiedLinkError("hnswlib-rs has no native library for this platform ("
-                        + resource + " is not in the jar); build it with cargo and set -D"
-                        + PATH_PROPERTY + "=/path/to/the/library");
+                throw new UnsatisfiedLinkError(noLibraryMessage(System.getProperty("os.name", ""),
+                        System.getProperty("os.arch", ""), platformsInJar()));
             }
             String name = resource.substring(resource.lastIndexOf('/') + 1);
             Path tmp = Files.createTempFile("hnswlib-rs-", "-" + name);

@@ -12,18 +12,20 @@ import java.util.function.LongPredicate;
 public final class SearchOptions {
     /** The rerank of the defaults: the index's own ({@link #withRerank(float)} refuses NaN). */
     private static final float INDEX_RERANK = Float.NaN;
-    private static final SearchOptions DEFAULTS = new SearchOptions(-1, null, 0, INDEX_RERANK);
+    private static final SearchOptions DEFAULTS = new SearchOptions(-1, null, 0, INDEX_RERANK, null);
 
     final int ef;
     final LongPredicate filter;
     final int threads;
     final float rerank;
+    final LabelFilter labelFilter;
 
-    private SearchOptions(int ef, LongPredicate filter, int threads, float rerank) {
+    private SearchOptions(int ef, LongPredicate filter, int threads, float rerank, LabelFilter labelFilter) {
         this.ef = ef;
         this.filter = filter;
         this.threads = threads;
         this.rerank = rerank;
+        this.labelFilter = labelFilter;
     }
 
     /**
@@ -43,7 +45,7 @@ public final class SearchOptions {
      * @return a copy with this ef
      */
     public SearchOptions withEf(int ef) {
-        return new SearchOptions(ef, filter, threads, rerank);
+        return new SearchOptions(ef, filter, threads, rerank, labelFilter);
     }
 
     /**
@@ -51,13 +53,14 @@ public final class SearchOptions {
      * called from native worker threads, concurrently, each call attaching the thread to
      * the JVM: it is slow, and must be thread-safe. It must not use the index being
      * searched (that throws {@link IllegalStateException}). An exception it throws ends the
-     * search and is rethrown from it.
+     * search and is rethrown from it. For allow-lists and masks use
+     * {@link #withLabelFilter(LabelFilter)}, which runs without calling into Java.
      *
      * @param filter the predicate, or null for none
      * @return a copy with this filter
      */
     public SearchOptions withFilter(LongPredicate filter) {
-        return new SearchOptions(ef, filter, threads, rerank);
+        return new SearchOptions(ef, filter, threads, rerank, labelFilter);
     }
 
     /**
@@ -67,7 +70,7 @@ public final class SearchOptions {
      * @return a copy with this thread count
      */
     public SearchOptions withThreads(int threads) {
-        return new SearchOptions(ef, filter, threads, rerank);
+        return new SearchOptions(ef, filter, threads, rerank, labelFilter);
     }
 
     /**
@@ -84,6 +87,18 @@ public final class SearchOptions {
         if (!Float.isFinite(rerank)) {
             throw new IllegalArgumentException("Invalid parameter: rerank must be a finite number, got " + rerank);
         }
-        return new SearchOptions(ef, filter, threads, rerank);
+        return new SearchOptions(ef, filter, threads, rerank, labelFilter);
+    }
+
+    /**
+     * Only labels the {@link LabelFilter} accepts (an allow-list or a mask by label) are
+     * returned. It is evaluated natively, with no call into the JVM per candidate. With a
+     * {@link #withFilter(LongPredicate) predicate} as well, a label must pass both.
+     *
+     * @param labelFilter the filter, or null for none
+     * @return a copy with this filter
+     */
+    public SearchOptions withLabelFilter(LabelFilter labelFilter) {
+        return new SearchOptions(ef, filter, threads, rerank, labelFilter);
     }
 }

@@ -220,8 +220,9 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
             float[] distances = new float[Math.max(cap, 0)];
             int n = buffer != null
                     ? Native.search(h, null, buffer, buffer.position(), buffer.remaining(), cap, ef, opts.rerank,
-                            opts.filter, labels, distances)
-                    : Native.search(h, query, null, 0, 0, cap, ef, opts.rerank, opts.filter, labels, distances);
+                            opts.filter, opts.labelFilter, labels, distances)
+                    : Native.search(h, query, null, 0, 0, cap, ef, opts.rerank, opts.filter, opts.labelFilter,
+                            labels, distances);
             if (n < labels.length) {
                 labels = Arrays.copyOf(labels, n);
                 distances = Arrays.copyOf(distances, n);
@@ -255,10 +256,10 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
             int[] counts = new int[rows];
             if (buffer != null) {
                 Native.searchBatch(h, null, buffer, buffer.position(), len, kk, ef, opts.rerank, opts.filter,
-                        opts.threads, labels, distances, counts);
+                        opts.labelFilter, opts.threads, labels, distances, counts);
             } else {
-                Native.searchBatch(h, queries, null, 0, 0, kk, ef, opts.rerank, opts.filter, opts.threads, labels,
-                        distances, counts);
+                Native.searchBatch(h, queries, null, 0, 0, kk, ef, opts.rerank, opts.filter, opts.labelFilter,
+                        opts.threads, labels, distances, counts);
             }
             return new BatchSearchResult(kk, labels, distances, counts);
         } finally {
@@ -362,7 +363,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
         long h = id();
         try {
             long[] packed = Native.rangeSearch(h, flat, null, 0, 0, epsilon, maxResults, options.ef,
-                    options.filter, options.threads);
+                    options.filter, options.labelFilter, options.threads);
             return RangeSearchResult.unpack(packed, queries.length);
         } finally {
             keepAlive();
@@ -405,7 +406,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
         long h = id();
         try {
             long[] packed = Native.searchDocs(h, flat, null, 0, 0, k, docOfLabel, options.ef, options.filter,
-                    options.threads);
+                    options.labelFilter, options.threads);
             return DocSearchResult.unpack(packed, queries.length);
         } finally {
             keepAlive();

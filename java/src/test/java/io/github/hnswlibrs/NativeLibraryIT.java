@@ -62,6 +62,43 @@ class NativeLibraryIT {
     }
 
     @Test
+    void aPlatformTheJarLacksIsAClearErrorNamingIt() throws Exception {
+        Run run = runChild("-Dos.arch=riscv64");
+        assertTrue(run.exit() != 0, run.output());
+        assertTrue(run.output().contains("UnsatisfiedLinkError"), run.output());
+        assertTrue(run.output().contains("no native library for this platform, linux-riscv64 (os.name=Linux, os.arch=riscv64)"),
+                run.output());
+        assertTrue(run.output().contains("the jar carries linux-x86_64"), run.output());
+    }
+
+    /**
+     * The jar holds a library for each platform of -Dhnswlib.test.platforms (make jar:
+     * linux-x86_64,linux-aarch64; else this machine's), an ELF shared object of that
+     * architecture.
+     */
+    @Test
+    void theJarCarriesEveryPlatformOfTheBuild() throws Exception {
+        String platforms = System.getProperty("hnswlib.test.platforms", "");
+        if (platforms.isEmpty()) {
+            platforms = NativeLibrary.platform(System.getProperty("os.name"), System.getProperty("os.arch"));
+        }
+        java.util.Map<String, Integer> elfMachine = java.util.Map.of("x86_64", 62, "aarch64", 183);
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(JAR.toFile())) {
+            for (String platform : platforms.split(",")) {
+                String arch = platform.substring(platform.indexOf('-') + 1);
+                java.util.jar.JarEntry entry = jar.getJarEntry(NativeLibrary.resourcePath("Linux", arch));
+                assertTrue(entry != null, platform + " is in the jar");
+                byte[] head = jar.getInputStream(entry).readNBytes(20);
+                assertEquals(0x7f, head[0]);
+                assertEquals('E', head[1]);
+                assertEquals(3, head[16], platform + ": a shared object (ET_DYN)");
+                assertEquals((int) elfMachine.get(arch), (head[18] & 0xff) | (head[19] & 0xff) << 8,
+                        platform + ": ELF machine of " + arch);
+            }
+        }
+    }
+
+    @Test
     void aMissingOverrideFileIsAClearError() throws Exception {
         Run run = runChild("-D" + NativeLibrary.PATH_PROPERTY + "=/nonexistent/libhnswlib_jni.so");
         assertTrue(run.exit() != 0);
