@@ -785,6 +785,14 @@ hnsw_status hnsw_index_dim(const struct hnsw_index *index,
                            size_t *out);
 
 /**
+ * A copy of the index's space (free it with `hnsw_space_free`): what a file opened
+ * with `hnsw_index_open` or `hnsw_index_open_view` holds (`hnsw_space_name`,
+ * `hnsw_space_dim`), and a space to make more indexes with.
+ */
+hnsw_status hnsw_index_space(const struct hnsw_index *index,
+                             struct hnsw_space **out);
+
+/**
  * Whether adds may replace deleted elements.
  */
 hnsw_status hnsw_index_allow_replace_deleted(const struct hnsw_index *index,
@@ -847,15 +855,21 @@ hnsw_status hnsw_index_save(const struct hnsw_index *index,
 
 /**
  * `hnsw_index_save` with options (NULL: `hnsw_save_options_default()`, a durable
- * save); `sync = false` returns once the bytes are in the page cache, as hnswlib.
+ * save in hnswlib's format); `sync = false` returns once the bytes are in the page
+ * cache, as hnswlib; `format = HNSW_FORMAT_NATIVE` writes the native format (any
+ * index, codes-only ones included; `hnsw_index_open` and `hnsw_index_open_view` read
+ * it with no space).
  */
 hnsw_status hnsw_index_save_with(const struct hnsw_index *index,
                                  const char *path,
                                  const struct hnsw_save_options *opts);
 
 /**
- * Loads an index file written by `hnsw_index_save` or hnswlib. `space` must match
- * the file (a wrong dimension is HNSW_ERR_FORMAT); `opts` NULL means
+ * Loads an index file written by `hnsw_index_save(_with)` or hnswlib, in either
+ * format (told apart by the native format's magic bytes). `space` must match the
+ * file (hnswlib's format: a wrong dimension is HNSW_ERR_FORMAT; the native format,
+ * which names its space: another space or dimension is HNSW_ERR_INVALID_ARGUMENT,
+ * and `hnsw_index_open` needs none); `opts` NULL means
  * `hnsw_load_options_default()`, whose `quantization` loads into a quantized index.
  * A truncated or corrupted file is HNSW_ERR_FORMAT; a bad quantization
  * HNSW_ERR_INVALID_ARGUMENT.
@@ -882,7 +896,7 @@ hnsw_status hnsw_index_serialized_size(const struct hnsw_index *index,
 
 /**
  * Loads an index from `len` bytes in hnswlib's file format (as from
- * `hnsw_index_serialize`). The bytes are copied; the caller keeps them. `opts` as
+ * `hnsw_index_serialize`) or the native one (`hnsw_index_serialize_with`). The bytes are copied; the caller keeps them. `opts` as
  * for `hnsw_index_load`.
  */
 hnsw_status hnsw_index_deserialize(const uint8_t *data,
@@ -917,9 +931,13 @@ struct hnsw_view_options hnsw_view_options_default(void);
 /**
  * Loads a file in the native format (`HNSW_FORMAT_NATIVE`), which names its own
  * space, dimension and parameters, so no space is needed. `opts` NULL means
- * `hnsw_load_options_default()`. A file in hnswlib's format (which does not name
- * its space) or a truncated or corrupted file is HNSW_ERR_FORMAT; a file of a
- * custom distance needs `hnsw_index_load` with that space (HNSW_ERR_FORMAT here).
+ * `hnsw_load_options_default()`. The index's space, dimension, M, ef_construction,
+ * ef, capacity, deletions and quantization are the file's (`hnsw_index_space`,
+ * `hnsw_index_dim`, ...); `opts` may raise the capacity or quantize it as for
+ * `hnsw_index_load`. A file in hnswlib's format (which does not name its space) or
+ * a truncated or corrupted file is HNSW_ERR_FORMAT; a missing one HNSW_ERR_IO; a
+ * file of a custom distance HNSW_ERR_INVALID_ARGUMENT (load it with
+ * `hnsw_index_load` and that space).
  */
 hnsw_status hnsw_index_open(const char *path,
                             const struct hnsw_load_options *opts,
@@ -935,9 +953,11 @@ hnsw_status hnsw_index_open(const char *path,
  * `hnsw_view_options_default()`.
  *
  * The file must not be truncated or rewritten in place while the view is open
- * (saves replace files by renaming, which is safe; so is deleting it). A file in
- * hnswlib's format is HNSW_ERR_INVALID_ARGUMENT (load it instead); a damaged one
- * HNSW_ERR_FORMAT; a file of a custom distance needs `hnsw_index_view`.
+ * (saves replace files by renaming, which is safe; so is deleting it). A file that
+ * is not in the native format (hnswlib's format, an empty file) is
+ * HNSW_ERR_INVALID_ARGUMENT (load it instead); a truncated or damaged one
+ * HNSW_ERR_FORMAT; a missing one HNSW_ERR_IO; a file of a custom distance
+ * HNSW_ERR_INVALID_ARGUMENT (view it with `hnsw_index_view` and that space).
  */
 hnsw_status hnsw_index_open_view(const char *path,
                                  const struct hnsw_view_options *opts,
@@ -945,7 +965,8 @@ hnsw_status hnsw_index_open_view(const char *path,
 
 /**
  * `hnsw_index_open_view` for any native file, including those of a custom distance,
- * which need their space: `space` must match the file's (HNSW_ERR_FORMAT if not).
+ * which need their space: `space` must match the file's (the same kind and
+ * dimension or element size; HNSW_ERR_INVALID_ARGUMENT if not).
  */
 hnsw_status hnsw_index_view(const char *path,
                             const struct hnsw_space *space,
@@ -961,7 +982,8 @@ hnsw_status hnsw_index_is_view(const struct hnsw_index *index,
 /**
  * The index in `format` (an HNSW_FORMAT_* value), in memory: `*data` gets a buffer
  * of `*len` bytes that the caller frees with `hnsw_buffer_free(*data, *len)`.
- * `hnsw_index_deserialize` reads either format. A value that is not a format is
+ * `hnsw_index_deserialize` reads either format, `hnsw_index_deserialize_native`
+ * the native one with no space. A value that is not a format is
  * HNSW_ERR_INVALID_ARGUMENT; hnswlib's format for a codes-only index HNSW_ERR_STATE.
  */
 hnsw_status hnsw_index_serialize_with(const struct hnsw_index *index,
@@ -972,8 +994,8 @@ hnsw_status hnsw_index_serialize_with(const struct hnsw_index *index,
 /**
  * Loads an index from `len` bytes in the native format (as from
  * `hnsw_index_serialize_with(.., HNSW_FORMAT_NATIVE, ..)`), which name their space,
- * so none is needed. The bytes are copied; the caller keeps them. `opts` as for
- * `hnsw_index_open`.
+ * so none is needed. The bytes are copied; the caller keeps them. `opts` and errors
+ * as for `hnsw_index_open`.
  */
 hnsw_status hnsw_index_deserialize_native(const uint8_t *data,
                                           size_t len,
@@ -1078,6 +1100,14 @@ void hnsw_space_free(struct hnsw_space *space);
  */
 hnsw_status hnsw_space_dim(const struct hnsw_space *space,
                            size_t *out);
+
+/**
+ * The space's kind by name: "l2", "ip", "cosine", "l2u8" or "custom". `*out` is a
+ * static string (never freed). With `hnsw_index_space` it tells which space a file
+ * opened with `hnsw_index_open` or `hnsw_index_open_view` holds.
+ */
+hnsw_status hnsw_space_name(const struct hnsw_space *space,
+                            const char **out);
 
 /**
  * Bytes per vector.

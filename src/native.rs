@@ -86,9 +86,13 @@ fn view_options(o: *const hnsw_view_options) -> ViewOptions {
 
 /// Loads a file in the native format (`HNSW_FORMAT_NATIVE`), which names its own
 /// space, dimension and parameters, so no space is needed. `opts` NULL means
-/// `hnsw_load_options_default()`. A file in hnswlib's format (which does not name
-/// its space) or a truncated or corrupted file is HNSW_ERR_FORMAT; a file of a
-/// custom distance needs `hnsw_index_load` with that space (HNSW_ERR_FORMAT here).
+/// `hnsw_load_options_default()`. The index's space, dimension, M, ef_construction,
+/// ef, capacity, deletions and quantization are the file's (`hnsw_index_space`,
+/// `hnsw_index_dim`, ...); `opts` may raise the capacity or quantize it as for
+/// `hnsw_index_load`. A file in hnswlib's format (which does not name its space) or
+/// a truncated or corrupted file is HNSW_ERR_FORMAT; a missing one HNSW_ERR_IO; a
+/// file of a custom distance HNSW_ERR_INVALID_ARGUMENT (load it with
+/// `hnsw_index_load` and that space).
 #[no_mangle]
 pub extern "C" fn hnsw_index_open(
     path: *const c_char,
@@ -112,9 +116,11 @@ pub extern "C" fn hnsw_index_open(
 /// `hnsw_view_options_default()`.
 ///
 /// The file must not be truncated or rewritten in place while the view is open
-/// (saves replace files by renaming, which is safe; so is deleting it). A file in
-/// hnswlib's format is HNSW_ERR_INVALID_ARGUMENT (load it instead); a damaged one
-/// HNSW_ERR_FORMAT; a file of a custom distance needs `hnsw_index_view`.
+/// (saves replace files by renaming, which is safe; so is deleting it). A file that
+/// is not in the native format (hnswlib's format, an empty file) is
+/// HNSW_ERR_INVALID_ARGUMENT (load it instead); a truncated or damaged one
+/// HNSW_ERR_FORMAT; a missing one HNSW_ERR_IO; a file of a custom distance
+/// HNSW_ERR_INVALID_ARGUMENT (view it with `hnsw_index_view` and that space).
 #[no_mangle]
 pub extern "C" fn hnsw_index_open_view(
     path: *const c_char,
@@ -130,7 +136,8 @@ pub extern "C" fn hnsw_index_open_view(
 }
 
 /// `hnsw_index_open_view` for any native file, including those of a custom distance,
-/// which need their space: `space` must match the file's (HNSW_ERR_FORMAT if not).
+/// which need their space: `space` must match the file's (the same kind and
+/// dimension or element size; HNSW_ERR_INVALID_ARGUMENT if not).
 #[no_mangle]
 pub extern "C" fn hnsw_index_view(
     path: *const c_char,
@@ -155,7 +162,8 @@ pub extern "C" fn hnsw_index_is_view(index: *const hnsw_index, out: *mut bool) -
 
 /// The index in `format` (an HNSW_FORMAT_* value), in memory: `*data` gets a buffer
 /// of `*len` bytes that the caller frees with `hnsw_buffer_free(*data, *len)`.
-/// `hnsw_index_deserialize` reads either format. A value that is not a format is
+/// `hnsw_index_deserialize` reads either format, `hnsw_index_deserialize_native`
+/// the native one with no space. A value that is not a format is
 /// HNSW_ERR_INVALID_ARGUMENT; hnswlib's format for a codes-only index HNSW_ERR_STATE.
 #[no_mangle]
 pub extern "C" fn hnsw_index_serialize_with(
@@ -172,8 +180,8 @@ pub extern "C" fn hnsw_index_serialize_with(
 
 /// Loads an index from `len` bytes in the native format (as from
 /// `hnsw_index_serialize_with(.., HNSW_FORMAT_NATIVE, ..)`), which name their space,
-/// so none is needed. The bytes are copied; the caller keeps them. `opts` as for
-/// `hnsw_index_open`.
+/// so none is needed. The bytes are copied; the caller keeps them. `opts` and errors
+/// as for `hnsw_index_open`.
 #[no_mangle]
 pub extern "C" fn hnsw_index_deserialize_native(
     data: *const u8,
