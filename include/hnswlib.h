@@ -97,6 +97,11 @@ typedef struct hnsw_search_options {
 } hnsw_search_options;
 
 /**
+ * The format of a saved HNSW index (one of the `HNSW_FORMAT_*` values).
+ */
+typedef int32_t hnsw_file_format;
+
+/**
  * Settings of `hnsw_index_save_with` and `hnsw_bf_save_with`.
  */
 typedef struct hnsw_save_options {
@@ -108,6 +113,14 @@ typedef struct hnsw_save_options {
    * temporary file and renamed over the target, so it is never seen half-written.
    */
   bool sync;
+  /**
+   * Which format to write: HNSW_FORMAT_HNSWLIB (the default; hnswlib loads it) or
+   * HNSW_FORMAT_NATIVE (names its space, so `hnsw_index_open` needs none, and can be
+   * opened as a view with `hnsw_index_open_view`). Brute-force indexes are saved in
+   * hnswlib's format only: HNSW_FORMAT_NATIVE there is HNSW_ERR_STATE. Another
+   * value is HNSW_ERR_INVALID_ARGUMENT.
+   */
+  hnsw_file_format format;
 } hnsw_save_options;
 
 /**
@@ -224,6 +237,26 @@ typedef struct hnsw_load_options {
 } hnsw_load_options;
 
 /**
+ * Settings of `hnsw_index_open_view` and `hnsw_index_view`.
+ */
+typedef struct hnsw_view_options {
+  /**
+   * Check what a load checks: the checksums of the level-0 and vector sections,
+   * every link and every vector. That reads the whole file. false (the default):
+   * opening reads the header, labels, levels and upper levels only (all
+   * checksummed and checked), in milliseconds at any size; searches are
+   * memory-safe whatever the level-0 bytes hold, but a damaged level 0 gives
+   * wrong results, which `hnsw_index_check_integrity` finds.
+   */
+  bool verify;
+  /**
+   * Read the whole file into the page cache while opening, so that the first
+   * searches do not wait for the disk. Default false.
+   */
+  bool populate;
+} hnsw_view_options;
+
+/**
  * Custom distance (hnswlib's `DISTFUNC`): `a` and `b` point to elements of the
  * space's element size; smaller means closer. Called from many threads at once with
  * the `user_data` given to `hnsw_space_custom`; must be thread-safe and must not
@@ -269,6 +302,20 @@ typedef struct hnsw_results {
  */
 typedef uint64_t (*hnsw_doc_fn)(uint64_t label,
                                 void *user_data);
+
+/**
+ * hnswlib's `saveIndex` format, byte for byte: hnswlib loads it, but it does not
+ * name its space or dimension, and codes-only indexes cannot use it. The default.
+ */
+#define HNSW_FORMAT_HNSWLIB 0
+
+/**
+ * hnswlib-rs's own format: names its space, dimension, parameters and storage mode
+ * (`hnsw_index_open` needs no space), checksums every section, holds any index
+ * (quantized codes included), and can be opened as a memory-mapped view
+ * (`hnsw_index_open_view`). Brute-force indexes are saved in hnswlib's format only.
+ */
+#define HNSW_FORMAT_NATIVE 1
 
 /**
  * The vectors themselves (hnswlib's storage). The default.
@@ -738,6 +785,14 @@ hnsw_status hnsw_index_dim(const struct hnsw_index *index,
                            size_t *out);
 
 /**
+ * A copy of the index's space (free it with `hnsw_space_free`): what a file opened
+ * with `hnsw_index_open` or `hnsw_index_open_view` holds (`hnsw_space_name`,
+ * `hnsw_space_dim`), and a space to make more indexes with.
+ */
+hnsw_status hnsw_index_space(const struct hnsw_index *index,
+                             struct hnsw_space **out);
+
+/**
  * Whether adds may replace deleted elements.
  */
 hnsw_status hnsw_index_allow_replace_deleted(const struct hnsw_index *index,
@@ -800,15 +855,21 @@ hnsw_status hnsw_index_save(const struct hnsw_index *index,
 
 /**
  * `hnsw_index_save` with options (NULL: `hnsw_save_options_default()`, a durable
- * save); `sync = false` returns once the bytes are in the page cache, as hnswlib.
+ * save in hnswlib's format); `sync = false` returns once the bytes are in the page
+ * cache, as hnswlib; `format = HNSW_FORMAT_NATIVE` writes the native format (any
+ * index, codes-only ones included; `hnsw_index_open` and `hnsw_index_open_view` read
+ * it with no space).
  */
 hnsw_status hnsw_index_save_with(const struct hnsw_index *index,
                                  const char *path,
                                  const struct hnsw_save_options *opts);
 
 /**
- * Loads an index file written by `hnsw_index_save` or hnswlib. `space` must match
- * the file (a wrong dimension is HNSW_ERR_FORMAT); `opts` NULL means
+ * Loads an index file written by `hnsw_index_save(_with)` or hnswlib, in either
+ * format (told apart by the native format's magic bytes). `space` must match the
+ * file (hnswlib's format: a wrong dimension is HNSW_ERR_FORMAT; the native format,
+ * which names its space: another space or dimension is HNSW_ERR_INVALID_ARGUMENT,
+ * and `hnsw_index_open` needs none); `opts` NULL means
  * `hnsw_load_options_default()`, whose `quantization` loads into a quantized index.
  * A truncated or corrupted file is HNSW_ERR_FORMAT; a bad quantization
  * HNSW_ERR_INVALID_ARGUMENT.
@@ -835,7 +896,7 @@ hnsw_status hnsw_index_serialized_size(const struct hnsw_index *index,
 
 /**
  * Loads an index from `len` bytes in hnswlib's file format (as from
- * `hnsw_index_serialize`). The bytes are copied; the caller keeps them. `opts` as
+ * `hnsw_index_serialize`) or the native one (`hnsw_index_serialize_with`). The bytes are copied; the caller keeps them. `opts` as
  * for `hnsw_index_load`.
  */
 hnsw_status hnsw_index_deserialize(const uint8_t *data,
@@ -845,7 +906,7 @@ hnsw_status hnsw_index_deserialize(const uint8_t *data,
                                    struct hnsw_index **out);
 
 /**
- * Frees a buffer returned by `hnsw_index_serialize` or `hnsw_bf_serialize`, with the
+ * Frees a buffer returned by `hnsw_index_serialize(_with)` or `hnsw_bf_serialize`, with the
  * length returned with it. NULL is allowed.
  */
 void hnsw_buffer_free(uint8_t *data,
@@ -861,6 +922,85 @@ const char *hnsw_version(void);
  * "scalar". Static; never free it.
  */
 const char *hnsw_simd_path(void);
+
+/**
+ * No verification of level 0, no populating.
+ */
+struct hnsw_view_options hnsw_view_options_default(void);
+
+/**
+ * Loads a file in the native format (`HNSW_FORMAT_NATIVE`), which names its own
+ * space, dimension and parameters, so no space is needed. `opts` NULL means
+ * `hnsw_load_options_default()`. The index's space, dimension, M, ef_construction,
+ * ef, capacity, deletions and quantization are the file's (`hnsw_index_space`,
+ * `hnsw_index_dim`, ...); `opts` may raise the capacity or quantize it as for
+ * `hnsw_index_load`. A file in hnswlib's format (which does not name its space) or
+ * a truncated or corrupted file is HNSW_ERR_FORMAT; a missing one HNSW_ERR_IO; a
+ * file of a custom distance HNSW_ERR_INVALID_ARGUMENT (load it with
+ * `hnsw_index_load` and that space).
+ */
+hnsw_status hnsw_index_open(const char *path,
+                            const struct hnsw_load_options *opts,
+                            struct hnsw_index **out);
+
+/**
+ * Opens a native file as a read-only view: the file is mapped into memory, not
+ * read, and searches use it where it lies, so opening takes milliseconds whatever
+ * the size, an index larger than memory can be searched, and processes that view
+ * one file share one copy of it in the page cache. Searches, reads and saves work
+ * as on a loaded index; adds, updates, deletes and resizes return HNSW_ERR_STATE
+ * with a message that says "read-only view". `opts` NULL means
+ * `hnsw_view_options_default()`.
+ *
+ * The file must not be truncated or rewritten in place while the view is open
+ * (saves replace files by renaming, which is safe; so is deleting it). A file that
+ * is not in the native format (hnswlib's format, an empty file) is
+ * HNSW_ERR_INVALID_ARGUMENT (load it instead); a truncated or damaged one
+ * HNSW_ERR_FORMAT; a missing one HNSW_ERR_IO; a file of a custom distance
+ * HNSW_ERR_INVALID_ARGUMENT (view it with `hnsw_index_view` and that space).
+ */
+hnsw_status hnsw_index_open_view(const char *path,
+                                 const struct hnsw_view_options *opts,
+                                 struct hnsw_index **out);
+
+/**
+ * `hnsw_index_open_view` for any native file, including those of a custom distance,
+ * which need their space: `space` must match the file's (the same kind and
+ * dimension or element size; HNSW_ERR_INVALID_ARGUMENT if not).
+ */
+hnsw_status hnsw_index_view(const char *path,
+                            const struct hnsw_space *space,
+                            const struct hnsw_view_options *opts,
+                            struct hnsw_index **out);
+
+/**
+ * Whether the index is a read-only view of a file (`hnsw_index_open_view`).
+ */
+hnsw_status hnsw_index_is_view(const struct hnsw_index *index,
+                               bool *out);
+
+/**
+ * The index in `format` (an HNSW_FORMAT_* value), in memory: `*data` gets a buffer
+ * of `*len` bytes that the caller frees with `hnsw_buffer_free(*data, *len)`.
+ * `hnsw_index_deserialize` reads either format, `hnsw_index_deserialize_native`
+ * the native one with no space. A value that is not a format is
+ * HNSW_ERR_INVALID_ARGUMENT; hnswlib's format for a codes-only index HNSW_ERR_STATE.
+ */
+hnsw_status hnsw_index_serialize_with(const struct hnsw_index *index,
+                                      hnsw_file_format format,
+                                      uint8_t **data,
+                                      size_t *len);
+
+/**
+ * Loads an index from `len` bytes in the native format (as from
+ * `hnsw_index_serialize_with(.., HNSW_FORMAT_NATIVE, ..)`), which name their space,
+ * so none is needed. The bytes are copied; the caller keeps them. `opts` and errors
+ * as for `hnsw_index_open`.
+ */
+hnsw_status hnsw_index_deserialize_native(const uint8_t *data,
+                                          size_t len,
+                                          const struct hnsw_load_options *opts,
+                                          struct hnsw_index **out);
 
 /**
  * hnswlib's defaults: max_elements 0, M 16, ef_construction 200, seed 100; no
@@ -884,7 +1024,7 @@ struct hnsw_add_options hnsw_add_options_default(void);
 struct hnsw_load_options hnsw_load_options_default(void);
 
 /**
- * A durable save (sync true).
+ * A durable save (sync true) in hnswlib's format.
  */
 struct hnsw_save_options hnsw_save_options_default(void);
 
@@ -960,6 +1100,14 @@ void hnsw_space_free(struct hnsw_space *space);
  */
 hnsw_status hnsw_space_dim(const struct hnsw_space *space,
                            size_t *out);
+
+/**
+ * The space's kind by name: "l2", "ip", "cosine", "l2u8" or "custom". `*out` is a
+ * static string (never freed). With `hnsw_index_space` it tells which space a file
+ * opened with `hnsw_index_open` or `hnsw_index_open_view` holds.
+ */
+hnsw_status hnsw_space_name(const struct hnsw_space *space,
+                            const char **out);
 
 /**
  * Bytes per vector.

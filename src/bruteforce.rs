@@ -195,7 +195,7 @@ pub extern "C" fn hnsw_bf_save_with(
     guard(|| {
         let h = handle(bf, "bf")?;
         Ok(h.index
-            .save_with(self::path(path, "path")?, &save_options(opts))?)
+            .save_with(self::path(path, "path")?, &save_options(opts)?)?)
     })
 }
 

@@ -24,7 +24,10 @@ use crate::status::{guard, hnsw_status, AbiResult};
 
 /// Makes an index with `make` and hands it to the caller through `out`, which is
 /// checked first, so that a NULL `out` costs no work (no file read, no allocation).
-fn boxed(out: *mut *mut hnsw_index, make: impl FnOnce() -> AbiResult<HnswIndex>) -> AbiResult {
+pub(crate) fn boxed(
+    out: *mut *mut hnsw_index,
+    make: impl FnOnce() -> AbiResult<HnswIndex>,
+) -> AbiResult {
     check_out(out, "out")?;
     let index = make()?;
     let layout = Layout::of(&index.space());
@@ -295,6 +298,20 @@ pub extern "C" fn hnsw_index_dim(index: *const hnsw_index, out: *mut usize) -> h
     get(index, out, |h| h.index.dim())
 }
 
+/// A copy of the index's space (free it with `hnsw_space_free`): what a file opened
+/// with `hnsw_index_open` or `hnsw_index_open_view` holds (`hnsw_space_name`,
+/// `hnsw_space_dim`), and a space to make more indexes with.
+#[no_mangle]
+pub extern "C" fn hnsw_index_space(
+    index: *const hnsw_index,
+    out: *mut *mut hnsw_space,
+) -> hnsw_status {
+    guard(|| {
+        let space = handle(index, "index")?.index.space();
+        put_new(out, hnsw_space { space })
+    })
+}
+
 /// Whether adds may replace deleted elements.
 #[no_mangle]
 pub extern "C" fn hnsw_index_allow_replace_deleted(
@@ -391,7 +408,10 @@ pub extern "C" fn hnsw_index_save(index: *const hnsw_index, path: *const c_char)
 }
 
 /// `hnsw_index_save` with options (NULL: `hnsw_save_options_default()`, a durable
-/// save); `sync = false` returns once the bytes are in the page cache, as hnswlib.
+/// save in hnswlib's format); `sync = false` returns once the bytes are in the page
+/// cache, as hnswlib; `format = HNSW_FORMAT_NATIVE` writes the native format (any
+/// index, codes-only ones included; `hnsw_index_open` and `hnsw_index_open_view` read
+/// it with no space).
 #[no_mangle]
 pub extern "C" fn hnsw_index_save_with(
     index: *const hnsw_index,
@@ -401,12 +421,15 @@ pub extern "C" fn hnsw_index_save_with(
     guard(|| {
         let h = handle(index, "index")?;
         Ok(h.index
-            .save_with(self::path(path, "path")?, &save_options(opts))?)
+            .save_with(self::path(path, "path")?, &save_options(opts)?)?)
     })
 }
 
-/// Loads an index file written by `hnsw_index_save` or hnswlib. `space` must match
-/// the file (a wrong dimension is HNSW_ERR_FORMAT); `opts` NULL means
+/// Loads an index file written by `hnsw_index_save(_with)` or hnswlib, in either
+/// format (told apart by the native format's magic bytes). `space` must match the
+/// file (hnswlib's format: a wrong dimension is HNSW_ERR_FORMAT; the native format,
+/// which names its space: another space or dimension is HNSW_ERR_INVALID_ARGUMENT,
+/// and `hnsw_index_open` needs none); `opts` NULL means
 /// `hnsw_load_options_default()`, whose `quantization` loads into a quantized index.
 /// A truncated or corrupted file is HNSW_ERR_FORMAT; a bad quantization
 /// HNSW_ERR_INVALID_ARGUMENT.
@@ -448,7 +471,7 @@ pub extern "C" fn hnsw_index_serialized_size(
 }
 
 /// Loads an index from `len` bytes in hnswlib's file format (as from
-/// `hnsw_index_serialize`). The bytes are copied; the caller keeps them. `opts` as
+/// `hnsw_index_serialize`) or the native one (`hnsw_index_serialize_with`). The bytes are copied; the caller keeps them. `opts` as
 /// for `hnsw_index_load`.
 #[no_mangle]
 pub extern "C" fn hnsw_index_deserialize(

@@ -265,19 +265,28 @@ pub(crate) fn serialize<H: AbiIndex>(
     data: *mut *mut u8,
     len: *mut usize,
 ) -> hnsw_status {
-    guard(|| {
-        let h = handle(h, H::NAME)?;
-        // Both are checked before the buffer exists, so a bad pointer cannot leak it.
-        check_out(data, "data")?;
-        check_out(len, "len")?;
-        let bytes = h.to_bytes()?.into_boxed_slice();
-        let n = bytes.len();
-        put(len, "len", n)?;
-        put(data, "data", Box::into_raw(bytes).cast::<u8>())
-    })
+    guard(|| serialize_by(h, data, len, |h| Ok(h.to_bytes()?)))
 }
 
-/// Frees a buffer returned by `hnsw_index_serialize` or `hnsw_bf_serialize`, with the
+/// The bytes `to_bytes` makes of the index, in a buffer the caller frees with
+/// `hnsw_buffer_free`.
+pub(crate) fn serialize_by<H: AbiIndex>(
+    h: *const H,
+    data: *mut *mut u8,
+    len: *mut usize,
+    to_bytes: impl FnOnce(&H) -> AbiResult<Vec<u8>>,
+) -> AbiResult {
+    let h = handle(h, H::NAME)?;
+    // Both are checked before the buffer exists, so a bad pointer cannot leak it.
+    check_out(data, "data")?;
+    check_out(len, "len")?;
+    let bytes = to_bytes(h)?.into_boxed_slice();
+    let n = bytes.len();
+    put(len, "len", n)?;
+    put(data, "data", Box::into_raw(bytes).cast::<u8>())
+}
+
+/// Frees a buffer returned by `hnsw_index_serialize(_with)` or `hnsw_bf_serialize`, with the
 /// length returned with it. NULL is allowed.
 #[no_mangle]
 pub extern "C" fn hnsw_buffer_free(data: *mut u8, len: usize) {

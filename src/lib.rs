@@ -17,8 +17,9 @@
 //! ```
 //!
 //! Modules: `status` (codes, last error, the panic guard), `space`, `hnsw` (the HNSW
-//! index), `bruteforce`, `filter` (label filters held as data), `options` (option structs and callback types),
-//! `quantization` (the storage modes of an HNSW index), `stop` (range and
+//! index), `bruteforce`, `filter` (label filters held as data), `options` (option
+//! structs and callback types), `quantization` (the storage modes of an HNSW index),
+//! `native` (the native file format and read-only views), `stop` (range and
 //! document searches), `info` (version, SIMD path);
 //! `index` holds what both index handles share.
 
@@ -40,6 +41,7 @@ mod filter;
 mod hnsw;
 mod index;
 mod info;
+mod native;
 mod options;
 mod quantization;
 mod space;

@@ -7,6 +7,7 @@ use std::ffi::c_void;
 use hnswlib_core::{AddOptions, HnswParams, LoadOptions, SaveOptions, SearchOptions};
 
 use crate::filter::hnsw_label_filter;
+use crate::native::{self, hnsw_file_format};
 use crate::quantization::{self, hnsw_quantization};
 use crate::status::{AbiResult, Failure};
 
@@ -129,6 +130,12 @@ pub struct hnsw_save_options {
     /// or, on some file systems, an empty one. Either way the file is written to a
     /// temporary file and renamed over the target, so it is never seen half-written.
     pub sync: bool,
+    /// Which format to write: HNSW_FORMAT_HNSWLIB (the default; hnswlib loads it) or
+    /// HNSW_FORMAT_NATIVE (names its space, so `hnsw_index_open` needs none, and can be
+    /// opened as a view with `hnsw_index_open_view`). Brute-force indexes are saved in
+    /// hnswlib's format only: HNSW_FORMAT_NATIVE there is HNSW_ERR_STATE. Another
+    /// value is HNSW_ERR_INVALID_ARGUMENT.
+    pub format: hnsw_file_format,
 }
 
 /// hnswlib's defaults: max_elements 0, M 16, ef_construction 200, seed 100; no
@@ -184,20 +191,25 @@ pub extern "C" fn hnsw_load_options_default() -> hnsw_load_options {
     }
 }
 
-/// A durable save (sync true).
+/// A durable save (sync true) in hnswlib's format.
 #[no_mangle]
 pub extern "C" fn hnsw_save_options_default() -> hnsw_save_options {
+    let d = SaveOptions::default();
     hnsw_save_options {
-        sync: SaveOptions::default().sync,
+        sync: d.sync,
+        format: native::format_to_c(d.format),
     }
 }
 
-/// NULL means `hnsw_save_options_default()`.
-pub(crate) fn save_options(opts: *const hnsw_save_options) -> SaveOptions {
+/// NULL means `hnsw_save_options_default()`. Fails for a format that is not one.
+pub(crate) fn save_options(opts: *const hnsw_save_options) -> AbiResult<SaveOptions> {
     // SAFETY: the C contract: NULL or a pointer to a valid options struct.
-    unsafe { opts.as_ref() }.map_or_else(SaveOptions::default, |o| SaveOptions {
+    let Some(o) = (unsafe { opts.as_ref() }) else {
+        return Ok(SaveOptions::default());
+    };
+    Ok(SaveOptions {
         sync: o.sync,
-        ..Default::default()
+        format: native::format_from_c(o.format, "hnsw_save_options.format")?,
     })
 }
 

@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use hnswlib_core::Space;
+use hnswlib_core::{Space, SpaceKind};
 
 use crate::args::{handle, put, put_new, text, Layout, Vectors};
 use crate::options::hnsw_distance_fn;
@@ -102,6 +102,26 @@ pub extern "C" fn hnsw_space_free(space: *mut hnsw_space) {
 #[no_mangle]
 pub extern "C" fn hnsw_space_dim(space: *const hnsw_space, out: *mut usize) -> hnsw_status {
     guard(|| put(out, "out", handle(space, "space")?.space.dim()))
+}
+
+/// The space's kind by name: "l2", "ip", "cosine", "l2u8" or "custom". `*out` is a
+/// static string (never freed). With `hnsw_index_space` it tells which space a file
+/// opened with `hnsw_index_open` or `hnsw_index_open_view` holds.
+#[no_mangle]
+pub extern "C" fn hnsw_space_name(
+    space: *const hnsw_space,
+    out: *mut *const c_char,
+) -> hnsw_status {
+    guard(|| {
+        let name = match handle(space, "space")?.space.kind() {
+            SpaceKind::L2 => c"l2",
+            SpaceKind::InnerProduct => c"ip",
+            SpaceKind::Cosine => c"cosine",
+            SpaceKind::L2U8 => c"l2u8",
+            SpaceKind::Custom => c"custom",
+        };
+        put(out, "out", name.as_ptr())
+    })
 }
 
 /// Bytes per vector.

@@ -172,4 +172,25 @@ TEST_P(Hnswlib062, OurQuantizedIndexFileLoadsInHnswlib) {
     expect_same(plain.search_batch(queries, kK, hnswlib::SearchOptions{kEf}), theirs);
 }
 
+// A native file (which hnswlib cannot read), opened here as a read-only view and saved
+// in the default format, is hnswlib's file again: hnswlib answers as the view does.
+TEST_P(Hnswlib062, AViewOfANativeFileSavesAFileHnswlibLoads) {
+    const std::string space = GetParam();
+    std::vector<float> data = random_vectors(kN, kDim, 39), queries = random_vectors(kQueries, kDim, 40);
+    hnswlib::Index ours(space_named(space), hnswlib::IndexParams(kN, 16, 100));
+    ours.add_batch(data);
+    for (uint64_t l = 0; l < kN; l += 7) ours.mark_deleted(l);
+    TempPath query_file("queries.f32"), native_file("ours.native"), index_file("from_view.bin");
+    write_floats(query_file.str(), queries);
+    hnswlib::SaveOptions native;
+    native.format = hnswlib::FileFormat::Native;
+    ours.save(native_file.str(), native);
+    hnswlib::Index view = hnswlib::Index::open_view(native_file.str());
+    ASSERT_TRUE(view.is_view());
+    view.save(index_file.str());
+    auto theirs = tool_search(index_file.str(), query_file.str(), space);
+    expect_same(view.search_batch(queries, kK, hnswlib::SearchOptions{kEf}), theirs);
+    EXPECT_EQ(view.to_bytes(), ours.to_bytes());
+}
+
 INSTANTIATE_TEST_SUITE_P(Spaces, Hnswlib062, ::testing::Values("l2", "ip"));

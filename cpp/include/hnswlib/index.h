@@ -9,7 +9,9 @@
 // best candidates exactly (IndexParams::quantization, LoadOptions::quantization,
 // Index::set_rerank, SearchOptions::rerank). Besides k-NN both indexes offer range
 // (epsilon) search, range_search, and multi-vector (document) search, search_docs,
-// whose document of each label comes from a DocOf function.
+// whose document of each label comes from a DocOf function. An Index saves in hnswlib's
+// file format or the native one (SaveOptions::format), opens a native file with no space
+// (Index::open) and views one read-only, memory-mapped (Index::open_view, Index::view).
 //
 // Thread safety: every method may be called on the same index from many threads at once
 // (adds, updates, deletes and searches run concurrently; resize waits for the others),
@@ -338,15 +340,35 @@ class Space {
  private:
     using DistanceStateHolder = detail::DistanceState;
 
+    friend class Index;
+
     template <class Make>
     static Space make(Make&& create, SpaceKind kind) {
         hnsw_space* raw = nullptr;
         detail::check(create(&raw));
+        return wrap(raw, kind);
+    }
+    /// Takes ownership of `raw`, a space of `kind`.
+    static Space wrap(hnsw_space* raw, SpaceKind kind) {
         Space s;
         s.handle_.reset(raw, hnsw_space_free);
         s.kind_ = kind;
         detail::check(hnsw_space_dim(raw, &s.dim_));
         detail::check(hnsw_space_element_size(raw, &s.element_size_));
+        return s;
+    }
+    /// Takes ownership of `raw`, whose kind the library names (the space of an index
+    /// opened from a native file).
+    static Space wrap(hnsw_space* raw) {
+        Space s = wrap(raw, SpaceKind::Custom);
+        const char* name = nullptr;
+        detail::check(hnsw_space_name(raw, &name));
+        const std::string n = name;
+        s.kind_ = n == "l2"       ? SpaceKind::L2
+                  : n == "ip"     ? SpaceKind::InnerProduct
+                  : n == "cosine" ? SpaceKind::Cosine
+                  : n == "l2u8"   ? SpaceKind::L2U8
+                                  : SpaceKind::Custom;
         return s;
     }
     static Space native(hnsw_status (*create)(size_t, hnsw_space**), size_t dim, SpaceKind kind) {
@@ -498,12 +520,39 @@ struct LoadOptions {
     bool keep_vectors = true;  ///< see IndexParams::keep_vectors
 };
 
+/// The format of a saved index.
+enum class FileFormat : hnsw_file_format {
+    /// hnswlib's saveIndex format, byte for byte: hnswlib loads it, but it does not name
+    /// its space or dimension, and a codes-only quantized index cannot use it. The default.
+    Hnswlib = HNSW_FORMAT_HNSWLIB,
+    /// hnswlib-rs's own format (docs/native-format.md): names its space, dimension and
+    /// settings (Index::open needs no space), checksums every section, holds any index
+    /// (quantized codes included) and can be opened as a read-only view
+    /// (Index::open_view). HNSW indexes only: BruteForce::save throws StateError.
+    Native = HNSW_FORMAT_NATIVE,
+};
+
 /// Settings of saving to a file.
 struct SaveOptions {
     /// true: the file is on disk when save() returns. false: save() returns once the
     /// bytes are in the page cache, as hnswlib's saveIndex does (a crash soon after may
     /// leave the previous file). Either way the file is replaced by a rename, whole.
     bool sync = true;
+    /// Which format to write (hnswlib's by default).
+    FileFormat format = FileFormat::Hnswlib;
+};
+
+/// Settings of Index::open_view and Index::view.
+struct ViewOptions {
+    /// Check what a load checks (the checksums of level 0 and the vectors, every link
+    /// and vector), reading the whole file. false: opening reads the header, labels,
+    /// levels and upper levels only (all checked), in milliseconds at any size;
+    /// searches are memory-safe whatever level 0 holds, but a damaged level 0 gives
+    /// wrong results, which check_integrity() finds.
+    bool verify = false;
+    /// Read the whole file into the page cache while opening, so that the first
+    /// searches do not wait for the disk.
+    bool populate = false;
 };
 
 /// One search result.
@@ -845,10 +894,10 @@ class IndexBase {
     size_t dim() const { return get_value<size_t>(Ops::dim); }
     /// Changes the capacity; StateError below the element count.
     void resize(size_t max_elements) { finish(Ops::resize(handle_, max_elements)); }
-    /// Saves in hnswlib's file format: a temporary file, synced unless `opts.sync` is
-    /// false, renamed over `path`.
+    /// Saves in hnswlib's file format, or the native one with `opts.format`: a
+    /// temporary file, synced unless `opts.sync` is false, renamed over `path`.
     void save(const std::string& path, const SaveOptions& opts = {}) const {
-        hnsw_save_options c{opts.sync};
+        hnsw_save_options c{opts.sync, static_cast<hnsw_file_format>(opts.format)};
         finish(Ops::save(handle_, path.c_str(), &c));
     }
     /// The index in hnswlib's file format, in memory.
@@ -902,14 +951,15 @@ class Index : public detail::IndexBase<detail::HnswOps> {
     /// A new empty index of `space`.
     Index(const Space& space, const IndexParams& params) : Index(create(space, params)) {}
 
-    /// Loads an index file written by save() or hnswlib; `space` must match it.
+    /// Loads an index file written by save() (either format) or hnswlib; `space` must
+    /// match it (a native file of another space: InvalidArgumentError).
     static Index load(const std::string& path, const Space& space, const LoadOptions& opts = {}) {
         hnsw_load_options o = c_load(opts);
         return adopt<Index>(space, [&](hnsw_index** out) {
             return hnsw_index_load(path.c_str(), space.handle(), &o, out);
         });
     }
-    /// Loads an index from bytes in hnswlib's file format (as from to_bytes()).
+    /// Loads an index from bytes in either format (as from to_bytes()).
     static Index from_bytes(const uint8_t* data, size_t len, const Space& space, const LoadOptions& opts = {}) {
         hnsw_load_options o = c_load(opts);
         return adopt<Index>(space, [&](hnsw_index** out) {
@@ -919,6 +969,64 @@ class Index : public detail::IndexBase<detail::HnswOps> {
     static Index from_bytes(const std::vector<uint8_t>& bytes, const Space& space, const LoadOptions& opts = {}) {
         return from_bytes(bytes.data(), bytes.size(), space, opts);
     }
+
+    /// Loads a file in the native format (FileFormat::Native), which names its space,
+    /// dimension and settings: space(), dim(), ef(), M(), max_elements(), quantization()
+    /// ... are the file's (`opts` may raise the capacity or quantize, as for load()).
+    /// FormatError for a file in hnswlib's format (load it with its space) or a
+    /// truncated or corrupted one; InvalidArgumentError for a file of a custom distance
+    /// (load() it with that space); IoError for a missing one.
+    static Index open(const std::string& path, const LoadOptions& opts = {}) {
+        hnsw_load_options o = c_load(opts);
+        return adopt_with_own_space([&](hnsw_index** out) { return hnsw_index_open(path.c_str(), &o, out); });
+    }
+    /// open() from bytes in the native format (as from to_bytes(FileFormat::Native)).
+    static Index from_native_bytes(const uint8_t* data, size_t len, const LoadOptions& opts = {}) {
+        hnsw_load_options o = c_load(opts);
+        return adopt_with_own_space(
+            [&](hnsw_index** out) { return hnsw_index_deserialize_native(data, len, &o, out); });
+    }
+    static Index from_native_bytes(const std::vector<uint8_t>& bytes, const LoadOptions& opts = {}) {
+        return from_native_bytes(bytes.data(), bytes.size(), opts);
+    }
+
+    /// Opens a native file as a read-only view: the file is mapped into memory, not
+    /// read, and searches use it where it lies, so opening takes milliseconds whatever
+    /// the size, an index larger than memory can be searched, and processes viewing one
+    /// file share one copy of it in the page cache. Searches, reads, set_ef and save()
+    /// work as on a loaded index; add, add_batch, mark_deleted, unmark_deleted and
+    /// resize throw StateError ("... read-only view ..."). The file must not be
+    /// truncated or rewritten in place while the view exists (save() replaces files by
+    /// a rename, which is safe; so is deleting it). InvalidArgumentError for a file
+    /// not in the native format (hnswlib's: load() it) or of a custom distance (use
+    /// view()); FormatError for a truncated or damaged one; IoError for a missing one.
+    static Index open_view(const std::string& path, const ViewOptions& opts = {}) {
+        hnsw_view_options o{opts.verify, opts.populate};
+        return adopt_with_own_space(
+            [&](hnsw_index** out) { return hnsw_index_open_view(path.c_str(), &o, out); });
+    }
+    /// open_view() for any native file, including those of a custom distance, which
+    /// need their space: `space` must match the file's (InvalidArgumentError if not).
+    static Index view(const std::string& path, const Space& space, const ViewOptions& opts = {}) {
+        hnsw_view_options o{opts.verify, opts.populate};
+        return adopt<Index>(space, [&](hnsw_index** out) {
+            return hnsw_index_view(path.c_str(), space.handle(), &o, out);
+        });
+    }
+    /// Whether the index is a read-only view of a file (open_view(), view()).
+    bool is_view() const { return get_value<bool>(hnsw_index_is_view); }
+
+    using IndexBase::serialize;
+    using IndexBase::to_bytes;
+    /// The index in `format`, in memory (serialize() is hnswlib's format).
+    Buffer serialize(FileFormat format) const {
+        uint8_t* data = nullptr;
+        size_t len = 0;
+        finish(hnsw_index_serialize_with(handle_, static_cast<hnsw_file_format>(format), &data, &len));
+        return Buffer(data, len);
+    }
+    /// serialize(format), copied into a vector.
+    std::vector<uint8_t> to_bytes(FileFormat format) const { return serialize(format).to_vector(); }
 
     /// Adds one vector under `label`; an existing label's vector is replaced (its
     /// neighbourhood repaired). With `replace_deleted` a new label may take the slot of
@@ -1036,6 +1144,18 @@ class Index : public detail::IndexBase<detail::HnswOps> {
         hnsw_params c{p.max_elements, p.M, p.ef_construction, p.random_seed, p.allow_replace_deleted,
                       static_cast<hnsw_quantization>(p.quantization), p.keep_vectors};
         return adopt<Index>(space, [&](hnsw_index** out) { return hnsw_index_new(space.handle(), &c, out); });
+    }
+    /// Creates a handle with `create(hnsw_index**)` and wraps it with the space the
+    /// library reports for it (an index opened from a native file).
+    template <class Create>
+    static Index adopt_with_own_space(Create&& create) {
+        hnsw_index* h = nullptr;
+        detail::check(create(&h));
+        Index index(h, Space());  // owns h from here on
+        hnsw_space* raw = nullptr;
+        index.finish(hnsw_index_space(h, &raw));
+        index.space_ = Space::wrap(raw);
+        return index;
     }
     static hnsw_load_options c_load(const LoadOptions& o) {
         return hnsw_load_options{o.max_elements, o.allow_replace_deleted, o.random_seed,
