@@ -95,6 +95,32 @@ impl FileFormat {
             ))),
         }
     }
+
+    /// The format of index data that starts with `prefix` (its first 8 bytes are
+    /// enough): native when it starts with the native format's magic bytes, else
+    /// hnswlib's, which has none. Tells a caller whether loading it needs a space.
+    pub fn of_bytes(prefix: &[u8]) -> Self {
+        if crate::hnsw::is_native(prefix) {
+            FileFormat::Native
+        } else {
+            FileFormat::Hnswlib
+        }
+    }
+
+    /// The format of the index file at `path`, from its first bytes (see
+    /// [`FileFormat::of_bytes`]).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be opened or read.
+    pub fn of_file(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        use std::io::Read;
+        let path = path.as_ref();
+        let mut prefix = Vec::with_capacity(8);
+        std::fs::File::open(path)
+            .and_then(|f| f.take(8).read_to_end(&mut prefix))
+            .map_err(|e| Error::io(path, e))?;
+        Ok(Self::of_bytes(&prefix))
+    }
 }
 
 /// Per-call settings of a batch add.

@@ -251,6 +251,23 @@ fn mismatches_and_foreign_files_are_clear_errors() {
     assert!(
         HnswIndex::from_bytes(&hnswlib, Space::l2(24).unwrap(), &LoadOptions::default()).is_ok()
     );
+    // Which of the two a file is, for callers that must know whether to name a space.
+    assert_eq!(FileFormat::of_bytes(&native), FileFormat::Native);
+    assert_eq!(FileFormat::of_bytes(&hnswlib), FileFormat::Hnswlib);
+    assert_eq!(FileFormat::of_bytes(&native[..4]), FileFormat::Hnswlib);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("native"), &native).unwrap();
+    std::fs::write(dir.path().join("hnswlib"), &hnswlib).unwrap();
+    assert_eq!(
+        FileFormat::of_file(dir.path().join("native")).unwrap(),
+        FileFormat::Native
+    );
+    assert_eq!(
+        FileFormat::of_file(dir.path().join("hnswlib")).unwrap(),
+        FileFormat::Hnswlib
+    );
+    let e = FileFormat::of_file(dir.path().join("missing")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
     // A newer version is refused as such.
     let mut newer = native.clone();
     newer[8] = 2;
@@ -259,7 +276,6 @@ fn mismatches_and_foreign_files_are_clear_errors() {
     assert!(e.to_string().contains("version 2"), "{e}");
     // Brute-force indexes stay in hnswlib's format.
     let bf = BruteForceIndex::new(Space::l2(4).unwrap(), 10).unwrap();
-    let dir = tempfile::tempdir().unwrap();
     assert!(bf.save_with(dir.path().join("bf"), &NATIVE).is_err());
 }
 

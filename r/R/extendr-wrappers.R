@@ -12,19 +12,23 @@ rs_interrupt_pending <- function() .Call(wrap__rs_interrupt_pending)
 #' @noRd
 rs_new <- function(distance, dim, max_elements, m, ef_construction, random_seed, allow_replace_deleted, quantization, keep_vectors) .Call(wrap__rs_new, distance, dim, max_elements, m, ef_construction, random_seed, allow_replace_deleted, quantization, keep_vectors)
 
-#' Loads an index file in hnswlib's format (written by hnswlib, RcppHNSW or hnswlib-rs)
-#' from `source`: its path, or its bytes as a raw vector (see `rs_to_raw`). A quantized
-#' index makes its codes from the file's vectors.
+#' Reads an index from `source`, its file's path or its bytes as a raw vector (see
+#' `rs_to_raw`), in hnswlib's format (written by hnswlib, RcppHNSW or hnswlib-rs) or the
+#' native one. `distance` and `dim` may be NULL for a native file, which names them
+#' (given, they must be the file's); hnswlib's format needs `dim` and reads as "l2"
+#' without a distance. `mmap` maps a native file read-only instead of loading it
+#' (`verify`, `populate`: the core's view options); the load options are then unused.
+#' A quantized index loaded from hnswlib's format makes its codes from the vectors.
 #' @noRd
-rs_load <- function(source, distance, dim, max_elements, allow_replace_deleted, random_seed, quantization, keep_vectors) .Call(wrap__rs_load, source, distance, dim, max_elements, allow_replace_deleted, random_seed, quantization, keep_vectors)
+rs_load <- function(source, distance, dim, max_elements, allow_replace_deleted, random_seed, quantization, keep_vectors, mmap, verify, populate) .Call(wrap__rs_load, source, distance, dim, max_elements, allow_replace_deleted, random_seed, quantization, keep_vectors, mmap, verify, populate)
 
-#' The index as the bytes of an index file in hnswlib's format.
+#' The index as the bytes of an index file in `format` ("hnswlib" or "native").
 #' @noRd
-rs_to_raw <- function(h) .Call(wrap__rs_to_raw, h)
+rs_to_raw <- function(h, format) .Call(wrap__rs_to_raw, h, format)
 
-#' Saves in hnswlib's format; `sync` waits until the file is on disk.
+#' Saves in `format` ("hnswlib" or "native"); `sync` waits until the file is on disk.
 #' @noRd
-rs_save <- function(h, path, sync) .Call(wrap__rs_save, h, path, sync)
+rs_save <- function(h, path, sync, format) .Call(wrap__rs_save, h, path, sync, format)
 
 #' Checks a whole batch before any of it is added: dimension, finite values, labels
 #' and room. A chunked add then cannot fail half-way on bad input.
@@ -92,6 +96,9 @@ rs_get_items <- function(h, labels) .Call(wrap__rs_get_items, h, labels)
 #' @noRd
 rs_ids <- function(h) .Call(wrap__rs_ids, h)
 
+#' hnswlib's checkIntegrity: `list(connections, min_inbound, max_inbound,
+#' without_inbound)` for a sound graph; a damaged one is an `hnswlibrs_format` error.
+#' @noRd
 rs_check_integrity <- function(h) .Call(wrap__rs_check_integrity, h)
 
 #' Parameters and counters of the index.

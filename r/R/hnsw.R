@@ -49,9 +49,10 @@
 #' `keep_vectors = FALSE` keeps only the codes, for a fraction of the memory:
 #' distances are computed on the codes (approximate, and not re-ranked),
 #' `$getItems()` returns the vectors the codes stand for, and once the codes are
-#' learnt `$save()`, `$toRaw()`, [saveRDS()] and [serialize()] fail with an
-#' `hnswlibrs_state` error, because hnswlib's format (which [saveRDS()] stores)
-#' holds the exact vectors.
+#' learnt `$save()` and `$toRaw()` in hnswlib's format, [saveRDS()] and
+#' [serialize()] fail with an `hnswlibrs_state` error, because hnswlib's format
+#' (which [saveRDS()] stores) holds the exact vectors. The native format (see
+#' [hnsw_save()]) holds the codes: such an index saves in it and loads back.
 #'
 #' @section Differences from RcppHNSW:
 #' `progress` may be a function, and builds can be cancelled cleanly; errors from
@@ -104,7 +105,7 @@
 #'   ("unknown quantization") or anything but one string.
 #' @param keep_vectors With `quantization`, whether to keep the exact vectors
 #'   beside the codes: `TRUE` (the default) for exact distances and an index that
-#'   saves, `FALSE` for the codes only (see the section Quantized storage of
+#'   saves in either format, `FALSE` for the codes only (see the section Quantized storage of
 #'   [hnsw_build()]). No effect without quantization. Anything but `TRUE` or
 #'   `FALSE` is an error.
 #'
@@ -137,7 +138,7 @@
 #' c(sq8$getQuantization(), sq8$isTrained(), sq8$getRerank())
 #' hnsw_search(Y[1:2, ], sq8, k = 3, ef = 20)$dist
 #'
-#' # the codes only: less memory, approximate distances, no saving
+#' # the codes only: less memory, approximate distances, saved in the native format only
 #' codes <- hnsw_build(Y, distance = "l2", quantization = "sq8", keep_vectors = FALSE)
 #' hnsw_search(Y[1:2, ], codes, k = 3, ef = 20)$dist
 #' @export

@@ -7,9 +7,12 @@
 #' `HnswIp` have RcppHNSW's methods, plus labels, updates, undeletion and
 #' replacement of deleted items, and optional 8- or 4-bit codes that searches walk
 #' before re-ranking exactly (`quantization`, see [hnsw_build()]). [hnsw_index()]
-#' creates an empty index, also with a custom distance; [hnsw_load()] and [hnsw_from_raw()] read index files in
-#' hnswlib's format, which RcppHNSW and hnswlib read too. Indexes survive
-#' [saveRDS()]/[readRDS()].
+#' creates an empty index, also with a custom distance; [hnsw_save()] writes index
+#' files in hnswlib's format, which RcppHNSW and hnswlib read too, or in
+#' hnswlib-rs's native format, which records the distance, dimension and settings;
+#' [hnsw_load()] and [hnsw_from_raw()] read both, and `hnsw_load(mmap = TRUE)` opens
+#' a native file as a read-only memory-mapped view, shared by the processes that
+#' open it. Indexes survive [saveRDS()]/[readRDS()].
 #'
 #' Labels are 1-based, in arguments, results and error messages, as are the row
 #' numbers in error messages.
@@ -27,9 +30,9 @@
 #' * `hnswlibrs_capacity`: more items than the index has room for;
 #' * `hnswlibrs_state`: an operation the index's state forbids (deleting a deleted
 #'   item, undeleting one that is not deleted, replacing deleted items in an index
-#'   that does not allow it, resizing below the number of items, saving or
-#'   serialising an index that keeps only codes) or fewer than `k` results for a
-#'   query;
+#'   that does not allow it, resizing below the number of items, saving in
+#'   hnswlib's format or serialising an index that keeps only codes, changing a
+#'   read-only view) or fewer than `k` results for a query;
 #' * `hnswlibrs_io`: a file that cannot be read or written;
 #' * `hnswlibrs_format`: a corrupted or incompatible index file or raw vector;
 #' * `hnswlibrs_out_of_memory`: an allocation that failed;

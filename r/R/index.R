@@ -38,7 +38,8 @@ HnswIndex <- setRefClass(
         }, args)
         handle <<- rs(rs_load(path.expand(a$filename), d, dim,
                               check_count(a$max_elements, "max_elements"), FALSE, 100,
-                              a$quantization, check_flag(a$keep_vectors, "keep_vectors")))
+                              a$quantization, check_flag(a$keep_vectors, "keep_vectors"),
+                              FALSE, FALSE, FALSE))
       } else {
         a <- do.call(function(dim, max_elements = 0, M = 16, ef_construction = 200,
                               random_seed = 100, quantization = "none", keep_vectors = TRUE) {
@@ -70,9 +71,10 @@ HnswIndex <- setRefClass(
       q <- if (i$quantization == "none") "" else {
         sprintf(", %s %s", i$quantization, if (i$keep_vectors) "codes and vectors" else "codes only")
       }
+      v <- if (i$view) ", read-only view of a file" else ""
       cat(sprintf(
-        "hnswlibrs %s index: %s distance, dim %.0f, %.0f items (%.0f deleted), capacity %.0f, M %.0f, ef_construction %.0f, ef %.0f%s\n",
-        class(.self)[1], d, i$dim, i$size, i$deleted, i$max_elements, i$M, i$ef_construction, i$ef, q))
+        "hnswlibrs %s index: %s distance, dim %.0f, %.0f items (%.0f deleted), capacity %.0f, M %.0f, ef_construction %.0f, ef %.0f%s%s\n",
+        class(.self)[1], d, i$dim, i$size, i$deleted, i$max_elements, i$M, i$ef_construction, i$ef, q, v))
     },
     size = function() {
       "Number of items in the index (deleted ones included, as hnswlib)."
@@ -96,6 +98,10 @@ HnswIndex <- setRefClass(
     getQuantization = function() rs(rs_info(handle))$quantization,
     keepsVectors = function() rs(rs_info(handle))$keep_vectors,
     isTrained = function() rs(rs_info(handle))$trained,
+    isView = function() {
+      "Whether the index is a read-only view of a native file (hnsw_load(mmap = TRUE))."
+      rs(rs_info(handle))$view
+    },
     setNumThreads = function(n) {
       "Threads for adds and searches: 0 or 1 runs on the calling thread (as RcppHNSW)."
       n_threads <<- check_count(n, "n_threads")
@@ -221,14 +227,14 @@ HnswIndex <- setRefClass(
       rs(rs_resize(handle, check_count(new_size, "new_size")))
       invisible(.self)
     },
-    save = function(filename, sync = TRUE) {
-      "Saves the index in hnswlib's file format."
-      rs(rs_save(handle, check_filename(filename), check_flag(sync, "sync")))
+    save = function(filename, sync = TRUE, format = c("hnswlib", "native")) {
+      "Saves the index in hnswlib's file format (the default) or the native one."
+      rs(rs_save(handle, check_filename(filename), check_flag(sync, "sync"), check_format(format)))
       invisible(.self)
     },
-    toRaw = function() {
+    toRaw = function(format = c("hnswlib", "native")) {
       "The bytes of the index file, as a raw vector (see hnsw_from_raw())."
-      rs(rs_to_raw(handle))
+      rs(rs_to_raw(handle, check_format(format)))
     }
   )
 )
@@ -381,7 +387,8 @@ make_generator <- function(name) {
 #'   says `"l2"`), `dim`, `size`, `deleted`, `max_elements`, `M`,
 #'   `ef_construction`, `ef`, `random_seed`, `allow_replace_deleted`, `next_label`
 #'   (the next automatic label), `kernels` (the SIMD distance kernels in use),
-#'   `quantization`, `keep_vectors`, `trained` and `rerank` (see below).
+#'   `quantization`, `keep_vectors`, `trained` and `rerank` (see below), and `view`
+#'   (see `$isView()`).
 #' * `$show()`, or printing the index: a one-line summary.
 #'
 #' The setters return the index invisibly, so calls can be chained.
@@ -403,22 +410,29 @@ make_generator <- function(name) {
 #'   is an `hnswlibrs_invalid_argument` error. No effect without quantization.
 #'
 #' @section Saving:
-#' * `$save(filename, sync = TRUE)`: writes the index file in hnswlib's format
-#'   (`~` is expanded; an `hnswlibrs_io` error when it cannot be written),
-#'   atomically: a temporary file renamed over `filename`. With `sync = TRUE` the
-#'   file is on disk when the call returns; `sync = FALSE` returns once the bytes
-#'   are in the page cache, as RcppHNSW's `$save()` does (faster, but a crash soon
-#'   after may leave the previous file). Anything but `TRUE` or `FALSE` for `sync`
-#'   is an error. hnswlib (C++
+#' * `$save(filename, sync = TRUE, format = "hnswlib")`: writes the index file,
+#'   as [hnsw_save()] does (see it for `sync` and the two formats),
+#'   atomically: a temporary file renamed over `filename` (`~` is expanded; an
+#'   `hnswlibrs_io` error when it cannot be written). In hnswlib's format (the
+#'   default) hnswlib (C++
 #'   and Python) and RcppHNSW read these files, and [hnsw_load()] reads theirs;
 #'   the file stores label `l` as `l - 1`, as RcppHNSW does, so 0-based labels
-#'   written by hnswlib's Python binding come back one higher. The file records
+#'   written by hnswlib's Python binding come back one higher. That file records
 #'   neither the distance nor the query-time `ef`, nor the quantization: a
 #'   quantized index writes its exact vectors, the same file as without
 #'   quantization. An index that keeps only codes (`keep_vectors = FALSE`) cannot
-#'   be written once it has learnt them: an `hnswlibrs_state` error, and no file.
-#' * `$toRaw()`: the bytes of that file, a raw vector (see [hnsw_from_raw()]),
-#'   with the same error for an index that keeps only codes.
+#'   be written in it once it has learnt them: an `hnswlibrs_state` error, and no
+#'   file. `format = "native"` writes hnswlib-rs's own format, which records all
+#'   of these, holds any index, and can be viewed memory-mapped (`hnsw_load(f,
+#'   mmap = TRUE)`).
+#' * `$toRaw(format = "hnswlib")`: the bytes of that file, a raw vector (see
+#'   [hnsw_from_raw()]), with the same error for an index that keeps only codes
+#'   in hnswlib's format.
+#' * `$isView()`: whether the index is a read-only view of a native file, opened
+#'   by `hnsw_load(filename, mmap = TRUE)`. Searches and reads work on it as on
+#'   any index; adds, updates, deletion, undeletion and resizing are
+#'   `hnswlibrs_state` errors that name the read-only view (see the section
+#'   Memory-mapped views of [hnsw_load()]).
 #'
 #' An index can also be saved with [saveRDS()] (or [serialize()], e.g. to send it
 #' to parallel workers): unlike RcppHNSW's, it comes back from [readRDS()] as a
@@ -438,7 +452,8 @@ make_generator <- function(name) {
 #' @aliases HnswL2 HnswEuclidean HnswCosine HnswIp HnswIndex HnswIndex-class
 #'   HnswL2-class HnswEuclidean-class HnswCosine-class HnswIp-class
 #'   $,hnswlibrs_generator-method
-#' @seealso [hnsw_build()], [hnsw_search()], [hnsw_index()], [hnsw_load()].
+#' @seealso [hnsw_build()], [hnsw_search()], [hnsw_index()], [hnsw_save()],
+#'   [hnsw_load()].
 #' @examples
 #' X <- matrix(rnorm(300 * 4), ncol = 4)
 #' ann <- new(HnswL2, 4, 300, M = 8, ef_construction = 50)
@@ -612,20 +627,126 @@ hnsw_index <- function(distance = "euclidean", dim, max_elements, M = 16, ef_con
   wrap_handle(h, distance)
 }
 
-#' Load an HNSW index file
+#' Save an HNSW index file
 #'
-#' `hnsw_load()` reads an index file in hnswlib's format, as written by the
-#' `$save()` method (see [HnswL2]), by hnswlib's C++ `saveIndex()` and Python
-#' `save_index()`, or by RcppHNSW's `$save()`. `hnsw_from_raw()` reads the same
-#' bytes from a raw vector, e.g. from `$toRaw()`.
+#' Writes an index to a file in hnswlib's format (the default) or in hnswlib-rs's
+#' native format. `ann$save(filename, sync, format)` (see [HnswL2]) does the same.
 #'
-#' The file records neither the distance nor the query-time `ef`: give the
-#' distance the index was built with (an index built with another one loads, but
-#' its searches are meaningless), and `$setEf()` if 10 is not wanted. Labels are
-#' stored 0-based, as RcppHNSW does: the label `l` in R is `l - 1` in the file, so
-#' a file written by hnswlib's Python binding with labels from 0 gives labels
-#' from 1. Items marked deleted stay deleted. The next automatic label is the
-#' number of items + 1.
+#' @section File formats:
+#' `format = "hnswlib"` writes hnswlib's own file, byte for byte: hnswlib (C++ and
+#' Python) and RcppHNSW read it, and [hnsw_load()] reads theirs. It records neither
+#' the distance, the dimension, the query-time `ef` nor the quantization (a
+#' quantized index writes its exact vectors), so [hnsw_load()] must be given `dim`
+#' and the distance. An index that keeps only codes (`keep_vectors = FALSE`) cannot
+#' be written in it once it has learnt them: an `hnswlibrs_state` error, and no
+#' file.
+#'
+#' `format = "native"` writes hnswlib-rs's own format, which every language of
+#' hnswlib-rs reads (but hnswlib and RcppHNSW do not): it records the distance,
+#' the dimension, `M`, `ef_construction`, the query-time `ef`, the re-ranking
+#' depth, the quantization with its codes, the capacity and the deleted marks,
+#' checksums each part, and lays the graph out as it is in memory. So
+#' [hnsw_load()] reads it with no other argument and gives back the index as it
+#' was saved, and `hnsw_load(filename, mmap = TRUE)` opens it as a read-only view
+#' in milliseconds, whatever its size. It holds any index, codes-only ones
+#' included. An index with a custom distance is recorded as such, without the
+#' function: read it back with its distance and `dim`. The `"euclidean"` and
+#' `"l2"` distances are one space in the file (see [hnsw_load()]).
+#'
+#' In both formats label `l` is stored as `l - 1`, as RcppHNSW does.
+#'
+#' @param ann An index, from [hnsw_build()], [hnsw_index()], [hnsw_load()] (a
+#'   read-only view too) or `new(HnswL2, ...)` and the like; anything else is an
+#'   error.
+#' @param filename The path of the file (`~` is expanded). A file that cannot be
+#'   written is an `hnswlibrs_io` error. The file is written atomically: a
+#'   temporary file, renamed over `filename`, so a failed save leaves the previous
+#'   file and a view of it keeps working.
+#' @param format `"hnswlib"` (the default) or `"native"` (see the section File
+#'   formats); anything else is an `hnswlibrs_invalid_argument` error.
+#' @param sync `TRUE` (the default): the file is on disk when the call returns.
+#'   `FALSE` returns once the bytes are in the page cache, as RcppHNSW's `$save()`
+#'   does (faster, but a crash soon after may leave the previous file). Anything
+#'   but `TRUE` or `FALSE` is an error.
+#'
+#' @return `ann`, invisibly.
+#' @seealso [hnsw_load()], the `$save()` and `$toRaw()` methods of [HnswL2].
+#' @examples
+#' X <- matrix(rnorm(500 * 8), ncol = 8)
+#' ann <- hnsw_build(X, distance = "cosine", M = 8, ef = 50)
+#' ann$setEf(40)
+#' f <- tempfile(fileext = ".hnsw")
+#' hnsw_save(ann, f, format = "native")
+#' same <- hnsw_load(f) # the file names its distance, dimension and ef
+#' c(same$info()$distance, same$info()$dim, same$getEf())
+#' identical(hnsw_search(X[1:3, ], same, k = 4), hnsw_search(X[1:3, ], ann, k = 4))
+#' hnsw_save(ann, f) # hnswlib's format, which hnswlib and RcppHNSW read
+#' old <- hnsw_load(f, distance = "cosine", dim = 8)
+#' unlink(f)
+#' @export
+hnsw_save <- function(ann, filename, format = c("hnswlib", "native"), sync = TRUE) {
+  check_ann(ann)
+  rs(rs_save(ann$handle, check_filename(filename), check_flag(sync, "sync"), check_format(format)))
+  invisible(ann)
+}
+
+#' Load an HNSW index file, or view it memory-mapped
+#'
+#' `hnsw_load()` reads an index file in either format that [hnsw_save()] writes,
+#' told apart by the file's first bytes: hnswlib's, as written by `$save()`, by
+#' hnswlib's C++ `saveIndex()` and Python `save_index()`, or by RcppHNSW's
+#' `$save()`; or hnswlib-rs's native format, as written by `hnsw_save(format =
+#' "native")` or by hnswlib-rs in another language. With `mmap = TRUE` it maps a
+#' native file into memory read-only instead of reading it (see the section
+#' Memory-mapped views). `hnsw_from_raw()` reads the same bytes from a raw vector,
+#' e.g. from `$toRaw()`.
+#'
+#' A native file records its distance, dimension and settings, so
+#' `hnsw_load(filename)` needs no other argument: the index comes back with the
+#' file's distance, dimension, capacity, `ef`, re-ranking depth and quantization
+#' (its codes included), and searches as it did when saved. The file does not
+#' tell `"euclidean"` from `"l2"` (one space): such a file loads as `HnswEuclidean`,
+#' the package's default distance, unless `distance = "l2"` is given. A `distance`
+#' or `dim` that is given must be the file's, else an `hnswlibrs_invalid_argument`
+#' error. An index with a custom distance is read with that distance and its `dim`.
+#' A file of `u8` vectors (written by hnswlib-rs's C or Python binding) cannot be
+#' used from R: an `hnswlibrs_invalid_argument` error.
+#'
+#' hnswlib's format records neither the distance, the dimension nor the
+#' query-time `ef`: give `dim` (without it, an `hnswlibrs_invalid_argument`
+#' error) and the distance the index was built with (`"euclidean"` when not
+#' given; an index built with another one loads, but its searches are
+#' meaningless), and `$setEf()` if 10 is not wanted. Labels are stored 0-based,
+#' as RcppHNSW does: the label `l` in R is `l - 1` in the file, so a file written
+#' by hnswlib's Python binding with labels from 0 gives labels from 1.
+#'
+#' In both formats items marked deleted stay deleted, and the next automatic label
+#' is the number of items + 1.
+#'
+#' @section Memory-mapped views:
+#' `hnsw_load(filename, mmap = TRUE)` opens a native file as a read-only view:
+#' the file is mapped into memory, not read, and searches use its vectors and links
+#' where they lie. Opening takes milliseconds whatever the size; an index larger
+#' than memory can be searched (the system pages it in and out); and R processes
+#' that view one file (forked [parallel::mclapply()] workers, or separate R
+#' sessions) share one copy of it in the page cache instead of holding one each.
+#' A view of a file in hnswlib's format, or of a raw vector, is not possible: the
+#' file is an `hnswlibrs_invalid_argument` error (load it, or save it again with
+#' `format = "native"`).
+#'
+#' A view searches, reads its items and labels, reports its settings and saves
+#' (`$save()`, [hnsw_save()], `$toRaw()`) like a loaded index, and its
+#' `$isView()` is `TRUE`. Whatever would change it (`$addItems()` and the other
+#' adds, `$updateItems()`, `$markDeleted()`, `$unmarkDeleted()`,
+#' `$resizeIndex()`) fails with an `hnswlibrs_state` error saying that the index
+#' is a read-only view, and changes nothing: load the file to change it.
+#' `$setEf()` and `$setRerank()` work: they set the R object's searches, not the
+#' file. [saveRDS()] and [serialize()] store the index itself, not the file's
+#' name, and [readRDS()] gives back an ordinary (loaded) index.
+#'
+#' The file must not be truncated or rewritten in place while it is viewed; saving
+#' over it with [hnsw_save()] (which writes a new file and renames it) or deleting
+#' it is safe: the view keeps the contents it mapped.
 #'
 #' @param filename The path of the file (`~` is expanded). A file that cannot be
 #'   read is an `hnswlibrs_io` error; a truncated or corrupted file, or one whose
@@ -633,29 +754,49 @@ hnsw_index <- function(distance = "euclidean", dim, max_elements, M = 16, ef_con
 #'   `hnswlibrs_error`), never a crash.
 #' @param bytes A raw vector holding an index file, else an
 #'   `hnswlibrs_invalid_argument` error; bad bytes are `hnswlibrs_format` errors.
-#' @param distance The distance the index was built with: `"euclidean"` (the
-#'   default), `"l2"`, `"cosine"` or `"ip"`, or a custom distance as in
-#'   [hnsw_index()]. `"euclidean"` and `"l2"` read the same files; `"euclidean"`
-#'   returns the square roots of the distances.
-#' @param dim The number of values of each item, a whole number >= 1.
+#' @param distance The distance the index was built with: `"euclidean"`, `"l2"`,
+#'   `"cosine"` or `"ip"`, or a custom distance as in [hnsw_index()]. `"euclidean"`
+#'   and `"l2"` read the same files; `"euclidean"` returns the square roots of the
+#'   distances. `NULL` (the default): the file's own distance for a native file
+#'   (`"euclidean"` for its l2 space), `"euclidean"` for hnswlib's format.
+#' @param dim The number of values of each item, a whole number >= 1. `NULL` (the
+#'   default) for a native file, which records it; required for hnswlib's format
+#'   and for a custom distance.
 #' @param max_elements The capacity: 0 (the default), or any number below the
 #'   number of items, keeps the file's; a number at least the number of items
 #'   replaces it (as in hnswlib).
 #' @param allow_replace_deleted As in [hnsw_index()]: whether new items may reuse
-#'   the slots of deleted ones.
+#'   the slots of deleted ones (a native file saved from an index that allowed it
+#'   allows it anyway).
 #' @param random_seed The seed of the levels of items added after loading (the
 #'   file does not store it), a whole number >= 0.
-#' @param quantization As in [hnsw_build()]: `"sq8"` or `"sq4"` load the file
-#'   into an index that searches on 8- or 4-bit codes, made from the file's
-#'   vectors (files hold vectors only, whatever the index that wrote them).
+#' @param quantization As in [hnsw_build()]: `"sq8"` or `"sq4"` load a file in
+#'   hnswlib's format into an index that searches on 8- or 4-bit codes, made from
+#'   the file's vectors. A native file keeps its own quantization: `"none"` (the
+#'   default) loads it as saved, another value must be the file's.
+#' @param mmap `FALSE` (the default) reads the file into memory; `TRUE` opens a
+#'   native file as a read-only view (see the section Memory-mapped views). A view
+#'   is the file as saved: with `mmap = TRUE`, `max_elements`,
+#'   `allow_replace_deleted`, `random_seed`, `quantization` and `keep_vectors` must
+#'   keep their defaults, else an `hnswlibrs_invalid_argument` error.
+#' @param verify For a view: `TRUE` checks on opening what a load checks (the
+#'   checksums of the vectors and links, every link and every vector), which reads
+#'   the whole file. `FALSE` (the default) checks the header, labels, levels and
+#'   upper-level links only: searches stay safe whatever the file holds, but a
+#'   damaged file may give wrong results, which `$checkIntegrity()` finds. A load
+#'   (`mmap = FALSE`) always checks everything.
+#' @param populate For a view: `TRUE` reads the whole file into the page cache
+#'   while opening, so the first searches do not wait for the disk. No effect
+#'   without `mmap = TRUE`.
 #' @inheritParams hnsw_build
 #'
 #' @return An index (see [HnswL2] for its methods) of class `HnswEuclidean`,
-#'   `HnswL2`, `HnswCosine` or `HnswIp` according to `distance` (`HnswIndex` for
-#'   a custom distance), with query-time `ef` 10.
+#'   `HnswL2`, `HnswCosine` or `HnswIp` according to the distance (`HnswIndex` for
+#'   a custom distance). Its query-time `ef` is the file's for a native file, 10
+#'   for hnswlib's format.
 #'
-#' @seealso `new(HnswL2, dim, filename)` (see [HnswL2]) loads a file too;
-#'   [saveRDS()] keeps an index with its settings.
+#' @seealso [hnsw_save()]; `new(HnswL2, dim, filename)` (see [HnswL2]) loads a file
+#'   too; [saveRDS()] keeps an index with its settings.
 #' @examples
 #' X <- matrix(rnorm(200 * 6), ncol = 6)
 #' ann <- hnsw_build(X, distance = "cosine", M = 8, ef = 50)
@@ -669,23 +810,42 @@ hnsw_index <- function(distance = "euclidean", dim, max_elements, M = 16, ef_con
 #' again <- hnsw_from_raw(bytes, distance = "cosine", dim = 6)
 #' again$size()
 #'
-#' # the same file, searched on 8-bit codes (learnt from 1,000 items on)
+#' # the native format names its distance and dimension, and can be viewed
+#' ann$save(f, format = "native")
+#' native <- hnsw_load(f)
+#' native
+#' view <- hnsw_load(f, mmap = TRUE)
+#' view$isView()
+#' identical(hnsw_search(X[1:5, ], view, k = 3), hnsw_search(X[1:5, ], ann, k = 3))
+#' try(view$addItems(X[1:2, ])) # a read-only view
+#'
+#' # a file in hnswlib's format, searched on 8-bit codes (learnt from 1,000 items on)
 #' big <- hnsw_build(matrix(rnorm(1200 * 6), ncol = 6), distance = "cosine")
 #' big$save(f)
 #' sq8 <- hnsw_load(f, distance = "cosine", dim = 6, quantization = "sq8")
 #' sq8$isTrained()
+#' rm(view)
 #' unlink(f)
 #' @export
-hnsw_load <- function(filename, distance = "euclidean", dim, max_elements = 0,
+hnsw_load <- function(filename, distance = NULL, dim = NULL, max_elements = 0,
                       allow_replace_deleted = FALSE, random_seed = 100, quantization = "none",
-                      keep_vectors = TRUE) {
+                      keep_vectors = TRUE, mmap = FALSE, verify = FALSE, populate = FALSE) {
+  if (check_flag(mmap, "mmap") &&
+      !(isTRUE(max_elements == 0) && isFALSE(allow_replace_deleted) && isTRUE(random_seed == 100) &&
+        identical(quantization, "none") && isTRUE(keep_vectors))) {
+    stop(hnsw_condition(paste(
+      "Invalid parameter: mmap = TRUE views the file as it was saved; max_elements,",
+      "allow_replace_deleted, random_seed, quantization and keep_vectors are options of loads"),
+      "invalid_argument", sys.call()))
+  }
   load_index(check_filename(filename), distance, dim, max_elements, allow_replace_deleted,
-             random_seed, quantization, keep_vectors, sys.call())
+             random_seed, quantization, keep_vectors, sys.call(),
+             c(mmap, check_flag(verify, "verify"), check_flag(populate, "populate")))
 }
 
 #' @rdname hnsw_load
 #' @export
-hnsw_from_raw <- function(bytes, distance = "euclidean", dim, max_elements = 0,
+hnsw_from_raw <- function(bytes, distance = NULL, dim = NULL, max_elements = 0,
                           allow_replace_deleted = FALSE, random_seed = 100, quantization = "none",
                           keep_vectors = TRUE) {
   if (!is.raw(bytes)) {
@@ -696,13 +856,19 @@ hnsw_from_raw <- function(bytes, distance = "euclidean", dim, max_elements = 0,
 }
 
 # An index read from `source`, the name of an index file or its bytes (a raw vector);
-# its errors name `call`.
+# `view` is c(mmap, verify, populate); its errors name `call`. A NULL distance is the
+# file's own (the l2 space as "euclidean"), a NULL dim the file's.
 load_index <- function(source, distance, dim, max_elements, allow_replace_deleted, random_seed,
-                       quantization, keep_vectors, call) {
-  distance <- check_distance(distance)
-  h <- rs(rs_load(source, distance, check_count(dim, "dim", 1),
-                  check_count(max_elements, "max_elements"), isTRUE(allow_replace_deleted),
-                  check_count(random_seed, "random_seed"), quantization,
-                  check_flag(keep_vectors, "keep_vectors")), call)
+                       quantization, keep_vectors, call, view = c(FALSE, FALSE, FALSE)) {
+  if (!is.null(distance)) distance <- check_distance(distance)
+  if (!is.null(dim)) dim <- check_count(dim, "dim", 1)
+  h <- rs(rs_load(source, distance, dim, check_count(max_elements, "max_elements"),
+                  isTRUE(allow_replace_deleted), check_count(random_seed, "random_seed"),
+                  quantization, check_flag(keep_vectors, "keep_vectors"),
+                  view[1], view[2], view[3]), call)
+  if (is.null(distance)) {
+    distance <- rs(rs_info(h), call)$distance
+    if (distance == "l2") distance <- "euclidean"
+  }
   wrap_handle(h, distance)
 }

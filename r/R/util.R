@@ -61,6 +61,12 @@ check_filename <- function(filename) {
   path.expand(filename)
 }
 
+# The file format of a save: "hnswlib" when left at its default, else checked by the core
+# (one string, "hnswlib" or "native").
+check_format <- function(format) {
+  if (identical(format, c("hnswlib", "native"))) "hnswlib" else format
+}
+
 check_count <- function(x, name, min = 0) {
   if (!is.numeric(x) || length(x) != 1 || is.na(x) || x < min || x != floor(x)) {
     stop(name, " must be a whole number >= ", min, call. = FALSE)

@@ -45,6 +45,7 @@ use parking_lot::Mutex;
 use self::graph::{SlotLayout, Storage};
 pub use self::integrity::IntegrityReport;
 use self::labels::{AddSlot, Slots};
+pub(crate) use self::native::is_native;
 use self::scorer::{ScorerTask, Traverse};
 use self::search::{Knn, SearchStats};
 use crate::error::{Error, Result};

@@ -124,7 +124,12 @@ test_that("NULL where a value is expected is an error", {
   expect_error(hnsw_range_search(X, ann, epsilon = NULL), "epsilon must be one number")
   expect_error(hnsw_load(NULL, "l2", dim = 4), "filename must be one file name",
                class = "hnswlibrs_invalid_argument")
-  expect_error(hnsw_load(tempfile(), "l2", dim = NULL), "dim must be a whole number >= 1")
+  expect_error(hnsw_load(tempfile(), "l2", dim = "4"), "dim must be a whole number >= 1")
+  # dim = NULL is the file's own: hnswlib's format has none
+  h <- tempfile()
+  ann$save(h)
+  expect_error(hnsw_load(h, "l2", dim = NULL), "give dim", class = "hnswlibrs_invalid_argument")
+  unlink(h)
   expect_error(ann$save(NULL), "filename must be one file name", class = "hnswlibrs_invalid_argument")
   expect_error(hnsw_from_raw(NULL, "l2", dim = 4), "bytes must be a raw vector",
                class = "hnswlibrs_invalid_argument")

@@ -66,8 +66,7 @@ fn extptr_addr(p: &Robj) -> Result<usize> {
 impl DistanceSpec {
     /// A spec from an R value: a name, a native symbol (as returned by
     /// `getNativeSymbolInfo()`, or its `$address`), or an R function.
-    pub fn from_robj(d: &Robj, dim: usize) -> Result<Self> {
-        let _ = dim;
+    pub fn from_robj(d: &Robj) -> Result<Self> {
         if let Some(name) = d.as_str() {
             return match name {
                 "l2" | "euclidean" => Ok(DistanceSpec::Builtin("l2")),
@@ -146,6 +145,11 @@ impl DistanceSpec {
             DistanceSpec::Native { symbol, .. } => symbol.clone(),
             DistanceSpec::RFunction(f) => f.clone(),
         }
+    }
+
+    /// Whether it is "l2", "ip" or "cosine" (a space a native file names).
+    pub fn is_builtin(&self) -> bool {
+        matches!(self, DistanceSpec::Builtin(_))
     }
 
     /// A short name: "l2", "ip", "cosine", "native" or "R function".

@@ -240,7 +240,7 @@ impl Handle {
                 )
             })?;
         }
-        let spec = DistanceSpec::from_robj(&distance, dim)?;
+        let spec = DistanceSpec::from_robj(&distance)?;
         let (space, extra) = spec.space(dim)?;
         let bytes = get("bytes")?;
         // States written before quantization existed have no mode: unquantized.

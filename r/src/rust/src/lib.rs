@@ -10,16 +10,18 @@
 //!   and serialises itself as hnswlib's bytes, so `saveRDS()`/`readRDS()` keep it.
 //! * `distance`: spaces, including custom distances from a C function address or an
 //!   R function.
+//! * `files`: reading index files and bytes in either format, loaded or viewed.
 //! * `convert`: matrices, labels and errors.
 
 use extendr_api::prelude::*;
 use hnswlib_core::{
-    AddOptions, Filter, HnswIndex, HnswParams, LoadOptions, Neighbor, Quantization, SaveOptions,
-    SearchOptions,
+    AddOptions, FileFormat, Filter, HnswIndex, HnswParams, LoadOptions, Neighbor, Quantization,
+    SaveOptions, SearchOptions, ViewOptions,
 };
 
 mod convert;
 mod distance;
+mod files;
 mod handle;
 
 use convert::{core_err, label_to_core, labels_to_core, rerr, rows_to_f32, Matrix, Result};
@@ -70,15 +72,26 @@ fn count(x: f64, what: &str) -> Result<usize> {
     Ok(x as usize)
 }
 
-/// The storage mode named by an R string: "none", "sq8" or "sq4" (the core's names).
-fn quantization(q: &Robj) -> Result<Quantization> {
-    let name = q.as_str().ok_or_else(|| {
+/// One string from R, else an error naming the argument `what` and its `choices`.
+fn one_string<'a>(x: &'a Robj, what: &str, choices: &str) -> Result<&'a str> {
+    x.as_str().ok_or_else(|| {
         rerr(
             "invalid_argument",
-            "Invalid parameter: quantization must be one string, \"none\", \"sq8\" or \"sq4\"",
+            &format!("Invalid parameter: {what} must be one string, {choices}"),
         )
-    })?;
+    })
+}
+
+/// The storage mode named by an R string: "none", "sq8" or "sq4" (the core's names).
+fn quantization(q: &Robj) -> Result<Quantization> {
+    let name = one_string(q, "quantization", "\"none\", \"sq8\" or \"sq4\"")?;
     Quantization::by_name(name).map_err(core_err)
+}
+
+/// The file format named by an R string: "hnswlib" or "native" (the core's names).
+fn file_format(f: &Robj) -> Result<FileFormat> {
+    let name = one_string(f, "format", "\"hnswlib\" or \"native\"")?;
+    FileFormat::by_name(name).map_err(core_err)
 }
 
 /// A re-ranking depth from R: one finite number, or NULL (`None`) where `null_ok`.
@@ -106,19 +119,6 @@ fn rerank(r: &Robj, null_ok: bool) -> Result<Option<f32>> {
     ))
 }
 
-/// A handle over the index that `make` builds on the space of `distance`.
-fn make_handle(
-    distance: &Robj,
-    dim: f64,
-    make: impl FnOnce(hnswlib_core::Space) -> Result<HnswIndex>,
-) -> Result<Robj> {
-    let dim = count(dim, "dim")?;
-    let spec = DistanceSpec::from_robj(distance, dim)?;
-    let (space, extra) = spec.space(dim)?;
-    let index = make(space)?;
-    Ok(Handle::new(IndexBox::new(index, spec, extra, dim)).into_robj())
-}
-
 /// A new empty index.
 #[extendr]
 #[allow(clippy::too_many_arguments)]
@@ -142,67 +142,67 @@ fn rs_new(
         quantization: self::quantization(&quantization)?,
         keep_vectors,
     };
-    make_handle(&distance, dim, |space| {
-        HnswIndex::new(space, &params).map_err(core_err)
-    })
+    let dim = count(dim, "dim")?;
+    let spec = DistanceSpec::from_robj(&distance)?;
+    let (space, extra) = spec.space(dim)?;
+    let index = HnswIndex::new(space, &params).map_err(core_err)?;
+    Ok(Handle::new(IndexBox::new(index, spec, extra, dim)).into_robj())
 }
 
-/// Loads an index file in hnswlib's format (written by hnswlib, RcppHNSW or hnswlib-rs)
-/// from `source`: its path, or its bytes as a raw vector (see `rs_to_raw`). A quantized
-/// index makes its codes from the file's vectors.
+/// Reads an index from `source`, its file's path or its bytes as a raw vector (see
+/// `rs_to_raw`), in hnswlib's format (written by hnswlib, RcppHNSW or hnswlib-rs) or the
+/// native one. `distance` and `dim` may be NULL for a native file, which names them
+/// (given, they must be the file's); hnswlib's format needs `dim` and reads as "l2"
+/// without a distance. `mmap` maps a native file read-only instead of loading it
+/// (`verify`, `populate`: the core's view options); the load options are then unused.
+/// A quantized index loaded from hnswlib's format makes its codes from the vectors.
 #[extendr]
 #[allow(clippy::too_many_arguments)]
 fn rs_load(
     source: Robj,
     distance: Robj,
-    dim: f64,
+    dim: Robj,
     max_elements: f64,
     allow_replace_deleted: bool,
     random_seed: f64,
     quantization: Robj,
     keep_vectors: bool,
+    mmap: bool,
+    verify: bool,
+    populate: bool,
 ) -> Result<Robj> {
-    let opts = LoadOptions {
-        max_elements: count(max_elements, "max_elements")?,
-        allow_replace_deleted,
-        random_seed: count(random_seed, "random_seed")? as u64,
-        quantization: self::quantization(&quantization)?,
-        keep_vectors,
+    let how = if mmap {
+        files::How::View(ViewOptions { verify, populate })
+    } else {
+        files::How::Load(LoadOptions {
+            max_elements: count(max_elements, "max_elements")?,
+            allow_replace_deleted,
+            random_seed: count(random_seed, "random_seed")? as u64,
+            quantization: self::quantization(&quantization)?,
+            keep_vectors,
+        })
     };
-    make_handle(&distance, dim, |space| {
-        match (source.as_raw_slice(), source.as_str()) {
-            (Some(bytes), _) => HnswIndex::from_bytes(bytes, space, &opts),
-            (None, Some(path)) => HnswIndex::load(path, space, &opts),
-            (None, None) => {
-                return Err(rerr(
-                    "invalid_argument",
-                    "Invalid parameter: an index is loaded from a file name or a raw vector",
-                ))
-            }
-        }
-        .map_err(core_err)
-    })
+    Ok(files::read(&source, &distance, &dim, &how)?.into_robj())
 }
 
-/// The index as the bytes of an index file in hnswlib's format.
+/// The index as the bytes of an index file in `format` ("hnswlib" or "native").
 #[extendr]
-fn rs_to_raw(h: Robj) -> Result<Robj> {
+fn rs_to_raw(h: Robj, format: Robj) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
-    Ok(Raw::from_bytes(&h.index().to_bytes().map_err(core_err)?).into())
+    let bytes = h
+        .index()
+        .to_bytes_with(file_format(&format)?)
+        .map_err(core_err)?;
+    Ok(Raw::from_bytes(&bytes).into())
 }
 
-/// Saves in hnswlib's format; `sync` waits until the file is on disk.
+/// Saves in `format` ("hnswlib" or "native"); `sync` waits until the file is on disk.
 #[extendr]
-fn rs_save(h: Robj, path: &str, sync: bool) -> Result<()> {
+fn rs_save(h: Robj, path: &str, sync: bool, format: Robj) -> Result<()> {
+    let format = file_format(&format)?;
     Handle::from_robj(&h)?
         .index()
-        .save_with(
-            path,
-            &SaveOptions {
-                sync,
-                ..Default::default()
-            },
-        )
+        .save_with(path, &SaveOptions { sync, format })
         .map_err(core_err)
 }
 
@@ -222,9 +222,15 @@ fn threads(h: &Handle, n_threads: f64, grain_size: f64, rows: usize) -> Result<i
 #[extendr]
 fn rs_check_add(h: Robj, x: Robj, byrow: bool, labels: Robj, replace_deleted: bool) -> Result<()> {
     let h = Handle::from_robj(&h)?;
+    let index = h.index();
+    if index.is_view() {
+        // The core's refusal, before the checks below can report anything else.
+        index
+            .add_batch::<f32>(&[], None, &AddOptions::default())
+            .map_err(core_err)?;
+    }
     let m = Matrix::new(&x, byrow, h.dim())?;
     m.check_finite(0, m.items)?;
-    let index = h.index();
     let labels = if labels.is_null() {
         None
     } else {
@@ -652,7 +658,8 @@ fn rs_info(h: Robj) -> Result<Robj> {
         quantization = i.quantization().name(),
         keep_vectors = i.keeps_vectors(),
         trained = i.is_trained(),
-        rerank = i.rerank() as f64
+        rerank = i.rerank() as f64,
+        view = i.is_view()
     )
     .into())
 }
