@@ -10,14 +10,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hnswlib_core::{
-    AddOptions, Filter, HnswIndex, HnswParams, LoadOptions, Quantization, SaveOptions,
-    SearchOptions,
+    AddOptions, FileFormat, Filter, HnswIndex, HnswParams, LoadOptions, Quantization, SaveOptions,
+    SearchOptions, ViewOptions,
 };
 use numpy::PyArray2;
 use parking_lot::RwLock;
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::callbacks::PyCallback;
 use crate::convert::{self, Results};
@@ -57,6 +57,21 @@ impl Default for Inner {
 }
 
 impl Inner {
+    /// The state of an object over `index`, read from a native file: the file names
+    /// the space, the storage mode and ef.
+    fn of_file(index: HnswIndex) -> PyResult<Self> {
+        let spec = spaces::of_file(index.space())?;
+        Ok(Inner {
+            spec: Some(Arc::new(spec)),
+            default_ef: index.ef(),
+            seed: index.random_seed(),
+            quantization: index.quantization(),
+            keep_vectors: index.keeps_vectors(),
+            index: Some(Arc::new(index)),
+            ..Inner::default()
+        })
+    }
+
     /// Load options carrying this object's storage mode.
     fn load_options(&self, max_elements: usize, allow_replace_deleted: bool) -> LoadOptions {
         LoadOptions {
@@ -72,6 +87,62 @@ impl Inner {
 /// hnswlib's default thread count: the number of hardware threads.
 pub fn default_threads() -> i64 {
     std::thread::available_parallelism().map_or(1, |n| n.get() as i64)
+}
+
+/// How a native file is opened: read into memory, or mapped as a read-only view.
+enum Open {
+    Load(LoadOptions),
+    View(ViewOptions),
+}
+
+/// The state of an object over the native file at `path`, which names its space,
+/// dimension and settings (the GIL is released meanwhile).
+fn open_native(py: Python<'_>, path: PathBuf, how: Open) -> PyResult<Inner> {
+    let index = py
+        .detach(|| match &how {
+            Open::Load(opts) => HnswIndex::open(&path, opts),
+            Open::View(opts) => HnswIndex::open_view(&path, opts),
+        })
+        .map_err(load_error)?;
+    Inner::of_file(index)
+}
+
+/// load_index(path_to_index, max_elements=0, allow_replace_deleted=False, *, mmap=False, verify=False, populate=False)
+///
+/// A new Index from a file saved with save_index(..., format='native'): the file
+/// names its space, dimension, M, ef, storage mode and element count, so none is
+/// given here (the FAISS way: `faiss.read_index(path)`). max_elements below the
+/// element count (e.g. 0) keeps the saved capacity. mmap=True maps the file as a
+/// read-only view instead (see Index.open_view; verify and populate apply to views
+/// only, since a load checks the whole file anyway). A file in hnswlib's format
+/// does not name its space: load it with Index(space, dim).load_index(path).
+#[pyfunction]
+#[pyo3(signature = (path_to_index, max_elements=0, allow_replace_deleted=false, *, mmap=false, verify=false, populate=false))]
+pub fn load_index(
+    py: Python<'_>,
+    path_to_index: PathBuf,
+    max_elements: usize,
+    allow_replace_deleted: bool,
+    mmap: bool,
+    verify: bool,
+    populate: bool,
+) -> PyResult<Bound<'_, PyAny>> {
+    let how = if mmap {
+        if max_elements != 0 || allow_replace_deleted {
+            return Err(PyValueError::new_err(
+                "a view (mmap=True) is read-only: max_elements and allow_replace_deleted do not apply",
+            ));
+        }
+        Open::View(ViewOptions { verify, populate })
+    } else {
+        Open::Load(LoadOptions {
+            max_elements,
+            allow_replace_deleted,
+            ..LoadOptions::default()
+        })
+    };
+    let inner = open_native(py, path_to_index, how)?;
+    Index::new_of(&py.get_type::<Index>(), inner)
 }
 
 /// What a call on an initialised index needs.
@@ -243,6 +314,18 @@ impl Index {
         }
         *self.inner.write() = g;
         Ok(())
+    }
+
+    /// A new object of class `cls` (Index or a subclass) holding `inner`, made
+    /// without calling `__init__`, as unpickling makes it.
+    fn new_of<'py>(cls: &Bound<'py, PyType>, inner: Inner) -> PyResult<Bound<'py, PyAny>> {
+        let obj = cls.call_method1("__new__", (cls,))?;
+        *obj.cast::<Index>()
+            .map_err(PyErr::from)?
+            .get()
+            .inner
+            .write() = inner;
+        Ok(obj)
     }
 
     fn with_index<T>(&self, f: impl FnOnce(&HnswIndex) -> T, uninit: T) -> T {
@@ -645,39 +728,47 @@ impl Index {
         self.inner.write().num_threads = num_threads;
     }
 
-    /// The exact size in bytes of the file save_index writes.
+    /// The exact size in bytes of the file save_index writes in hnswlib's format.
     fn index_file_size(&self) -> PyResult<usize> {
         Ok(self.ready()?.index.file_size())
     }
 
-    /// save_index(path_to_index, sync=True)
+    /// save_index(path_to_index, sync=True, *, format='hnswlib')
     ///
-    /// Saves in hnswlib's file format (pip hnswlib loads it), atomically: a temporary
-    /// file renamed into place. With sync=True (the default) the file is on disk when
-    /// the call returns; sync=False returns once the bytes are in the page cache, as
-    /// pip hnswlib's save_index does (faster, but a crash soon after may lose the new
-    /// file). I/O errors raise RuntimeError.
-    #[pyo3(signature = (path_to_index, sync=true))]
-    fn save_index(&self, py: Python<'_>, path_to_index: PathBuf, sync: bool) -> PyResult<()> {
+    /// Saves atomically: a temporary file renamed into place. format='hnswlib' (the
+    /// default) writes hnswlib's file format, which pip hnswlib loads; format='native'
+    /// writes hnswlib-rs's own format, which names its space, dimension and settings
+    /// (hnswlib_rs.load_index(path) needs no arguments), checksums every section,
+    /// holds quantized and codes-only indexes, and can be opened as a memory-mapped
+    /// view (Index.open_view). Another format raises ValueError. With sync=True (the
+    /// default) the file is on disk when the call returns; sync=False returns once the
+    /// bytes are in the page cache, as pip hnswlib's save_index does (faster, but a
+    /// crash soon after may lose the new file). I/O errors raise RuntimeError.
+    #[pyo3(signature = (path_to_index, sync=true, *, format="hnswlib"))]
+    fn save_index(
+        &self,
+        py: Python<'_>,
+        path_to_index: PathBuf,
+        sync: bool,
+        format: &str,
+    ) -> PyResult<()> {
+        let format = FileFormat::by_name(format).py()?;
         let r = self.ready()?;
         py.detach(|| {
-            r.index.save_with(
-                &path_to_index,
-                &SaveOptions {
-                    sync,
-                    ..Default::default()
-                },
-            )
+            r.index
+                .save_with(&path_to_index, &SaveOptions { sync, format })
         })
         .py()
     }
 
     /// load_index(path_to_index, max_elements=0, allow_replace_deleted=False)
     ///
-    /// Replaces the index with one saved by save_index or by pip hnswlib. The file
-    /// must match this Index's space and dim. max_elements below the element count
-    /// (e.g. 0) keeps the saved capacity. The ef set on this object is kept. On error
-    /// the current index is left as it was.
+    /// Replaces the index with one saved by save_index (in either format) or by pip
+    /// hnswlib. The file must match this Index's space and dim. max_elements below
+    /// the element count (e.g. 0) keeps the saved capacity. The ef set on this object
+    /// is kept; a native file's storage mode is taken. On error the current index is
+    /// left as it was. To load a native file without giving its space and dim, use
+    /// hnswlib_rs.load_index(path).
     #[pyo3(signature = (path_to_index, max_elements=0, allow_replace_deleted=false))]
     fn load_index(
         &self,
@@ -699,8 +790,43 @@ impl Index {
             .detach(|| HnswIndex::load(&path_to_index, space, &opts))
             .map_err(load_error)?;
         index.set_ef(ef);
-        self.inner.write().index = Some(Arc::new(index));
+        let mut g = self.inner.write();
+        g.quantization = index.quantization();
+        g.keep_vectors = index.keeps_vectors();
+        g.index = Some(Arc::new(index));
         Ok(())
+    }
+
+    /// open_view(path_to_index, verify=False, populate=False)
+    ///
+    /// A read-only Index over a file saved with save_index(..., format='native'),
+    /// mapped into memory instead of read: opening takes milliseconds whatever the
+    /// size, an index larger than memory can be searched (the system pages it in and
+    /// out), and processes viewing one file share one copy in the page cache. Space,
+    /// dim and settings come from the file. Searches, get_items, save_index and
+    /// pickling work as on a loaded index; add_items, mark_deleted, unmark_deleted and
+    /// resize_index raise RuntimeError. verify=True checks what a load checks (reads
+    /// the whole file); populate=True reads the file into the page cache while
+    /// opening. The file must not be truncated or rewritten in place while the view
+    /// is open (save_index replaces files by renaming, which is safe). Same as
+    /// hnswlib_rs.load_index(path, mmap=True).
+    #[classmethod]
+    #[pyo3(signature = (path_to_index, verify=false, populate=false))]
+    fn open_view<'py>(
+        cls: &Bound<'py, PyType>,
+        path_to_index: PathBuf,
+        verify: bool,
+        populate: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let how = Open::View(ViewOptions { verify, populate });
+        let inner = open_native(cls.py(), path_to_index, how)?;
+        Index::new_of(cls, inner)
+    }
+
+    /// Whether the index is a read-only view of a file (see open_view).
+    #[getter]
+    fn is_view(&self) -> bool {
+        self.with_index(|i| i.is_view(), false)
     }
 
     /// Marks `label` deleted: it is no longer returned by knn_query.

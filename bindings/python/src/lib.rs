@@ -5,7 +5,7 @@
 //! lists, scalars) to what the core takes, calls the core with the GIL released, and
 //! turns results into numpy arrays and core errors into the exceptions pip hnswlib
 //! raises for the same mistakes. The Python package `hnswlib_rs` re-exports the two
-//! classes, `Index` and `BFIndex`.
+//! classes, `Index` and `BFIndex`, and `load_index` (a native file, no space needed).
 //!
 //! * `convert`: input rules of pip hnswlib (dtype casts, shapes, labels, filters).
 //! * `errors`: core errors to Python exceptions.
@@ -30,6 +30,7 @@ mod stop;
 fn _hnswlib_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<hnsw::Index>()?;
     m.add_class::<bf::BFIndex>()?;
+    m.add_function(wrap_pyfunction!(hnsw::load_index, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add(
         "KERNELS",

@@ -14,7 +14,7 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use hnswlib_core::{CDistanceFn, Space};
+use hnswlib_core::{CDistanceFn, Space, SpaceKind};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -193,4 +193,25 @@ pub fn name_of(spec: Option<&SpaceSpec>) -> String {
 /// The dimension of an index object (0 for a shell made by `__new__`).
 pub fn dim_of(spec: Option<&SpaceSpec>) -> usize {
     spec.map_or(0, |s| s.dim)
+}
+
+/// The space of an index read from a native file, which names it. Only the float32
+/// spaces are searchable from Python (a custom space needs its distance, which the
+/// core asks for before this).
+pub fn of_file(space: Space) -> PyResult<SpaceSpec> {
+    let name = match space.kind() {
+        SpaceKind::L2 | SpaceKind::InnerProduct | SpaceKind::Cosine => space.kind().name(),
+        kind => {
+            return Err(PyValueError::new_err(format!(
+                "the file holds an index in space {:?}, which hnswlib_rs.Index cannot search (it takes float32 vectors in 'l2', 'ip' or 'cosine')",
+                kind.name()
+            )))
+        }
+    };
+    Ok(SpaceSpec {
+        name: name.to_owned(),
+        dim: space.dim(),
+        space,
+        custom: None,
+    })
 }

@@ -9,8 +9,14 @@ Beyond hnswlib: ``knn_query(..., ef=...)`` per call, filters given as a boolean 
 or an array of allowed labels (no GIL needed), ``get_deleted_count()``, ``len()``,
 ``add_items(..., progress=True)``, custom distances (``space='custom'``), picklable
 ``BFIndex``, and clear exceptions where hnswlib crashes.
+
+A native file format beside hnswlib's: ``index.save_index(path, format="native")``
+writes a file that names its space, dimension and settings, so
+``hnswlib_rs.load_index(path)`` needs no arguments, and ``Index.open_view(path)`` (or
+``load_index(path, mmap=True)``) maps it into memory as a read-only index that opens in
+milliseconds and is shared between processes.
 """
 
-from ._hnswlib_rs import BFIndex, Index, KERNELS, __version__
+from ._hnswlib_rs import BFIndex, Index, KERNELS, __version__, load_index
 
-__all__ = ["Index", "BFIndex", "KERNELS", "__version__"]
+__all__ = ["Index", "BFIndex", "load_index", "KERNELS", "__version__"]

@@ -105,10 +105,28 @@ class Index:
     def set_rerank(self, rerank: float) -> None: ...
     def set_num_threads(self, num_threads: int) -> None: ...
     def index_file_size(self) -> int: ...
-    def save_index(self, path_to_index: _Path, sync: bool = True) -> None: ...
+    def save_index(
+        self,
+        path_to_index: _Path,
+        sync: bool = True,
+        *,
+        format: Literal["hnswlib", "native"] = "hnswlib",
+    ) -> None:
+        """Saves atomically; format='hnswlib' (pip hnswlib loads it) or 'native'
+        (self-describing, checksummed, can be opened with open_view)."""
     def load_index(
         self, path_to_index: _Path, max_elements: int = 0, allow_replace_deleted: bool = False
-    ) -> None: ...
+    ) -> None:
+        """Loads a file in either format; it must match this Index's space and dim."""
+    @classmethod
+    def open_view(
+        cls, path_to_index: _Path, verify: bool = False, populate: bool = False
+    ) -> "Index":
+        """A read-only Index over a memory-mapped native file; space, dim and settings
+        come from the file. Adds, deletes and resizes raise RuntimeError."""
+    @property
+    def is_view(self) -> bool:
+        """Whether the index is a read-only view of a file (open_view)."""
     def mark_deleted(self, label: int) -> None: ...
     def unmark_deleted(self, label: int) -> None: ...
     def resize_index(self, new_size: int) -> None: ...
@@ -144,6 +162,18 @@ class Index:
     def quantization(self) -> Literal["none", "sq8", "sq4"]: ...
     def __getstate__(self) -> Tuple[Dict[str, Any]]: ...
     def __setstate__(self, state: Tuple[Dict[str, Any]]) -> None: ...
+
+def load_index(
+    path_to_index: _Path,
+    max_elements: int = 0,
+    allow_replace_deleted: bool = False,
+    *,
+    mmap: bool = False,
+    verify: bool = False,
+    populate: bool = False,
+) -> Index:
+    """A new Index from a native file (save_index(..., format='native')), which names its
+    space, dim and settings. mmap=True opens it as a read-only view (Index.open_view)."""
 
 class BFIndex:
     """An exact index with the API of pip hnswlib's ``hnswlib.BFIndex``."""
