@@ -23,8 +23,8 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use hnswlib_core::{
-    AddOptions, BruteForceIndex, CDistanceFn, HnswIndex, HnswParams, LabelFilter, LoadOptions,
-    Neighbor, Quantization, SaveOptions, SearchOptions, Space,
+    AddOptions, BruteForceIndex, CDistanceFn, FileFormat, HnswIndex, HnswParams, LabelFilter,
+    LoadOptions, Neighbor, Quantization, SaveOptions, SearchOptions, Space, SpaceKind, ViewOptions,
 };
 use jni::objects::{JByteArray, JClass, JFloatArray, JIntArray, JLongArray, JObject, JString};
 use jni::sys::{jboolean, jbyteArray, jfloat, jfloatArray, jint, jlong, jlongArray, jobject};
@@ -60,6 +60,39 @@ fn quantization_ordinal(q: Quantization) -> jint {
         Quantization::Sq8 => 1,
         Quantization::Sq4 => 2,
     }
+}
+
+/// The core format for the ordinal of the Java enum `io.github.hnswlibrs.FileFormat`
+/// (`HNSWLIB`, `NATIVE`).
+fn file_format(ordinal: jint) -> Res<FileFormat> {
+    match ordinal {
+        0 => Ok(FileFormat::Hnswlib),
+        1 => Ok(FileFormat::Native),
+        _ => Err(Fail::Arg(format!("unknown file format ordinal {ordinal}"))),
+    }
+}
+
+/// The `io.github.hnswlibrs.Space` kind of a built-in float space, or -1.
+fn space_kind(kind: SpaceKind) -> jint {
+    match kind {
+        SpaceKind::L2 => SPACE_L2,
+        SpaceKind::InnerProduct => SPACE_IP,
+        SpaceKind::Cosine => SPACE_COSINE,
+        SpaceKind::L2U8 | SpaceKind::Custom => -1,
+    }
+}
+
+/// An index read from a native file, which names its own space: refused when that
+/// space is not one the Java binding can describe and search (u8 vectors).
+fn float_space(index: HnswIndex) -> Res<HnswIndex> {
+    let kind = index.space().kind();
+    if space_kind(kind) < 0 {
+        return Err(Fail::Arg(format!(
+            "the file holds an index in space {:?}, which the Java binding cannot search (it takes float vectors in l2, ip or cosine)",
+            kind.name()
+        )));
+    }
+    Ok(index)
 }
 
 fn non_negative(v: i64, what: &str) -> Res<usize> {
@@ -322,6 +355,58 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_load<'l>(
             })
         };
         Ok(registry::register(index, java) as jlong)
+    })
+}
+
+/// `static native long open(String path, long maxElements, boolean
+/// allowReplaceDeleted, int quantization, boolean keepVectors)`: an HNSW index from a
+/// native file, which names its space, dimension and settings.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_open<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    path: JString<'l>,
+    max_elements: jlong,
+    allow_replace_deleted: jboolean,
+    quantization_ordinal: jint,
+    keep_vectors: jboolean,
+) -> jlong {
+    run(&mut env, |env| {
+        let path = path.try_to_string(env)?;
+        let opts = LoadOptions {
+            max_elements: non_negative(max_elements, "maxElements")?,
+            allow_replace_deleted,
+            quantization: quantization(quantization_ordinal)?,
+            keep_vectors,
+            ..LoadOptions::default()
+        };
+        let index = float_space(HnswIndex::open(path, &opts)?)?;
+        Ok(registry::register(Index::Hnsw(index), None) as jlong)
+    })
+}
+
+/// `static native long openView(String path, Space space, boolean verify, boolean
+/// populate)`: a read-only view of a native file; `space` null means the file's own
+/// (not possible for custom distances).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_openView<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    path: JString<'l>,
+    space: JObject<'l>,
+    verify: jboolean,
+    populate: jboolean,
+) -> jlong {
+    run(&mut env, |env| {
+        let path = path.try_to_string(env)?;
+        let opts = ViewOptions { verify, populate };
+        let (index, java) = if space.is_null() {
+            (float_space(HnswIndex::open_view(path, &opts)?)?, None)
+        } else {
+            let (space, java) = make_space(env, &space)?;
+            (HnswIndex::view(path, space, &opts)?, java)
+        };
+        Ok(registry::register(Index::Hnsw(index), java) as jlong)
     })
 }
 
@@ -602,6 +687,9 @@ const INFO_FILE_SIZE: jint = 7;
 const INFO_QUANTIZATION: jint = 8;
 const INFO_KEEPS_VECTORS: jint = 9;
 const INFO_TRAINED: jint = 10;
+const INFO_SPACE: jint = 11;
+const INFO_DIM: jint = 12;
+const INFO_IS_VIEW: jint = 13;
 
 /// `static native long info(long id, int what)`: counts and parameters.
 #[unsafe(no_mangle)]
@@ -627,6 +715,9 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_info<'l>(
             (Index::Hnsw(h), INFO_QUANTIZATION) => quantization_ordinal(h.quantization()) as usize,
             (Index::Hnsw(h), INFO_KEEPS_VECTORS) => usize::from(h.keeps_vectors()),
             (Index::Hnsw(h), INFO_TRAINED) => usize::from(h.is_trained()),
+            (Index::Hnsw(h), INFO_SPACE) => return Ok(space_kind(h.space().kind()).into()),
+            (Index::Hnsw(h), INFO_DIM) => h.dim(),
+            (Index::Hnsw(h), INFO_IS_VIEW) => usize::from(h.is_view()),
             _ => return Err(Fail::Arg(format!("unknown info {what}"))),
         };
         Ok(n as jlong)
@@ -774,7 +865,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_checkIntegrity<'l>(
 
 // ---- saving -----------------------------------------------------------------------
 
-/// `static native void save(long id, String path, boolean sync)`
+/// `static native void save(long id, String path, boolean sync, int format)`
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_hnswlibrs_Native_save<'l>(
     mut env: EnvUnowned<'l>,
@@ -782,13 +873,14 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_save<'l>(
     id: jlong,
     path: JString<'l>,
     sync: jboolean,
+    format: jint,
 ) {
     run(&mut env, |env| {
         let entry = registry::get(id)?;
         let path = path.try_to_string(env)?;
         let opts = SaveOptions {
             sync,
-            ..Default::default()
+            format: file_format(format)?,
         };
         match &entry.index {
             Index::Hnsw(h) => h.save_with(path, &opts)?,
@@ -798,17 +890,25 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_save<'l>(
     })
 }
 
-/// `static native byte[] toBytes(long id)`
+/// `static native byte[] toBytes(long id, int format)` (a brute-force index has
+/// hnswlib's format only)
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_io_github_hnswlibrs_Native_toBytes<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     id: jlong,
+    format: jint,
 ) -> jbyteArray {
     run(&mut env, |env| {
         let entry = registry::get(id)?;
+        let format = file_format(format)?;
         let bytes = match &entry.index {
-            Index::Hnsw(h) => h.to_bytes()?,
+            Index::Hnsw(h) => h.to_bytes_with(format)?,
+            Index::Brute(_) if format != FileFormat::Hnswlib => {
+                return Err(Fail::Arg(
+                    "a brute-force index has hnswlib's format only".into(),
+                ))
+            }
             Index::Brute(b) => b.to_bytes(),
         };
         if bytes.len() > i32::MAX as usize - 8 {

@@ -23,6 +23,19 @@ import java.util.Objects;
  * neighbours when fewer exist instead of failing; {@link #save(Path)} reports I/O errors.
  * See {@link VectorIndex} for threads, labels and input.
  *
+ * <p>Files: {@link #save(Path)} writes hnswlib's format (hnswlib loads it; loading it here
+ * takes its space, {@link #load(Path, Space)}); {@link #save(Path, FileFormat)} with
+ * {@link FileFormat#NATIVE} writes hnswlib-rs's own format, which names its space, dimension
+ * and settings, so {@link #open(Path)} needs nothing else, and which
+ * {@link #openView(Path)} maps into memory as a read-only index:
+ *
+ * <pre>{@code
+ * index.save(Path.of("index.hnsw"), FileFormat.NATIVE);
+ * try (HnswIndex view = HnswIndex.openView(Path.of("index.hnsw"))) {   // milliseconds, shared
+ *     SearchResult r = view.knn(query, 10);                            // view.isView() == true
+ * }
+ * }</pre>
+ *
  * <p>{@link #builder(Space, long)} also makes quantized indexes, whose searches traverse
  * 8-bit or 4-bit codes and re-rank their best candidates exactly (see
  * {@link Quantization}):
@@ -229,7 +242,8 @@ public final class HnswIndex extends VectorIndex {
     }
 
     /**
-     * Loads an index saved by hnswlib ({@code save_index}) or by {@link #save(Path)}.
+     * Loads an index saved by hnswlib ({@code save_index}) or by {@link #save(Path)}, in
+     * either {@link FileFormat} (told apart by the native format's magic bytes).
      *
      * @param path the file
      * @param space the space it was built with (the dimension is checked against the file)
@@ -274,6 +288,121 @@ public final class HnswIndex extends VectorIndex {
     public static HnswIndex load(Path path, Space space, LoadOptions options) throws IOException {
         Objects.requireNonNull(path, "path");
         return loaded(path.toString(), null, space, options);
+    }
+
+    /**
+     * Loads a file saved in the {@link FileFormat#NATIVE} format, which names its space,
+     * dimension, M, efConstruction, ef and storage mode: {@link #space()}, {@link #getEf()},
+     * {@link #quantization()} and the rest report the file's. Files of a custom distance
+     * need their space: {@link #load(Path, Space)}.
+     *
+     * @param path the file
+     * @return the index
+     * @throws IOException if the file cannot be read
+     * @throws IndexFormatException if it is not a valid native file (a file in hnswlib's
+     *     format does not name its space: load it with {@link #load(Path, Space)})
+     * @throws IllegalArgumentException for the file of a custom distance, or of a space the
+     *     Java binding does not search (u8 vectors)
+     */
+    public static HnswIndex open(Path path) throws IOException {
+        return open(path, LoadOptions.defaults());
+    }
+
+    /**
+     * {@link #open(Path)} with a capacity and slot reuse ({@link LoadOptions}); a
+     * quantization other than {@link Quantization#NONE} must be the file's.
+     *
+     * @param path the file
+     * @param options capacity, slot reuse, quantization
+     * @return the index
+     * @throws IOException if the file cannot be read
+     * @throws IndexFormatException if it is not a valid native file
+     * @throws IllegalArgumentException for the file of a custom distance or u8 vectors, or
+     *     a quantization other than the file's
+     */
+    public static HnswIndex open(Path path, LoadOptions options) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        return ofFile(Native.open(path.toString(), options.maxElements, options.allowReplaceDeleted,
+                options.quantization.ordinal(), options.keepVectors));
+    }
+
+    /**
+     * Opens a file saved in the {@link FileFormat#NATIVE} format as a read-only view: the
+     * file is mapped into memory, not read, and searches use it where it lies. Opening takes
+     * milliseconds whatever the size, an index larger than memory can be searched (the system
+     * pages it in and out), and processes (or indexes) viewing one file share one copy of it
+     * in the page cache. Space, dimension and settings come from the file.
+     *
+     * <p>Searches, {@link #getItem(long)}, {@link #ids()}, {@link #save(Path, FileFormat)}
+     * (either format), {@link #toBytes()} and {@link #setEf(int)} work as on a loaded index;
+     * {@code add}, {@link #markDeleted(long)}, {@link #unmarkDeleted(long)} and
+     * {@link #resize(long)} throw {@link IllegalStateException} ("... read-only view ...").
+     * The file must not be truncated or rewritten in place while the view is open (saves
+     * replace files by renaming, which is safe; deleting it is safe). {@link #close()}
+     * unmaps it.
+     *
+     * @param path the file
+     * @return the view
+     * @throws IOException if the file cannot be opened
+     * @throws IndexFormatException if it is truncated or corrupted
+     * @throws IllegalArgumentException if it is not in the native format (an hnswlib file, or
+     *     not an index), or holds a custom distance or u8 vectors
+     */
+    public static HnswIndex openView(Path path) throws IOException {
+        return openView(path, ViewOptions.defaults());
+    }
+
+    /**
+     * {@link #openView(Path)} with verification or read-ahead ({@link ViewOptions}).
+     *
+     * @param path the file
+     * @param options verify, populate
+     * @return the view
+     * @throws IOException if the file cannot be opened
+     * @throws IndexFormatException if it is truncated or corrupted
+     * @throws IllegalArgumentException if it is not in the native format, or holds a custom
+     *     distance or u8 vectors
+     */
+    public static HnswIndex openView(Path path, ViewOptions options) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        return ofFile(Native.openView(path.toString(), null, options.verify, options.populate));
+    }
+
+    /**
+     * {@link #openView(Path, ViewOptions)} of any native file with the space it was built
+     * with: needed for custom distances, checked against the file for the others.
+     *
+     * @param path the file
+     * @param space its space
+     * @param options verify, populate
+     * @return the view
+     * @throws IOException if the file cannot be opened
+     * @throws IndexFormatException if it is truncated or corrupted
+     * @throws IllegalArgumentException if it is not in the native format, or is of another
+     *     space or dimension
+     */
+    public static HnswIndex openView(Path path, Space space, ViewOptions options) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(space, "space");
+        Objects.requireNonNull(options, "options");
+        return new HnswIndex(Native.openView(path.toString(), space, options.verify, options.populate), space);
+    }
+
+    /** The index behind {@code id}, read from a native file: its space is the file's. */
+    private static HnswIndex ofFile(long id) {
+        try {
+            String[] names = {"l2", "ip", "cosine"};
+            int kind = (int) Native.info(id, Native.INFO_SPACE);
+            if (kind < 0 || kind >= names.length) {
+                throw new IllegalStateException("the file's space (kind " + kind + ") has no Java Space");
+            }
+            return new HnswIndex(id, Space.of(names[kind], (int) Native.info(id, Native.INFO_DIM)));
+        } catch (RuntimeException e) {
+            Native.free(id);
+            throw e;
+        }
     }
 
     /** An index from the file {@code path}, or from {@code bytes} when path is null. */
@@ -326,6 +455,56 @@ public final class HnswIndex extends VectorIndex {
      */
     public static HnswIndex fromBytes(byte[] bytes, Space space, LoadOptions options) throws IndexFormatException {
         return loaded(null, Objects.requireNonNull(bytes, "bytes"), space, options);
+    }
+
+    /**
+     * Whether the index is a read-only view of a file ({@link #openView(Path)}).
+     *
+     * @return true for a view
+     */
+    public boolean isView() {
+        return info(Native.INFO_IS_VIEW) != 0;
+    }
+
+    // ---- saving ---------------------------------------------------------------------
+
+    /**
+     * Saves the index in {@code format}, atomically and durably (as {@link #save(Path)}).
+     * {@link FileFormat#NATIVE} holds any index, codes-only ones included.
+     *
+     * @param path the file
+     * @param format the file format
+     * @throws IOException if it cannot be written
+     * @throws IllegalStateException for a codes-only index in {@link FileFormat#HNSWLIB}
+     */
+    public void save(Path path, FileFormat format) throws IOException {
+        save(path, format, true);
+    }
+
+    /**
+     * Saves the index in {@code format}, atomically; {@code sync} as for
+     * {@link #save(Path, boolean)}.
+     *
+     * @param path the file
+     * @param format the file format
+     * @param sync whether to wait until the file is on disk
+     * @throws IOException if it cannot be written
+     * @throws IllegalStateException for a codes-only index in {@link FileFormat#HNSWLIB}
+     */
+    public void save(Path path, FileFormat format, boolean sync) throws IOException {
+        write(path, sync, format);
+    }
+
+    /**
+     * The bytes {@link #save(Path, FileFormat)} would write.
+     *
+     * @param format the file format
+     * @return the index in that format
+     * @throws IllegalStateException if it is larger than a Java array can hold, or for a
+     *     codes-only index in {@link FileFormat#HNSWLIB}
+     */
+    public byte[] toBytes(FileFormat format) {
+        return bytes(format);
     }
 
     // ---- adding ---------------------------------------------------------------------
@@ -385,7 +564,7 @@ public final class HnswIndex extends VectorIndex {
      *
      * @param label the label
      * @throws LabelNotFoundException if it is not in the index
-     * @throws IllegalStateException if it is already deleted
+     * @throws IllegalStateException if it is already deleted, or on a view ({@link #isView()})
      */
     public void markDeleted(long label) {
         labelOp(Native.LABEL_MARK_DELETED, label);
@@ -396,7 +575,7 @@ public final class HnswIndex extends VectorIndex {
      *
      * @param label the label
      * @throws LabelNotFoundException if it is not in the index
-     * @throws IllegalStateException if it is not deleted
+     * @throws IllegalStateException if it is not deleted, or on a view ({@link #isView()})
      */
     public void unmarkDeleted(long label) {
         labelOp(Native.LABEL_UNMARK_DELETED, label);

@@ -26,6 +26,10 @@ final class Native {
     static final int INFO_QUANTIZATION = 8;
     static final int INFO_KEEPS_VECTORS = 9;
     static final int INFO_TRAINED = 10;
+    /** The file's {@link Space} kind (l2, ip, cosine), or -1 for another space. */
+    static final int INFO_SPACE = 11;
+    static final int INFO_DIM = 12;
+    static final int INFO_IS_VIEW = 13;
 
     static {
         NativeLibrary.load();
@@ -45,6 +49,13 @@ final class Native {
      */
     static native long load(boolean hnsw, String path, byte[] bytes, Space space, long maxElements,
             boolean allowReplaceDeleted, long seed, int quantization, boolean keepVectors);
+
+    /** An HNSW index from a native file, which names its space ({@link #INFO_SPACE}). */
+    static native long open(String path, long maxElements, boolean allowReplaceDeleted, int quantization,
+            boolean keepVectors);
+
+    /** A read-only view of a native file; {@code space} null means the file's own. */
+    static native long openView(String path, Space space, boolean verify, boolean populate);
 
     static native void free(long id);
 
@@ -82,9 +93,10 @@ final class Native {
     /** hnswlib's checkIntegrity: connections, min inbound, max inbound, without inbound. */
     static native long[] checkIntegrity(long id);
 
-    static native void save(long id, String path, boolean sync);
+    /** {@code format} is the ordinal of a {@link FileFormat}. */
+    static native void save(long id, String path, boolean sync, int format);
 
-    static native byte[] toBytes(long id);
+    static native byte[] toBytes(long id, int format);
 
     static native long symbolAddress(String library, String symbol);
 

@@ -167,6 +167,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @param label its label
      * @throws IllegalArgumentException for a wrong length or non-finite values
      * @throws CapacityExceededException when the label is new and the index is full
+     * @throws IllegalStateException on a read-only view ({@link HnswIndex#openView(Path)})
      */
     public void add(float[] vector, long label) {
         addRows(Objects.requireNonNull(vector, "vector"), null, new long[] {label}, AddOptions.defaults());
@@ -517,7 +518,8 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * Changes the capacity.
      *
      * @param maxElements the new capacity, at least {@link #size()}
-     * @throws IllegalStateException if below the element count
+     * @throws IllegalStateException if below the element count, or on a read-only view
+     *     ({@link HnswIndex#openView(Path)})
      */
     public void resize(long maxElements) {
         try {
@@ -555,9 +557,15 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @throws IllegalStateException for a codes-only {@link HnswIndex}; no file is written
      */
     public void save(Path path, boolean sync) throws IOException {
+        write(path, sync, FileFormat.HNSWLIB);
+    }
+
+    /** Saves in {@code format} (HNSW indexes only have {@link FileFormat#NATIVE}). */
+    final void write(Path path, boolean sync, FileFormat format) throws IOException {
         Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(format, "format");
         try {
-            Native.save(id(), path.toString(), sync);
+            Native.save(id(), path.toString(), sync, format.ordinal());
         } finally {
             keepAlive();
         }
@@ -571,8 +579,14 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      *     codes-only {@link HnswIndex}
      */
     public byte[] toBytes() {
+        return bytes(FileFormat.HNSWLIB);
+    }
+
+    /** The bytes of the index in {@code format} (HNSW only for {@link FileFormat#NATIVE}). */
+    final byte[] bytes(FileFormat format) {
+        Objects.requireNonNull(format, "format");
         try {
-            return Native.toBytes(id());
+            return Native.toBytes(id(), format.ordinal());
         } finally {
             keepAlive();
         }

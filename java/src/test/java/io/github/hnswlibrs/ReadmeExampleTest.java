@@ -57,4 +57,23 @@ class ReadmeExampleTest {
         // ---- end of the example ----
         assertEquals("7 true\nSQ4 4.0\n", captured.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void readmeNativeFormatExampleRunsAndPrintsWhatItSays(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        Path file = dir.resolve("index.hnsw");
+        // ---- README.md, with System.out -> out and Path.of("index.hnsw") -> file ----
+        try (HnswIndex index = new HnswIndex(Space.cosine(4), 1000)) {
+            index.add(new float[][] {{1, 0, 0, 0}, {0, 1, 0, 0}, {0.7f, 0.7f, 0, 0}}, new long[] {10, 11, 12});
+            index.save(file, FileFormat.NATIVE);                       // FileFormat.HNSWLIB is the default
+        }
+        try (HnswIndex same = HnswIndex.open(file);                     // no space or dim: the file names them
+                HnswIndex view = HnswIndex.openView(file)) {            // mapped, read-only
+            out.println(same.space() + " " + view.isView());           // Space(cosine, dim=4) true
+            out.println(view.knn(new float[] {0.9f, 0.1f, 0, 0}, 2).labels()[1]);   // 12
+        }
+        // ---- end of the example ----
+        assertEquals("Space(cosine, dim=4) true\n12\n", captured.toString(StandardCharsets.UTF_8));
+    }
 }
