@@ -609,7 +609,7 @@ impl HnswIndex {
     fn check_writable(g: &Graph, what: &str) -> Result<()> {
         if g.storage.is_view() {
             return Err(Error::NotSupported(format!(
-                "{what}: the index is a read-only view of a file (open_view); load the file to change it"
+                "{what}: the index is a read-only view of a file; load the file to change it"
             )));
         }
         Ok(())
