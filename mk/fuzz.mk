@@ -9,19 +9,21 @@
 #
 # A crash, hang (-timeout), single allocation above FUZZ_MALLOC_MB, or resident memory
 # above FUZZ_RSS_MB stops the run and leaves the input in fuzz/artifacts/<target>/.
-# Inputs are at most 80 kB (the largest fixture is 74 kB), so the allocation limit
-# holds readers to "about twice the input plus a constant": the fixed-size tables of
-# an index (lock stripes) are well under it.
+# Inputs are at most 80 kB (the largest fixture is 74 kB; native files, whose sections
+# are page-aligned, 128 kB), so the allocation limit holds readers to "about twice the
+# input plus a constant": the fixed-size tables of an index (lock stripes) are well
+# under it.
 
 TEST_SUITES += fuzz-smoke
 
-FUZZ_TARGETS       := hnsw_load hnsw_load_use hnsw_header abi_deserialize bf_load
+FUZZ_TARGETS       := hnsw_load hnsw_load_use hnsw_header abi_deserialize bf_load native_load \
+                      native_view
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_MALLOC_MB     ?= 8
 FUZZ_RSS_MB        ?= 1024
 FUZZ_TOOLCHAIN     ?= +nightly
-FUZZ_FLAGS         := -max_len=80000 -timeout=10 -malloc_limit_mb=$(FUZZ_MALLOC_MB) \
+FUZZ_FLAGS         := -timeout=10 -malloc_limit_mb=$(FUZZ_MALLOC_MB) \
                       -rss_limit_mb=$(FUZZ_RSS_MB) -print_final_stats=1
 KILL_TRIALS        ?= 200
 KILL_N             ?= 50000
@@ -49,7 +51,8 @@ fuzz: fuzz-seeds
 	    echo "== fuzz $$t for $(FUZZ_SECONDS) s (log: fuzz/logs/$$t.log)"; \
 	    status=0; \
 	    (cd fuzz && $(CARGO) $(FUZZ_TOOLCHAIN) fuzz run -O $$t -- \
-	        -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS)) >fuzz/logs/$$t.log 2>&1 || status=$$?; \
+	        -max_total_time=$(FUZZ_SECONDS) -max_len=$$(case $$t in native_*) echo 131072;; *) echo 80000;; esac) \
+	        $(FUZZ_FLAGS)) >fuzz/logs/$$t.log 2>&1 || status=$$?; \
 	    grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^Done [0-9]+ runs' fuzz/logs/$$t.log || true; \
 	    if [ $$status -ne 0 ]; then tail -n 40 fuzz/logs/$$t.log; exit 1; fi; \
 	done

@@ -8,8 +8,8 @@
 //! past the dimension check and into the rest of the reader.
 
 use hnswlib_core::{
-    AddOptions, BruteForceIndex, HnswIndex, HnswParams, LoadOptions, Quantization, SearchOptions,
-    Space,
+    AddOptions, BruteForceIndex, ErrorKind, FileFormat, HnswIndex, HnswParams, LoadOptions,
+    Quantization, SearchOptions, Space,
 };
 
 /// The four built-in spaces, in selector order.
@@ -109,7 +109,8 @@ pub fn expected_resave(file: &[u8], index: &HnswIndex, opts: &LoadOptions) -> Ve
     out
 }
 
-/// A query for `index`: its first element's vector, nudged, or zeros.
+/// A query for `index`: its first element's vector, nudged (non-finite values
+/// zeroed), or zeros.
 fn query(index: &HnswIndex, ids: &[u64]) -> Query {
     let u8_space = index.space().kind().name() == "l2u8";
     let dim = index.dim();
@@ -126,6 +127,8 @@ fn query(index: &HnswIndex, ids: &[u64]) -> Query {
             .and_then(|&l| index.get_item::<f32>(l).ok())
             .unwrap_or_else(|| vec![0.0; dim]);
         q[0] += 0.25;
+        // An unverified view's vectors may hold anything; a query must be finite.
+        q.iter_mut().filter(|x| !x.is_finite()).for_each(|x| *x = 0.0);
         Query::F32(q)
     }
 }
@@ -200,6 +203,79 @@ pub fn exercise_hnsw(index: &HnswIndex, space: &Space, k: usize, adds: usize) {
         assert_eq!(again.max_elements(), index.max_elements());
         assert_eq!(again.to_bytes().expect("saved before"), bytes);
     }
+}
+
+/// Saves `index` in the native format and loads it again: the same labels, and the
+/// same bytes when saved once more.
+pub fn native_round_trip(index: &HnswIndex) {
+    let bytes = index
+        .to_bytes_with(FileFormat::Native)
+        .expect("every index saves in the native format");
+    let again = HnswIndex::from_native_bytes(&bytes, &LoadOptions::default())
+        .expect("a native file saved by this library loads");
+    assert_eq!(again.ids(), index.ids());
+    assert_eq!(
+        again
+            .to_bytes_with(FileFormat::Native)
+            .expect("saved before"),
+        bytes
+    );
+}
+
+/// What a read-only view must do whatever its (unverified) level 0 holds: search
+/// without crashing, refuse every change, and save.
+pub fn exercise_view(view: &HnswIndex, k: usize) {
+    assert!(view.is_view());
+    let ids = view.ids();
+    let q = query(view, &ids);
+    let k = k.clamp(1, 16);
+    q.search(view, k, &SearchOptions::default());
+    let odd = |l: u64| l % 2 == 1;
+    q.search(
+        view,
+        k,
+        &SearchOptions {
+            ef: Some(k + 5),
+            filter: Some(&odd),
+            ..Default::default()
+        },
+    );
+    let _ = view.check_integrity();
+    let refused = |r: hnswlib_core::Result<()>| {
+        assert_eq!(r.expect_err("a view refuses changes").kind(), ErrorKind::State)
+    };
+    refused(q.add(view, ids.last().map_or(0, |l| l.wrapping_add(1)), false));
+    if let Some(&first) = ids.first() {
+        refused(view.mark_deleted(first));
+    }
+    refused(view.resize(view.max_elements() + 1));
+    let _ = view.to_bytes_with(FileFormat::Native);
+}
+
+/// Native files of the hnswlib seeds loaded with several storage modes (f32, sq8,
+/// codes-only sq4): every section kind the native format has.
+pub fn generated_native_seeds() -> Vec<Vec<u8>> {
+    let mut hnsw: Vec<(&str, Vec<u8>)> = HNSW_FIXTURES
+        .iter()
+        .map(|&(name, bytes)| (name, bytes.to_vec()))
+        .collect();
+    hnsw.extend(generated_hnsw_seeds());
+    let mut out = Vec::new();
+    for (name, file) in hnsw {
+        let kind = SPACES.iter().position(|&s| s == name).expect("a space name");
+        let space = space_for(kind, hnsw_data_size(&file), file.len());
+        for opt in [0, 0x08, 0x30] {
+            // Quantized modes exist for the float spaces only.
+            if let Ok(index) = HnswIndex::from_bytes(&file, space.clone(), &load_options(opt)) {
+                out.push(
+                    index
+                        .to_bytes_with(FileFormat::Native)
+                        .expect("every index saves in the native format"),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// Searches, adds, removes and saves a loaded brute-force index.

@@ -6,7 +6,9 @@
 use std::fs;
 use std::path::Path;
 
-use hnswlib_fuzz::{generated_bf_seeds, generated_hnsw_seeds, selector, HNSW_FIXTURES};
+use hnswlib_fuzz::{
+    generated_bf_seeds, generated_hnsw_seeds, generated_native_seeds, selector, HNSW_FIXTURES,
+};
 
 /// Option bits tried with every seed: defaults, replace-deleted, sq8, codes-only sq4,
 /// an explicit capacity.
@@ -42,6 +44,20 @@ fn main() {
             let mut input = vec![selector(space, opt)];
             input.extend_from_slice(file);
             write(&dir, &format!("seed-{i:02}-{space}-{opt:02x}"), &input);
+        }
+    }
+    // Native files: loaded with default options and with an explicit capacity; viewed
+    // unverified and verified.
+    let native = generated_native_seeds();
+    for (target, selectors) in [("native_load", [0u8, 0x40]), ("native_view", [0, 1])] {
+        let dir = root.join(target);
+        fs::create_dir_all(&dir).expect("creating the corpus directory");
+        for (i, file) in native.iter().enumerate() {
+            for sel in selectors {
+                let mut input = vec![sel];
+                input.extend_from_slice(file);
+                write(&dir, &format!("seed-{i:02}-{sel:02x}"), &input);
+            }
         }
     }
     // The structure-aware target picks its seed file itself: one input per seed.
