@@ -235,3 +235,47 @@ fn bruteforce_file() {
     assert_eq!(index.len(), 6);
     assert_eq!(index.ids(), (10..16).collect::<Vec<u64>>());
 }
+
+/// hnswlib 0.6.2's own C++ (make_u8_fixture.cpp, `L2SpaceI`) wrote `l2u8_d12.hnsw`: it
+/// loads in the l2u8 space, answers as hnswlib did (exact integer distances), saves again
+/// byte for byte, and a single-threaded build from the same data and seed writes the
+/// same file.
+#[test]
+fn hnswlib_u8_file_from_cpp() {
+    let name = "l2u8_d12";
+    let exp = expected(name);
+    assert_eq!(exp.space, "l2u8");
+    let file = fixture(&format!("{name}.hnsw"));
+    let hnswlib_bytes = std::fs::read(&file).unwrap();
+    let data = std::fs::read(fixture(&format!("{name}.data.u8"))).unwrap();
+    let labels = read_u64(&format!("{name}.labels.u64"));
+    let queries = std::fs::read(fixture(&format!("{name}.queries.u8"))).unwrap();
+    let space = Space::by_name("l2u8", exp.dim).unwrap();
+    let loaded = HnswIndex::load(&file, space.clone(), &LoadOptions::default()).unwrap();
+    assert_eq!(loaded.len(), exp.count);
+    assert_same_bytes(&loaded.to_bytes().unwrap(), &hnswlib_bytes, "re-saved");
+    assert_eq!(
+        loaded.get_item::<u8>(labels[5]).unwrap(),
+        data[5 * exp.dim..6 * exp.dim].to_vec()
+    );
+    let params = HnswParams {
+        max_elements: 400,
+        m: 8,
+        ef_construction: 40,
+        random_seed: 100,
+        ..Default::default()
+    };
+    let built = HnswIndex::new(space, &params).unwrap();
+    for (v, &l) in data.chunks_exact(exp.dim).zip(&labels) {
+        built.add(v, l, false).unwrap();
+    }
+    assert_same_bytes(&built.to_bytes().unwrap(), &hnswlib_bytes, "rebuilt");
+    for index in [&loaded, &built] {
+        index.set_ef(exp.ef);
+        for (q, (want_labels, want_dists)) in queries.chunks_exact(exp.dim).zip(&exp.rows) {
+            let hits = index.search(q, exp.k, &SearchOptions::default()).unwrap();
+            assert_eq!(&hits.iter().map(|h| h.label).collect::<Vec<_>>(), want_labels);
+            assert_eq!(&hits.iter().map(|h| h.distance).collect::<Vec<_>>(), want_dists);
+        }
+    }
+}
