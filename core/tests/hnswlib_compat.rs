@@ -274,8 +274,14 @@ fn hnswlib_u8_file_from_cpp() {
         index.set_ef(exp.ef);
         for (q, (want_labels, want_dists)) in queries.chunks_exact(exp.dim).zip(&exp.rows) {
             let hits = index.search(q, exp.k, &SearchOptions::default()).unwrap();
-            assert_eq!(&hits.iter().map(|h| h.label).collect::<Vec<_>>(), want_labels);
-            assert_eq!(&hits.iter().map(|h| h.distance).collect::<Vec<_>>(), want_dists);
+            assert_eq!(
+                &hits.iter().map(|h| h.label).collect::<Vec<_>>(),
+                want_labels
+            );
+            assert_eq!(
+                &hits.iter().map(|h| h.distance).collect::<Vec<_>>(),
+                want_dists
+            );
         }
     }
 }

@@ -23,8 +23,9 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use hnswlib_core::{
-    AddOptions, BruteForceIndex, CDistanceFn, FileFormat, HnswIndex, HnswParams, LabelFilter,
-    LoadOptions, Neighbor, Quantization, SaveOptions, SearchOptions, Space, SpaceKind, ViewOptions,
+    AddOptions, BruteForceIndex, CDistanceFn, Element, FileFormat, HnswIndex, HnswParams,
+    LabelFilter, LoadOptions, Neighbor, Quantization, SaveOptions, SearchOptions, Space, SpaceKind,
+    ViewOptions,
 };
 use jni::objects::{JByteArray, JClass, JFloatArray, JIntArray, JLongArray, JObject, JString};
 use jni::sys::{jboolean, jbyteArray, jfloat, jfloatArray, jint, jlong, jlongArray, jobject};
@@ -40,6 +41,7 @@ const SPACE_IP: jint = 1;
 const SPACE_COSINE: jint = 2;
 const SPACE_JAVA: jint = 3;
 const SPACE_NATIVE: jint = 4;
+const SPACE_L2U8: jint = 5;
 
 /// The core mode for the ordinal of the Java enum `io.github.hnswlibrs.Quantization`
 /// (`NONE`, `SQ8`, `SQ4`), which the Java side passes.
@@ -72,27 +74,15 @@ fn file_format(ordinal: jint) -> Res<FileFormat> {
     }
 }
 
-/// The `io.github.hnswlibrs.Space` kind of a built-in float space, or -1.
+/// The `io.github.hnswlibrs.Space` kind of a built-in space, or -1 for a custom one.
 fn space_kind(kind: SpaceKind) -> jint {
     match kind {
         SpaceKind::L2 => SPACE_L2,
         SpaceKind::InnerProduct => SPACE_IP,
         SpaceKind::Cosine => SPACE_COSINE,
-        SpaceKind::L2U8 | SpaceKind::Custom => -1,
+        SpaceKind::L2U8 => SPACE_L2U8,
+        SpaceKind::Custom => -1,
     }
-}
-
-/// An index read from a native file, which names its own space: refused when that
-/// space is not one the Java binding can describe and search (u8 vectors).
-fn float_space(index: HnswIndex) -> Res<HnswIndex> {
-    let kind = index.space().kind();
-    if space_kind(kind) < 0 {
-        return Err(Fail::Arg(format!(
-            "the file holds an index in space {:?}, which the Java binding cannot search (it takes float vectors in l2, ip or cosine)",
-            kind.name()
-        )));
-    }
-    Ok(index)
 }
 
 fn non_negative(v: i64, what: &str) -> Res<usize> {
@@ -116,6 +106,7 @@ fn make_space(env: &mut Env, space: &JObject) -> Res<(Space, Option<Arc<JavaDist
         SPACE_L2 => Space::l2(dim)?,
         SPACE_IP => Space::ip(dim)?,
         SPACE_COSINE => Space::cosine(dim)?,
+        SPACE_L2U8 => Space::l2_u8(dim)?,
         SPACE_JAVA => {
             let obj = env.get_field(
                 space,
@@ -219,6 +210,51 @@ fn read_floats<'a>(
     let slice =
         unsafe { std::slice::from_raw_parts((addr as *const f32).add(pos as usize), len as usize) };
     Ok(Floats::Borrowed(slice))
+}
+
+/// Input vectors of either element type: floats (a `float[]` or a direct buffer) or
+/// unsigned bytes (a `byte[]`, each Java byte read as its unsigned value 0..255). The
+/// core checks the type against the index's space.
+pub(crate) enum Vectors<'a> {
+    F32(Floats<'a>),
+    U8(Vec<u8>),
+}
+
+/// Runs `$body` with `$v` bound to the input as a slice of its own element type, so one
+/// generic core call serves both (`Vectors` -> `&[f32]` or `&[u8]`).
+macro_rules! with_vectors {
+    ($vectors:expr, |$v:ident| $body:expr) => {
+        match $vectors {
+            $crate::Vectors::F32(floats) => {
+                let $v: &[f32] = floats;
+                $body
+            }
+            $crate::Vectors::U8(bytes) => {
+                let $v: &[u8] = bytes;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_vectors;
+
+/// The input of an add or a search: the Java `byte[]` when it is not null (u8 vectors),
+/// else the floats of [`read_floats`].
+fn read_vectors<'a>(
+    env: &mut Env,
+    (floats, bytes, buffer): (&JFloatArray, &JByteArray, &JObject),
+    (pos, len): (jint, jint),
+) -> Res<Vectors<'a>> {
+    if !bytes.is_null() {
+        return Ok(Vectors::U8(env.convert_byte_array(bytes)?));
+    }
+    Ok(Vectors::F32(read_floats(
+        env,
+        floats,
+        buffer.as_raw(),
+        pos,
+        len,
+    )?))
 }
 
 /// Java longs as u64 labels (bit for bit), or None for a null array.
@@ -380,7 +416,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_open<'l>(
             keep_vectors,
             ..LoadOptions::default()
         };
-        let index = float_space(HnswIndex::open(path, &opts)?)?;
+        let index = HnswIndex::open(path, &opts)?;
         Ok(registry::register(Index::Hnsw(index), None) as jlong)
     })
 }
@@ -401,7 +437,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_openView<'l>(
         let path = path.try_to_string(env)?;
         let opts = ViewOptions { verify, populate };
         let (index, java) = if space.is_null() {
-            (float_space(HnswIndex::open_view(path, &opts)?)?, None)
+            (HnswIndex::open_view(path, &opts)?, None)
         } else {
             let (space, java) = make_space(env, &space)?;
             (HnswIndex::view(path, space, &opts)?, java)
@@ -425,9 +461,10 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_free<'l>(
 
 // ---- adding -----------------------------------------------------------------------
 
-/// `static native void add(long id, float[] data, Buffer buf, int pos, int len,
-/// long[] labels, int threads, boolean replaceDeleted, ProgressListener progress)`:
-/// the rows of `data`, or of `len` floats of the direct buffer at `pos`.
+/// `static native void add(long id, float[] data, byte[] bytes, Buffer buf, int pos,
+/// int len, long[] labels, int threads, boolean replaceDeleted, ProgressListener
+/// progress)`: the rows of `bytes` (u8), of `data`, or of `len` floats of the direct
+/// buffer at `pos`.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_io_github_hnswlibrs_Native_add<'l>(
@@ -435,6 +472,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_add<'l>(
     _class: JClass<'l>,
     id: jlong,
     data: JFloatArray<'l>,
+    bytes: JByteArray<'l>,
     buffer: JObject<'l>,
     pos: jint,
     len: jint,
@@ -445,7 +483,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_add<'l>(
 ) {
     run(&mut env, |env| {
         let entry = registry::get(id)?;
-        let data = read_floats(env, &data, buffer.as_raw(), pos, len)?;
+        let data = read_vectors(env, (&data, &bytes, &buffer), (pos, len))?;
         let labels = read_labels(env, &labels)?;
         let upcalls = Upcalls::new(env, entry.id, &JObject::null(), &progress)?;
         let result = match &entry.index {
@@ -460,10 +498,10 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_add<'l>(
                         None
                     },
                 };
-                h.add_batch(&data, labels.as_deref(), &opts)
+                with_vectors!(&data, |v| h.add_batch(v, labels.as_deref(), &opts))
             }
             Index::Brute(b) => match &labels {
-                Some(l) => b.add_batch(&data, l),
+                Some(l) => with_vectors!(&data, |v| b.add_batch(v, l)),
                 None => return Err(Fail::Arg("a brute-force index needs labels".into())),
             },
         };
@@ -514,17 +552,16 @@ const LABEL_FILTER_BITS: jint = 1;
 fn searching<T>(
     env: &mut Env,
     id: jlong,
-    queries: &JFloatArray,
-    buffer: &JObject,
+    queries: (&JFloatArray, &JByteArray, &JObject),
     (pos, len): (jint, jint),
     k: jint,
     (ef, rerank): (jint, jfloat),
     (filter, label_filter): (&JObject, &JObject),
     threads: jint,
-    search: impl FnOnce(&Index, &[f32], usize, &SearchOptions) -> hnswlib_core::Result<T>,
+    search: impl FnOnce(&Index, &Vectors, usize, &SearchOptions) -> hnswlib_core::Result<T>,
 ) -> Res<T> {
     let entry = registry::get(id)?;
-    let queries = read_floats(env, queries, buffer.as_raw(), pos, len)?;
+    let queries = read_vectors(env, queries, (pos, len))?;
     let k = non_negative(k.into(), "k")?;
     let data = self::label_filter(env, label_filter)?;
     let upcalls = Upcalls::new(env, entry.id, filter, &JObject::null())?;
@@ -546,7 +583,7 @@ fn searching<T>(
     entry.checked(upcalls.finish(result))
 }
 
-/// `static native int search(long id, float[] query, Buffer buf, int pos, int len,
+/// `static native int search(long id, float[] query, byte[] bytes, Buffer buf, int pos, int len,
 /// int k, int ef, float rerank, LongPredicate filter, LabelFilter labelFilter, long[] outLabels,
 /// float[] outDistances)`:
 /// writes up to k results (closest first) and returns how many.
@@ -557,6 +594,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
     _class: JClass<'l>,
     id: jlong,
     query: JFloatArray<'l>,
+    bytes: JByteArray<'l>,
     buffer: JObject<'l>,
     pos: jint,
     len: jint,
@@ -572,16 +610,15 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
         let found = searching(
             env,
             id,
-            &query,
-            &buffer,
+            (&query, &bytes, &buffer),
             (pos, len),
             k,
             (ef, rerank),
             (&filter, &label_filter),
             1,
             |index, q, k, opts| match index {
-                Index::Hnsw(h) => h.search(q, k, opts),
-                Index::Brute(b) => b.search(q, k, opts),
+                Index::Hnsw(h) => with_vectors!(q, |q| h.search(q, k, opts)),
+                Index::Brute(b) => with_vectors!(q, |q| b.search(q, k, opts)),
             },
         )?;
         write_row(env, &found, &out_labels, &out_distances)?;
@@ -589,7 +626,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_search<'l>(
     })
 }
 
-/// `static native void searchBatch(long id, float[] queries, Buffer buf, int pos,
+/// `static native void searchBatch(long id, float[] queries, byte[] bytes, Buffer buf, int pos,
 /// int len, int k, int ef, float rerank, LongPredicate filter, LabelFilter labelFilter,
 /// int threads, long[] outLabels,
 /// float[] outDistances, int[] outCounts)`: rows × k results, -1 / +infinity where a
@@ -601,6 +638,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchBatch<'l>(
     _class: JClass<'l>,
     id: jlong,
     queries: JFloatArray<'l>,
+    bytes: JByteArray<'l>,
     buffer: JObject<'l>,
     pos: jint,
     len: jint,
@@ -618,16 +656,15 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchBatch<'l>(
         let res = searching(
             env,
             id,
-            &queries,
-            &buffer,
+            (&queries, &bytes, &buffer),
             (pos, len),
             k,
             (ef, rerank),
             (&filter, &label_filter),
             threads,
             |index, q, k, opts| match index {
-                Index::Hnsw(h) => h.search_batch(q, k, opts),
-                Index::Brute(b) => b.search_batch(q, k, opts),
+                Index::Hnsw(h) => with_vectors!(q, |q| h.search_batch(q, k, opts)),
+                Index::Brute(b) => with_vectors!(q, |q| b.search_batch(q, k, opts)),
             },
         )?;
         let labels: Vec<i64> = res.labels.iter().map(|&l| l as i64).collect();
@@ -800,6 +837,18 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_resize<'l>(
     })
 }
 
+/// The stored vectors of `labels`, concatenated, as elements of type `T` (which the core
+/// checks against the space).
+fn stored_items<T: Element>(env: &mut Env, id: jlong, labels: &JLongArray) -> Res<Vec<T>> {
+    let entry = registry::get(id)?;
+    let labels =
+        read_labels(env, labels)?.ok_or_else(|| Fail::Arg("labels must not be null".into()))?;
+    Ok(match &entry.index {
+        Index::Hnsw(h) => h.get_items(&labels)?,
+        Index::Brute(b) => b.get_items(&labels)?,
+    })
+}
+
 /// `static native float[] getItems(long id, long[] labels)`: the stored vectors,
 /// concatenated.
 #[unsafe(no_mangle)]
@@ -810,16 +859,25 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_getItems<'l>(
     labels: JLongArray<'l>,
 ) -> jfloatArray {
     run(&mut env, |env| {
-        let entry = registry::get(id)?;
-        let labels = read_labels(env, &labels)?
-            .ok_or_else(|| Fail::Arg("labels must not be null".into()))?;
-        let items: Vec<f32> = match &entry.index {
-            Index::Hnsw(h) => h.get_items(&labels)?,
-            Index::Brute(b) => b.get_items(&labels)?,
-        };
+        let items: Vec<f32> = stored_items(env, id, &labels)?;
         let array = JFloatArray::new(env, items.len())?;
         array.set_region(env, 0, &items)?;
         Ok(array.into_raw())
+    })
+}
+
+/// `static native byte[] getByteItems(long id, long[] labels)`: the stored u8 vectors,
+/// concatenated (an index of space l2u8).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_getByteItems<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+    labels: JLongArray<'l>,
+) -> jbyteArray {
+    run(&mut env, |env| {
+        let items: Vec<u8> = stored_items(env, id, &labels)?;
+        Ok(env.byte_array_from_slice(&items)?.into_raw())
     })
 }
 

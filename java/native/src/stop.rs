@@ -5,13 +5,13 @@
 //! as `Float.floatToRawIntBits`.
 
 use hnswlib_core::DocHit;
-use jni::objects::{JClass, JFloatArray, JLongArray, JObject};
+use jni::objects::{JByteArray, JClass, JFloatArray, JLongArray, JObject};
 use jni::sys::{jfloat, jint, jlong, jlongArray};
 use jni::{Env, EnvUnowned};
 
 use crate::fail::{Fail, Res};
 use crate::registry::Index;
-use crate::{long_array, read_labels, run, searching};
+use crate::{long_array, read_labels, run, searching, with_vectors};
 
 /// `lims`, then each of `columns` over all results, as one Java `long[]`.
 fn packed(env: &mut Env, lims: &[usize], columns: &[Vec<i64>]) -> Res<jlongArray> {
@@ -28,7 +28,8 @@ fn bits(d: f32) -> i64 {
     i64::from(d.to_bits() as i32)
 }
 
-/// `static native long[] rangeSearch(long id, float[] queries, Buffer buf, int pos,
+/// `static native long[] rangeSearch(long id, float[] queries, byte[] bytes, Buffer buf,
+/// int pos,
 /// int len, float epsilon, long maxResults, int minCandidates, LongPredicate filter,
 /// LabelFilter labelFilter, int threads)`: packed lims, labels, distance bits.
 #[unsafe(no_mangle)]
@@ -38,6 +39,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_rangeSearch<'l>(
     _class: JClass<'l>,
     id: jlong,
     queries: JFloatArray<'l>,
+    bytes: JByteArray<'l>,
     buffer: JObject<'l>,
     pos: jint,
     len: jint,
@@ -57,16 +59,17 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_rangeSearch<'l>(
         let res = searching(
             env,
             id,
-            &queries,
-            &buffer,
+            (&queries, &bytes, &buffer),
             (pos, len),
             0,
             (min_candidates, f32::NAN),
             (&filter, &label_filter),
             threads,
             |index, q, _, opts| match index {
-                Index::Hnsw(h) => h.search_range_batch(q, epsilon, max, opts),
-                Index::Brute(b) => b.search_range_batch(q, epsilon, max, opts),
+                Index::Hnsw(h) => with_vectors!(q, |q| h.search_range_batch(q, epsilon, max, opts)),
+                Index::Brute(b) => {
+                    with_vectors!(q, |q| b.search_range_batch(q, epsilon, max, opts))
+                }
             },
         )?;
         let labels = res.labels.iter().map(|&l| l as i64).collect();
@@ -75,7 +78,8 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_rangeSearch<'l>(
     })
 }
 
-/// `static native long[] searchDocs(long id, float[] queries, Buffer buf, int pos,
+/// `static native long[] searchDocs(long id, float[] queries, byte[] bytes, Buffer buf,
+/// int pos,
 /// int len, int k, long[] docOfLabel, int efCollection, LongPredicate filter,
 /// LabelFilter labelFilter, int threads)`: packed lims, docs, labels, distance bits. `docOfLabel[label]` is the
 /// label's document; negative, or a label past its end: none.
@@ -86,6 +90,7 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchDocs<'l>(
     _class: JClass<'l>,
     id: jlong,
     queries: JFloatArray<'l>,
+    bytes: JByteArray<'l>,
     buffer: JObject<'l>,
     pos: jint,
     len: jint,
@@ -106,16 +111,15 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_searchDocs<'l>(
         let rows = searching(
             env,
             id,
-            &queries,
-            &buffer,
+            (&queries, &bytes, &buffer),
             (pos, len),
             k,
             (ef_collection, f32::NAN),
             (&filter, &label_filter),
             threads,
             |index, q, k, opts| match index {
-                Index::Hnsw(h) => h.search_docs_batch(q, k, &doc_of, opts),
-                Index::Brute(b) => b.search_docs_batch(q, k, &doc_of, opts),
+                Index::Hnsw(h) => with_vectors!(q, |q| h.search_docs_batch(q, k, &doc_of, opts)),
+                Index::Brute(b) => with_vectors!(q, |q| b.search_docs_batch(q, k, &doc_of, opts)),
             },
         )?;
         let mut lims = vec![0usize];

@@ -31,8 +31,8 @@ public final class BruteForceIndex extends VectorIndex {
     /**
      * An empty index by hnswlib's space name.
      *
-     * @param space {@code "l2"}, {@code "ip"} or {@code "cosine"}
-     * @param dim floats per vector
+     * @param space {@code "l2"}, {@code "ip"}, {@code "cosine"} or {@code "l2u8"}
+     * @param dim elements per vector (floats; bytes for l2u8)
      * @param maxElements the capacity
      */
     public BruteForceIndex(String space, int dim, long maxElements) {

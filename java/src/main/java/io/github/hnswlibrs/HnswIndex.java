@@ -217,8 +217,8 @@ public final class HnswIndex extends VectorIndex {
     /**
      * An empty index by hnswlib's space name, with hnswlib's defaults.
      *
-     * @param space {@code "l2"}, {@code "ip"} or {@code "cosine"}
-     * @param dim floats per vector
+     * @param space {@code "l2"}, {@code "ip"}, {@code "cosine"} or {@code "l2u8"}
+     * @param dim elements per vector (floats; bytes for l2u8)
      * @param maxElements the capacity
      */
     public HnswIndex(String space, int dim, long maxElements) {
@@ -228,8 +228,8 @@ public final class HnswIndex extends VectorIndex {
     /**
      * An empty index by hnswlib's space name.
      *
-     * @param space {@code "l2"}, {@code "ip"} or {@code "cosine"}
-     * @param dim floats per vector
+     * @param space {@code "l2"}, {@code "ip"}, {@code "cosine"} or {@code "l2u8"}
+     * @param dim elements per vector (floats; bytes for l2u8)
      * @param maxElements the capacity
      * @param m links per element
      * @param efConstruction candidate list size while building
@@ -301,8 +301,7 @@ public final class HnswIndex extends VectorIndex {
      * @throws IOException if the file cannot be read
      * @throws IndexFormatException if it is not a valid native file (a file in hnswlib's
      *     format does not name its space: load it with {@link #load(Path, Space)})
-     * @throws IllegalArgumentException for the file of a custom distance, or of a space the
-     *     Java binding does not search (u8 vectors)
+     * @throws IllegalArgumentException for the file of a custom distance
      */
     public static HnswIndex open(Path path) throws IOException {
         return open(path, LoadOptions.defaults());
@@ -317,8 +316,8 @@ public final class HnswIndex extends VectorIndex {
      * @return the index
      * @throws IOException if the file cannot be read
      * @throws IndexFormatException if it is not a valid native file
-     * @throws IllegalArgumentException for the file of a custom distance or u8 vectors, or
-     *     a quantization other than the file's
+     * @throws IllegalArgumentException for the file of a custom distance, or a quantization
+     *     other than the file's
      */
     public static HnswIndex open(Path path, LoadOptions options) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -347,7 +346,7 @@ public final class HnswIndex extends VectorIndex {
      * @throws IOException if the file cannot be opened
      * @throws IndexFormatException if it is truncated or corrupted
      * @throws IllegalArgumentException if it is not in the native format (an hnswlib file, or
-     *     not an index), or holds a custom distance or u8 vectors
+     *     not an index), or holds a custom distance
      */
     public static HnswIndex openView(Path path) throws IOException {
         return openView(path, ViewOptions.defaults());
@@ -362,7 +361,7 @@ public final class HnswIndex extends VectorIndex {
      * @throws IOException if the file cannot be opened
      * @throws IndexFormatException if it is truncated or corrupted
      * @throws IllegalArgumentException if it is not in the native format, or holds a custom
-     *     distance or u8 vectors
+     *     distance
      */
     public static HnswIndex openView(Path path, ViewOptions options) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -393,12 +392,8 @@ public final class HnswIndex extends VectorIndex {
     /** The index behind {@code id}, read from a native file: its space is the file's. */
     private static HnswIndex ofFile(long id) {
         try {
-            String[] names = {"l2", "ip", "cosine"};
             int kind = (int) Native.info(id, Native.INFO_SPACE);
-            if (kind < 0 || kind >= names.length) {
-                throw new IllegalStateException("the file's space (kind " + kind + ") has no Java Space");
-            }
-            return new HnswIndex(id, Space.of(names[kind], (int) Native.info(id, Native.INFO_DIM)));
+            return new HnswIndex(id, Space.builtIn(kind, (int) Native.info(id, Native.INFO_DIM)));
         } catch (RuntimeException e) {
             Native.free(id);
             throw e;
@@ -517,7 +512,20 @@ public final class HnswIndex extends VectorIndex {
      * @param replaceDeleted reuse a deleted slot (needs {@code allowReplaceDeleted})
      */
     public void add(float[] vector, long label, boolean replaceDeleted) {
-        addRows(Objects.requireNonNull(vector, "vector"), null, new long[] {label},
+        addRows(Input.of(Objects.requireNonNull(vector, "vector")), new long[] {label},
+                AddOptions.defaults().withThreads(1).withReplaceDeleted(replaceDeleted));
+    }
+
+    /**
+     * Adds one u8 vector (space {@link Space#l2u8(int)}; bytes read as unsigned); with
+     * {@code replaceDeleted} a deleted element's slot is reused.
+     *
+     * @param vector {@link #dim()} bytes
+     * @param label its label; an existing label is updated in place
+     * @param replaceDeleted reuse a deleted slot (needs {@code allowReplaceDeleted})
+     */
+    public void add(byte[] vector, long label, boolean replaceDeleted) {
+        addRows(Input.of(Objects.requireNonNull(vector, "vector")), new long[] {label},
                 AddOptions.defaults().withThreads(1).withReplaceDeleted(replaceDeleted));
     }
 
@@ -534,7 +542,20 @@ public final class HnswIndex extends VectorIndex {
      * @throws java.util.concurrent.CancellationException if the progress listener cancelled
      */
     public void add(float[][] vectors, long[] labels, AddOptions options) {
-        addRows(flatten(vectors), null, labels, Objects.requireNonNull(options, "options"));
+        addRows(Input.of(flatten(vectors)), labels, Objects.requireNonNull(options, "options"));
+    }
+
+    /**
+     * Adds u8 rows on several threads (space {@link Space#l2u8(int)}; bytes read as
+     * unsigned), as {@link #add(float[][], long[], AddOptions)}.
+     *
+     * @param vectors rows of {@link #dim()} bytes
+     * @param labels one label per row, or null for automatic labels
+     * @param options threads, slot reuse, progress
+     * @throws java.util.concurrent.CancellationException if the progress listener cancelled
+     */
+    public void add(byte[][] vectors, long[] labels, AddOptions options) {
+        addRows(Input.of(flatten(vectors)), labels, Objects.requireNonNull(options, "options"));
     }
 
     /**
@@ -545,7 +566,7 @@ public final class HnswIndex extends VectorIndex {
      * @param options threads, slot reuse, progress
      */
     public void add(FloatBuffer vectors, long[] labels, AddOptions options) {
-        addRows(null, checkBuffer(vectors), labels, Objects.requireNonNull(options, "options"));
+        addRows(Input.of(vectors), labels, Objects.requireNonNull(options, "options"));
     }
 
     /**
@@ -554,6 +575,15 @@ public final class HnswIndex extends VectorIndex {
      * @param vectors rows of {@link #dim()} floats
      */
     public void add(float[][] vectors) {
+        add(vectors, null, AddOptions.defaults());
+    }
+
+    /**
+     * Adds u8 rows with automatic labels (space {@link Space#l2u8(int)}).
+     *
+     * @param vectors rows of {@link #dim()} bytes
+     */
+    public void add(byte[][] vectors) {
         add(vectors, null, AddOptions.defaults());
     }
 

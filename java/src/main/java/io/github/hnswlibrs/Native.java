@@ -26,7 +26,7 @@ final class Native {
     static final int INFO_QUANTIZATION = 8;
     static final int INFO_KEEPS_VECTORS = 9;
     static final int INFO_TRAINED = 10;
-    /** The file's {@link Space} kind (l2, ip, cosine), or -1 for another space. */
+    /** The file's {@link Space} kind (l2, ip, cosine, l2u8), or -1 for a custom space. */
     static final int INFO_SPACE = 11;
     static final int INFO_DIM = 12;
     static final int INFO_IS_VIEW = 13;
@@ -59,14 +59,15 @@ final class Native {
 
     static native void free(long id);
 
-    static native void add(long id, float[] data, Buffer buffer, int pos, int len, long[] labels, int threads,
+    /** The input is {@code bytes} (u8 vectors) when not null, else {@code data} or the buffer range. */
+    static native void add(long id, float[] data, byte[] bytes, Buffer buffer, int pos, int len, long[] labels, int threads,
             boolean replaceDeleted, ProgressListener progress);
 
     /** A {@code rerank} of NaN means the index's own (see {@code SearchOptions}). */
-    static native int search(long id, float[] query, Buffer buffer, int pos, int len, int k, int ef,
+    static native int search(long id, float[] query, byte[] bytes, Buffer buffer, int pos, int len, int k, int ef,
             float rerank, LongPredicate filter, LabelFilter labelFilter, long[] outLabels, float[] outDistances);
 
-    static native void searchBatch(long id, float[] queries, Buffer buffer, int pos, int len, int k, int ef,
+    static native void searchBatch(long id, float[] queries, byte[] bytes, Buffer buffer, int pos, int len, int k, int ef,
             float rerank, LongPredicate filter, LabelFilter labelFilter, int threads, long[] outLabels,
             float[] outDistances,
             int[] outCounts);
@@ -88,6 +89,9 @@ final class Native {
 
     static native float[] getItems(long id, long[] labels);
 
+    /** The stored vectors of an l2u8 index, concatenated. */
+    static native byte[] getByteItems(long id, long[] labels);
+
     static native long[] ids(long id);
 
     /** hnswlib's checkIntegrity: connections, min inbound, max inbound, without inbound. */
@@ -101,11 +105,11 @@ final class Native {
     static native long symbolAddress(String library, String symbol);
 
     /** Range search; returns lims (rows + 1), labels, distance bits, packed. */
-    static native long[] rangeSearch(long id, float[] queries, Buffer buffer, int pos, int len, float epsilon,
+    static native long[] rangeSearch(long id, float[] queries, byte[] bytes, Buffer buffer, int pos, int len, float epsilon,
             long maxResults, int minCandidates, LongPredicate filter, LabelFilter labelFilter, int threads);
 
     /** Document search; returns lims (rows + 1), docs, labels, distance bits, packed. */
-    static native long[] searchDocs(long id, float[] queries, Buffer buffer, int pos, int len, int k,
+    static native long[] searchDocs(long id, float[] queries, byte[] bytes, Buffer buffer, int pos, int len, int k,
             long[] docOfLabel, int efCollection, LongPredicate filter, LabelFilter labelFilter, int threads);
 
     /**

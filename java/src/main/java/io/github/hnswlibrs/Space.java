@@ -12,12 +12,15 @@ import java.util.Objects;
  *   <li>{@link #ip(int)}: inner product, distance {@code 1 - dot(a, b)} ({@code 'ip'});</li>
  *   <li>{@link #cosine(int)}: {@code 1 - cos(a, b)}; vectors are normalised when added and
  *       when searched, and stored normalised ({@code 'cosine'});</li>
+ *   <li>{@link #l2u8(int)}: squared Euclidean distance on vectors of unsigned bytes
+ *       (hnswlib's {@code L2SpaceI}), given as {@code byte[]};</li>
  *   <li>{@link #custom(int, FloatDistance)}: a distance written in Java (slow, see there);</li>
  *   <li>{@link #nativeFunction(int, long, long)}: a distance compiled to native code, called
  *       at full speed.</li>
  * </ul>
  *
- * <p>All spaces hold vectors of {@code dim} floats. Instances are immutable.
+ * <p>All spaces but {@link #l2u8(int)} hold vectors of {@code dim} floats; l2u8 holds
+ * {@code dim} bytes. Instances are immutable.
  */
 public final class Space {
     static final int L2 = 0;
@@ -25,6 +28,7 @@ public final class Space {
     static final int COSINE = 2;
     static final int JAVA = 3;
     static final int NATIVE = 4;
+    static final int L2U8 = 5;
 
     final int kind;
     final int dim;
@@ -74,10 +78,28 @@ public final class Space {
     }
 
     /**
-     * A space by hnswlib's name: {@code "l2"}, {@code "ip"} or {@code "cosine"}.
+     * Squared L2 distance on vectors of {@code dim} unsigned bytes: hnswlib's
+     * {@code L2SpaceI} (the space of its SIFT test), whose index files this space loads.
+     * An index of this space takes {@code byte[]} vectors ({@link VectorIndex#add(byte[], long)},
+     * {@link VectorIndex#knn(byte[], int)}, {@link VectorIndex#getByteItem(long)}), each Java
+     * byte read as its <b>unsigned</b> value 0..255 ({@code (byte) 200} means 200); the float
+     * methods throw {@link IllegalArgumentException}. Distances are the exact integer sums,
+     * returned as floats (exact up to 2<sup>24</sup>, as hnswlib returns them). Not
+     * quantizable.
+     *
+     * @param dim bytes per vector (an index refuses more than 65536)
+     * @return the space
+     */
+    public static Space l2u8(int dim) {
+        return new Space(L2U8, dim, null, 0, 0);
+    }
+
+    /**
+     * A space by hnswlib-rs's name: {@code "l2"}, {@code "ip"}, {@code "cosine"} or
+     * {@code "l2u8"}.
      *
      * @param name the name
-     * @param dim floats per vector
+     * @param dim elements per vector
      * @return the space
      * @throws IllegalArgumentException for another name
      */
@@ -89,9 +111,24 @@ public final class Space {
                 return ip(dim);
             case "cosine":
                 return cosine(dim);
+            case "l2u8":
+                return l2u8(dim);
             default:
                 throw new IllegalArgumentException(
-                        "Space name must be one of l2, ip, or cosine, got \"" + name + "\"");
+                        "Space name must be one of l2, ip, or cosine (or l2u8), got \"" + name + "\"");
+        }
+    }
+
+    /** The built-in space of a kind the native library reports, or IllegalStateException. */
+    static Space builtIn(int kind, int dim) {
+        switch (kind) {
+            case L2:
+            case IP:
+            case COSINE:
+            case L2U8:
+                return new Space(kind, dim, null, 0, 0);
+            default:
+                throw new IllegalStateException("the file's space (kind " + kind + ") has no Java Space");
         }
     }
 
@@ -155,7 +192,7 @@ public final class Space {
     }
 
     /**
-     * Floats per vector.
+     * Elements per vector: floats, or bytes for {@link #l2u8(int)}.
      *
      * @return the dimension
      */
@@ -164,8 +201,8 @@ public final class Space {
     }
 
     /**
-     * hnswlib's name of the space ({@code "l2"}, {@code "ip"}, {@code "cosine"}), or
-     * {@code "custom"} / {@code "native"} for custom distances.
+     * The name of the space ({@code "l2"}, {@code "ip"}, {@code "cosine"}, {@code "l2u8"}),
+     * or {@code "custom"} / {@code "native"} for custom distances.
      *
      * @return the name
      */
@@ -177,6 +214,8 @@ public final class Space {
                 return "ip";
             case COSINE:
                 return "cosine";
+            case L2U8:
+                return "l2u8";
             case JAVA:
                 return "custom";
             default:

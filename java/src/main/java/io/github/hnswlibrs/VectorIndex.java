@@ -8,9 +8,11 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.IntFunction;
+import java.util.function.ToIntFunction;
 
 /**
- * What {@link HnswIndex} and {@link BruteForceIndex} share: adding float vectors under
+ * What {@link HnswIndex} and {@link BruteForceIndex} share: adding vectors under
  * {@code long} labels, k-nearest-neighbour search, reading vectors back, saving.
  *
  * <h2>Threads</h2>
@@ -29,6 +31,18 @@ import java.util.Objects;
  * A {@code float[][]} is one vector per row (copied into one native buffer); a
  * {@code float[]} is one vector; a direct {@link FloatBuffer} in native byte order is read
  * in place without copying: its remaining floats, row after row.
+ *
+ * <h2>u8 vectors</h2>
+ * An index of {@link Space#l2u8(int)} (hnswlib's {@code L2SpaceI}) holds vectors of
+ * {@code dim} unsigned bytes and takes them as {@code byte[]} / {@code byte[][]}:
+ * {@link #add(byte[], long)}, {@link #knn(byte[], int)}, {@link #knnBatch(byte[][], int)},
+ * {@link #getByteItem(long)} and the other {@code byte} overloads. <b>Each Java byte is
+ * read as its unsigned value</b> 0..255: Java's {@code byte} is signed, so {@code (byte) 200}
+ * (which prints as -56) means 200; convert back with {@link Byte#toUnsignedInt(byte)}.
+ * Distances are squared L2 summed in integers, returned as floats (exact up to
+ * 2<sup>24</sup>, as hnswlib returns them). The float methods on a u8 index, and the byte
+ * methods on a float index, throw {@link IllegalArgumentException} ("Wrong element
+ * type: ..."); nothing is converted.
  */
 public abstract sealed class VectorIndex implements AutoCloseable permits HnswIndex, BruteForceIndex {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -77,7 +91,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
     }
 
     /**
-     * Floats per vector.
+     * Elements per vector: floats, or bytes for {@link Space#l2u8(int)}.
      *
      * @return the dimension
      */
@@ -107,25 +121,66 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
     // ---- input conversion -----------------------------------------------------------
 
     final float[] flatten(float[][] rows) {
+        return flatten(rows, float[]::new, row -> row.length);
+    }
+
+    final byte[] flatten(byte[][] rows) {
+        return flatten(rows, byte[]::new, row -> row.length);
+    }
+
+    /** The rows (each an array of dim elements) copied into one new array. */
+    private <A> A flatten(A[] rows, IntFunction<A> newArray, ToIntFunction<A> length) {
         Objects.requireNonNull(rows, "vectors");
         int dim = space.dim;
         if ((long) rows.length * dim > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(rows.length + " rows of dim " + dim
                     + " exceed a Java array; pass a direct FloatBuffer or add in parts");
         }
-        float[] flat = new float[rows.length * dim];
+        A flat = newArray.apply(rows.length * dim);
         for (int r = 0; r < rows.length; r++) {
-            float[] row = rows[r];
+            A row = rows[r];
             if (row == null) {
                 throw new IllegalArgumentException("row " + r + " is null");
             }
-            if (row.length != dim) {
+            if (length.applyAsInt(row) != dim) {
                 throw new IllegalArgumentException("Wrong dimensionality of the vectors: the index has dim "
-                        + dim + ", got " + row.length + " (row " + r + ")");
+                        + dim + ", got " + length.applyAsInt(row) + " (row " + r + ")");
             }
             System.arraycopy(row, 0, flat, r * dim, dim);
         }
         return flat;
+    }
+
+    /**
+     * Vectors on their way to a native call: u8 {@code bytes}, a float array, or the
+     * remaining floats of a direct buffer (exactly one is not null).
+     */
+    record Input(float[] floats, byte[] bytes, FloatBuffer buffer) {
+        static Input of(float[] floats) {
+            return new Input(floats, null, null);
+        }
+
+        static Input of(byte[] bytes) {
+            return new Input(null, bytes, null);
+        }
+
+        static Input of(FloatBuffer buffer) {
+            return new Input(null, null, checkBuffer(buffer));
+        }
+
+        int pos() {
+            return buffer != null ? buffer.position() : 0;
+        }
+
+        /** Elements held; for an array the native side takes the whole array. */
+        int len() {
+            return buffer != null ? buffer.remaining() : bytes != null ? bytes.length : floats.length;
+        }
+
+        /** The length the native side reads from the buffer (0 for arrays). */
+        int bufferLen() {
+            return buffer != null ? buffer.remaining() : 0;
+        }
     }
 
     static FloatBuffer checkBuffer(FloatBuffer buffer) {
@@ -143,17 +198,13 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
     }
 
     /** Adds rows from a flat array or a buffer range; BruteForceIndex ignores the options. */
-    final void addRows(float[] flat, FloatBuffer buffer, long[] labels, AddOptions opts) {
+    final void addRows(Input in, long[] labels, AddOptions opts) {
         long h = id();
         try {
-            if (buffer != null) {
-                Native.add(h, null, buffer, buffer.position(), buffer.remaining(), labels, opts.threads,
-                        opts.replaceDeleted, opts.progress);
-            } else {
-                Native.add(h, flat, null, 0, 0, labels, opts.threads, opts.replaceDeleted, opts.progress);
-            }
+            Native.add(h, in.floats, in.bytes, in.buffer, in.pos(), in.bufferLen(), labels, opts.threads,
+                    opts.replaceDeleted, opts.progress);
         } finally {
-            Reference.reachabilityFence(buffer);
+            Reference.reachabilityFence(in);
             keepAlive();
         }
     }
@@ -170,7 +221,20 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @throws IllegalStateException on a read-only view ({@link HnswIndex#openView(Path)})
      */
     public void add(float[] vector, long label) {
-        addRows(Objects.requireNonNull(vector, "vector"), null, new long[] {label}, AddOptions.defaults());
+        addRows(Input.of(Objects.requireNonNull(vector, "vector")), new long[] {label}, AddOptions.defaults());
+    }
+
+    /**
+     * Adds one u8 vector under {@code label} (an index of {@link Space#l2u8(int)}); an
+     * existing label gets the new vector. Each byte is read as unsigned (0..255).
+     *
+     * @param vector {@link #dim()} bytes
+     * @param label its label
+     * @throws IllegalArgumentException for a wrong length, or a float index
+     * @throws CapacityExceededException when the label is new and the index is full
+     */
+    public void add(byte[] vector, long label) {
+        addRows(Input.of(Objects.requireNonNull(vector, "vector")), new long[] {label}, AddOptions.defaults());
     }
 
     /**
@@ -183,7 +247,21 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @throws CapacityExceededException when the new labels do not fit
      */
     public void add(float[][] vectors, long[] labels) {
-        addRows(flatten(vectors), null, Objects.requireNonNull(labels, "labels"), AddOptions.defaults());
+        addRows(Input.of(flatten(vectors)), Objects.requireNonNull(labels, "labels"), AddOptions.defaults());
+    }
+
+    /**
+     * Adds one u8 vector per row, {@code labels[i]} for row {@code i} (an index of
+     * {@link Space#l2u8(int)}; bytes read as unsigned). Every row is checked, and the
+     * capacity, before anything is added.
+     *
+     * @param vectors rows of {@link #dim()} bytes
+     * @param labels one label per row
+     * @throws IllegalArgumentException for bad rows, a label count that differs, or a float index
+     * @throws CapacityExceededException when the new labels do not fit
+     */
+    public void add(byte[][] vectors, long[] labels) {
+        addRows(Input.of(flatten(vectors)), Objects.requireNonNull(labels, "labels"), AddOptions.defaults());
     }
 
     /**
@@ -195,7 +273,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      *     is not a multiple of dim, bad values or a label count that differs
      */
     public void add(FloatBuffer vectors, long[] labels) {
-        addRows(null, checkBuffer(vectors), Objects.requireNonNull(labels, "labels"), AddOptions.defaults());
+        addRows(Input.of(vectors), Objects.requireNonNull(labels, "labels"), AddOptions.defaults());
     }
 
     // ---- searching ------------------------------------------------------------------
@@ -205,7 +283,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
         return 0;
     }
 
-    private SearchResult search(float[] query, FloatBuffer buffer, int k, SearchOptions opts) {
+    private SearchResult search(Input in, int k, SearchOptions opts) {
         Objects.requireNonNull(opts, "options");
         long h = id();
         try {
@@ -219,28 +297,24 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
             }
             long[] labels = new long[Math.max(cap, 0)];
             float[] distances = new float[Math.max(cap, 0)];
-            int n = buffer != null
-                    ? Native.search(h, null, buffer, buffer.position(), buffer.remaining(), cap, ef, opts.rerank,
-                            opts.filter, opts.labelFilter, labels, distances)
-                    : Native.search(h, query, null, 0, 0, cap, ef, opts.rerank, opts.filter, opts.labelFilter,
-                            labels, distances);
+            int n = Native.search(h, in.floats, in.bytes, in.buffer, in.pos(), in.bufferLen(), cap, ef,
+                    opts.rerank, opts.filter, opts.labelFilter, labels, distances);
             if (n < labels.length) {
                 labels = Arrays.copyOf(labels, n);
                 distances = Arrays.copyOf(distances, n);
             }
             return new SearchResult(labels, distances);
         } finally {
-            Reference.reachabilityFence(buffer);
+            Reference.reachabilityFence(in);
             keepAlive();
         }
     }
 
-    private BatchSearchResult searchBatch(float[] queries, FloatBuffer buffer, int k, SearchOptions opts) {
+    private BatchSearchResult searchBatch(Input in, int k, SearchOptions opts) {
         Objects.requireNonNull(opts, "options");
         long h = id();
         try {
-            int len = buffer != null ? buffer.remaining() : queries.length;
-            int rows = len / space.dim;
+            int rows = in.len() / space.dim;
             int ef = opts.ef;
             int kk = k;
             if (k > LARGE_K) {
@@ -255,16 +329,11 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
             long[] labels = new long[(int) cells];
             float[] distances = new float[(int) cells];
             int[] counts = new int[rows];
-            if (buffer != null) {
-                Native.searchBatch(h, null, buffer, buffer.position(), len, kk, ef, opts.rerank, opts.filter,
-                        opts.labelFilter, opts.threads, labels, distances, counts);
-            } else {
-                Native.searchBatch(h, queries, null, 0, 0, kk, ef, opts.rerank, opts.filter, opts.labelFilter,
-                        opts.threads, labels, distances, counts);
-            }
+            Native.searchBatch(h, in.floats, in.bytes, in.buffer, in.pos(), in.bufferLen(), kk, ef, opts.rerank,
+                    opts.filter, opts.labelFilter, opts.threads, labels, distances, counts);
             return new BatchSearchResult(kk, labels, distances, counts);
         } finally {
-            Reference.reachabilityFence(buffer);
+            Reference.reachabilityFence(in);
             keepAlive();
         }
     }
@@ -291,7 +360,33 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @throws IllegalArgumentException for k &lt; 1 or a bad query
      */
     public SearchResult knn(float[] query, int k, SearchOptions options) {
-        return search(Objects.requireNonNull(query, "query"), null, k, options);
+        return search(Input.of(Objects.requireNonNull(query, "query")), k, options);
+    }
+
+    /**
+     * The {@code k} nearest neighbours of a u8 query (an index of {@link Space#l2u8(int)};
+     * bytes read as unsigned), closest first, with exact integer squared distances.
+     *
+     * @param query {@link #dim()} bytes
+     * @param k how many, at least 1
+     * @return up to k neighbours (fewer when fewer elements are live)
+     * @throws IllegalArgumentException for k &lt; 1, a wrong length, or a float index
+     */
+    public SearchResult knn(byte[] query, int k) {
+        return knn(query, k, SearchOptions.defaults());
+    }
+
+    /**
+     * {@link #knn(byte[], int)} with per-call ef and filter.
+     *
+     * @param query {@link #dim()} bytes
+     * @param k how many, at least 1
+     * @param options ef and filter
+     * @return up to k neighbours (fewer when fewer elements are live and pass the filter)
+     * @throws IllegalArgumentException for k &lt; 1, a wrong length, or a float index
+     */
+    public SearchResult knn(byte[] query, int k, SearchOptions options) {
+        return search(Input.of(Objects.requireNonNull(query, "query")), k, options);
     }
 
     /**
@@ -304,7 +399,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @return up to k neighbours
      */
     public SearchResult knn(FloatBuffer query, int k, SearchOptions options) {
-        return search(null, checkBuffer(query), k, options);
+        return search(Input.of(query), k, options);
     }
 
     /**
@@ -327,7 +422,31 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @return the results, row by row
      */
     public BatchSearchResult knnBatch(float[][] queries, int k, SearchOptions options) {
-        return searchBatch(flatten(queries), null, k, options);
+        return searchBatch(Input.of(flatten(queries)), k, options);
+    }
+
+    /**
+     * Searches every row of u8 {@code queries} on all cores (an index of
+     * {@link Space#l2u8(int)}; bytes read as unsigned).
+     *
+     * @param queries rows of {@link #dim()} bytes
+     * @param k neighbours per query, at least 1
+     * @return the results, row by row
+     */
+    public BatchSearchResult knnBatch(byte[][] queries, int k) {
+        return knnBatch(queries, k, SearchOptions.defaults());
+    }
+
+    /**
+     * {@link #knnBatch(byte[][], int)} with per-call ef, filter and thread count.
+     *
+     * @param queries rows of {@link #dim()} bytes
+     * @param k neighbours per query, at least 1
+     * @param options ef, filter and threads
+     * @return the results, row by row
+     */
+    public BatchSearchResult knnBatch(byte[][] queries, int k, SearchOptions options) {
+        return searchBatch(Input.of(flatten(queries)), k, options);
     }
 
     /**
@@ -339,7 +458,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @return the results, row by row
      */
     public BatchSearchResult knnBatch(FloatBuffer queries, int k, SearchOptions options) {
-        return searchBatch(null, checkBuffer(queries), k, options);
+        return searchBatch(Input.of(queries), k, options);
     }
 
     /**
@@ -359,13 +478,31 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @throws IllegalArgumentException for a bad epsilon, maxResults or query
      */
     public RangeSearchResult rangeSearch(float[][] queries, float epsilon, long maxResults, SearchOptions options) {
-        float[] flat = flatten(queries);
+        return rangeSearch(Input.of(flatten(queries)), queries.length, epsilon, maxResults, options);
+    }
+
+    /**
+     * {@link #rangeSearch(float[][], float, long, SearchOptions)} of u8 queries (an index of
+     * {@link Space#l2u8(int)}; bytes read as unsigned; epsilon compares with the integer
+     * squared distances).
+     *
+     * @param queries rows of {@link #dim()} bytes
+     * @param epsilon the radius, not negative
+     * @param maxResults the most results per query, at least 1
+     * @param options min candidates (ef), filter and threads
+     * @return the results of every query
+     */
+    public RangeSearchResult rangeSearch(byte[][] queries, float epsilon, long maxResults, SearchOptions options) {
+        return rangeSearch(Input.of(flatten(queries)), queries.length, epsilon, maxResults, options);
+    }
+
+    private RangeSearchResult rangeSearch(Input in, int rows, float epsilon, long maxResults, SearchOptions options) {
         Objects.requireNonNull(options, "options");
         long h = id();
         try {
-            long[] packed = Native.rangeSearch(h, flat, null, 0, 0, epsilon, maxResults, options.ef,
+            long[] packed = Native.rangeSearch(h, in.floats, in.bytes, null, 0, 0, epsilon, maxResults, options.ef,
                     options.filter, options.labelFilter, options.threads);
-            return RangeSearchResult.unpack(packed, queries.length);
+            return RangeSearchResult.unpack(packed, rows);
         } finally {
             keepAlive();
         }
@@ -401,14 +538,31 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @throws IllegalArgumentException for k &lt; 1, a null table or a bad query
      */
     public DocSearchResult searchDocs(float[][] queries, int k, long[] docOfLabel, SearchOptions options) {
-        float[] flat = flatten(queries);
+        return searchDocs(Input.of(flatten(queries)), queries.length, k, docOfLabel, options);
+    }
+
+    /**
+     * {@link #searchDocs(float[][], int, long[], SearchOptions)} of u8 queries (an index of
+     * {@link Space#l2u8(int)}; bytes read as unsigned).
+     *
+     * @param queries rows of {@link #dim()} bytes
+     * @param k documents per query, at least 1
+     * @param docOfLabel the document of each label
+     * @param options ef collection, filter and threads
+     * @return the documents of every query
+     */
+    public DocSearchResult searchDocs(byte[][] queries, int k, long[] docOfLabel, SearchOptions options) {
+        return searchDocs(Input.of(flatten(queries)), queries.length, k, docOfLabel, options);
+    }
+
+    private DocSearchResult searchDocs(Input in, int rows, int k, long[] docOfLabel, SearchOptions options) {
         Objects.requireNonNull(docOfLabel, "docOfLabel");
         Objects.requireNonNull(options, "options");
         long h = id();
         try {
-            long[] packed = Native.searchDocs(h, flat, null, 0, 0, k, docOfLabel, options.ef, options.filter,
-                    options.labelFilter, options.threads);
-            return DocSearchResult.unpack(packed, queries.length);
+            long[] packed = Native.searchDocs(h, in.floats, in.bytes, null, 0, 0, k, docOfLabel, options.ef,
+                    options.filter, options.labelFilter, options.threads);
+            return DocSearchResult.unpack(packed, rows);
         } finally {
             keepAlive();
         }
@@ -423,6 +577,7 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
      * @param label the label
      * @return a copy of its vector
      * @throws LabelNotFoundException if the label is not in the index (or is deleted)
+     * @throws IllegalArgumentException for a u8 index (use {@link #getByteItem(long)})
      */
     public float[] getItem(long label) {
         try {
@@ -447,11 +602,46 @@ public abstract sealed class VectorIndex implements AutoCloseable permits HnswIn
         } finally {
             keepAlive();
         }
-        int dim = space.dim;
         float[][] out = new float[labels.length][];
-        for (int i = 0; i < labels.length; i++) {
-            out[i] = Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
+        Arrays.setAll(out, i -> Arrays.copyOfRange(flat, i * space.dim, (i + 1) * space.dim));
+        return out;
+    }
+
+    /**
+     * The stored u8 vector of {@code label} (an index of {@link Space#l2u8(int)}): bytes to
+     * be read as unsigned, {@code Byte.toUnsignedInt(v[i])}.
+     *
+     * @param label the label
+     * @return a copy of its vector
+     * @throws LabelNotFoundException if the label is not in the index (or is deleted)
+     * @throws IllegalArgumentException for a float index (use {@link #getItem(long)})
+     */
+    public byte[] getByteItem(long label) {
+        try {
+            return Native.getByteItems(id(), new long[] {label});
+        } finally {
+            keepAlive();
         }
+    }
+
+    /**
+     * The stored u8 vectors of {@code labels}, one row each (as {@link #getByteItem(long)}).
+     *
+     * @param labels the labels
+     * @return copies of their vectors
+     * @throws LabelNotFoundException if one is not in the index (or is deleted)
+     * @throws IllegalArgumentException for a float index (use {@link #getItems(long[])})
+     */
+    public byte[][] getByteItems(long[] labels) {
+        Objects.requireNonNull(labels, "labels");
+        byte[] flat;
+        try {
+            flat = Native.getByteItems(id(), labels);
+        } finally {
+            keepAlive();
+        }
+        byte[][] out = new byte[labels.length][];
+        Arrays.setAll(out, i -> Arrays.copyOfRange(flat, i * space.dim, (i + 1) * space.dim));
         return out;
     }
 

@@ -133,7 +133,7 @@ class BadInputTest {
                     () -> index.rangeSearch((float[][]) null, 1f, 10, o),
                     () -> index.rangeSearch(qs, 1f, 10, null),
                     () -> index.searchDocs(qs, 1, null, o),
-                    () -> index.searchDocs(null, 1, DOCS, o),
+                    () -> index.searchDocs((float[][]) null, 1, DOCS, o),
                     () -> index.getItems(null),
                     () -> index.save(null))) {
                 assertThrows(NullPointerException.class, e);

@@ -76,4 +76,19 @@ class ReadmeExampleTest {
         // ---- end of the example ----
         assertEquals("Space(cosine, dim=4) true\n12\n", captured.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void readmeU8ExampleRunsAndPrintsWhatItSays() {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        // ---- README.md, with System.out -> out ----
+        try (HnswIndex index = new HnswIndex(Space.l2u8(3), 100)) {
+            index.add(new byte[][] {{0, 0, 0}, {(byte) 200, 0, 0}, {10, 10, 10}}, new long[] {1, 2, 3});
+            SearchResult r = index.knn(new byte[] {(byte) 255, 0, 0}, 2);
+            out.println(java.util.Arrays.toString(r.labels()) + " " + r.distances()[0]);   // [2, 3] 3025.0
+            out.println(Byte.toUnsignedInt(index.getByteItem(2)[0]));                      // 200
+        }
+        // ---- end of the example ----
+        assertEquals("[2, 3] 3025.0\n200\n", captured.toString(StandardCharsets.UTF_8));
+    }
 }

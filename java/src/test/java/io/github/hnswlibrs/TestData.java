@@ -102,7 +102,16 @@ final class TestData {
     record Fixture(String space, int dim, int k, int ef, long count, float[][] data, long[] labels,
             float[][] queries, List<SearchResult> expected) {}
 
+    /** What hnswlib answered ({@code NAME.expected.txt}): its header and one result per query. */
+    record Expected(String space, int dim, int k, int ef, long count, List<SearchResult> results) {}
+
     static Fixture fixture(String name) throws IOException {
+        Expected e = expected(name);
+        return new Fixture(e.space(), e.dim(), e.k(), e.ef(), e.count(), floats(name + ".data.f32", e.dim()),
+                longs(name + ".labels.i64"), floats(name + ".queries.f32", e.dim()), e.results());
+    }
+
+    static Expected expected(String name) throws IOException {
         String[] lines = new String(resource(name + ".expected.txt"), StandardCharsets.UTF_8).split("\n");
         String space = null;
         int dim = 0;
@@ -136,7 +145,6 @@ final class TestData {
             }
             expected.add(new SearchResult(l, d));
         }
-        return new Fixture(space, dim, k, ef, count, floats(name + ".data.f32", dim), longs(name + ".labels.i64"),
-                floats(name + ".queries.f32", dim), expected);
+        return new Expected(space, dim, k, ef, count, expected);
     }
 }
