@@ -20,7 +20,9 @@ R_STAMP     := $(R_LIB)/hnswlibrs/.installed
 R_DEPS_STAMP := $(R_LIB)/.deps
 
 # The fixtures of the core that the R tests read (helper-data.R: fixture()).
-R_FIXTURES  := l2_d16.hnsw l2_d16.expected.txt l2_d16.queries.f32
+R_FIXTURES  := l2_d16.hnsw l2_d16.expected.txt l2_d16.queries.f32 \
+               l2u8_d12.hnsw l2u8_d12.expected.txt l2u8_d12.data.u8 l2u8_d12.queries.u8 \
+               l2u8_d12.labels.u64
 # The source tarball: everything in r/ but build outputs, plus the core's sources.
 R_VERSION   := $(shell sed -n 's/^Version:[[:space:]]*//p' r/DESCRIPTION)
 R_BUILD     := build/r

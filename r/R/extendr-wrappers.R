@@ -88,7 +88,7 @@ rs_set_ef <- function(h, ef) .Call(wrap__rs_set_ef, h, ef)
 rs_set_rerank <- function(h, rerank) .Call(wrap__rs_set_rerank, h, rerank)
 
 #' The stored vectors of `labels` (1-based) as a `length(labels) × dim` matrix
-#' (normalised for cosine, as stored).
+#' (normalised for cosine, as stored): double, or integer (0 to 255) for u8 vectors.
 #' @noRd
 rs_get_items <- function(h, labels) .Call(wrap__rs_get_items, h, labels)
 

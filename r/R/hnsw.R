@@ -54,6 +54,20 @@
 #' (which [saveRDS()] stores) holds the exact vectors. The native format (see
 #' [hnsw_save()]) holds the codes: such an index saves in it and loads back.
 #'
+#' @section u8 vectors:
+#' `distance = "l2u8"` makes an index of vectors of unsigned bytes compared by
+#' their squared Euclidean distance summed in integers: hnswlib's `L2SpaceI` (the
+#' space of its SIFT benchmark), whose index files it reads and writes. Each item
+#' takes `dim` bytes instead of `4 * dim`. `X` (to add, and the queries) is a raw
+#' matrix, or an integer or double matrix of whole numbers from 0 to 255: any other
+#' value (`NA`, `-1`, `256`, `1.5`) is an `hnswlibrs_invalid_argument` error naming
+#' it and its item, and nothing is converted. A raw matrix given to an index of
+#' another distance is an `hnswlibrs_invalid_argument` error too. Distances are the
+#' exact integer sums (as doubles; exact up to 2^24, as hnswlib returns them); there
+#' is no Euclidean (square-rooted) variant: take `sqrt()` of them. `$getItems()`
+#' returns an integer matrix. Such an index has class `HnswL2u8` (see [HnswL2]) and
+#' cannot be quantized (an `hnswlibrs_invalid_argument` error).
+#'
 #' @section Differences from RcppHNSW:
 #' `progress` may be a function, and builds can be cancelled cleanly; errors from
 #' the index are conditions of class `hnswlibrs_error` (see [hnswlibrs-package]);
@@ -62,13 +76,15 @@
 #'
 #' @param X A numeric matrix, one item per row (per column with `byrow = FALSE`).
 #'   Integer and logical matrices are converted; values are stored as
-#'   single-precision floats, as in hnswlib. Anything but a matrix (e.g. a data
+#'   single-precision floats, as in hnswlib. With `distance = "l2u8"`, a raw matrix
+#'   or whole numbers from 0 to 255 (see the section u8 vectors). Anything but a matrix (e.g. a data
 #'   frame or a vector) is an error ("X must be matrix"), and so is a character
 #'   matrix; a matrix with no items, or holding `NA`, `NaN` or an infinite value,
 #'   is an `hnswlibrs_invalid_argument` error naming the first bad item (1-based).
 #' @param distance The distance: `"euclidean"` (the default), `"l2"` (squared
-#'   Euclidean), `"cosine"` (1 minus the cosine similarity) or `"ip"` (1 minus the
-#'   inner product). Names are matched with [match.arg()], so abbreviations work
+#'   Euclidean), `"cosine"` (1 minus the cosine similarity), `"ip"` (1 minus the
+#'   inner product) or `"l2u8"` (squared Euclidean on vectors of bytes, see the
+#'   section u8 vectors). Names are matched with [match.arg()], so abbreviations work
 #'   and any other name is an error ("should be one of"). A custom distance, an R
 #'   function or a native symbol, is accepted too: see [hnsw_index()].
 #' @param M The number of neighbours each item is linked to in the graph (hnswlib's
@@ -110,7 +126,7 @@
 #'   `FALSE` is an error.
 #'
 #' @return An index object (a reference object, see [HnswL2] for its methods) of
-#'   class `HnswEuclidean`, `HnswL2`, `HnswCosine` or `HnswIp` according to
+#'   class `HnswEuclidean`, `HnswL2`, `HnswCosine`, `HnswIp` or `HnswL2u8` according to
 #'   `distance` (class `HnswIndex` for a custom distance), holding item `i` under
 #'   the label `i` (1-based). Its query-time `ef` is 10 until [hnsw_search()] or
 #'   `$setEf()` changes it.
@@ -141,8 +157,15 @@
 #' # the codes only: less memory, approximate distances, saved in the native format only
 #' codes <- hnsw_build(Y, distance = "l2", quantization = "sq8", keep_vectors = FALSE)
 #' hnsw_search(Y[1:2, ], codes, k = 3, ef = 20)$dist
+#'
+#' # u8 vectors (hnswlib's L2SpaceI): a raw matrix, or whole numbers from 0 to 255
+#' B <- matrix(sample(0:255, 300 * 16, replace = TRUE), ncol = 16)
+#' u8 <- hnsw_build(B, distance = "l2u8")
+#' hnsw_search(B[1:2, ], u8, k = 3)$dist # exact integer squared distances
+#' u8$getItems(1)
+#' hnsw_search(matrix(as.raw(B[1:2, ]), nrow = 2), u8, k = 3)$idx
 #' @export
-hnsw_build <- function(X, distance = c("euclidean", "l2", "cosine", "ip"), M = 16, ef = 200,
+hnsw_build <- function(X, distance = c("euclidean", "l2", "cosine", "ip", "l2u8"), M = 16, ef = 200,
                        verbose = FALSE, progress = "bar", n_threads = 0, grain_size = 1,
                        byrow = TRUE, random_seed = 100, quantization = "none",
                        keep_vectors = TRUE) {
@@ -297,6 +320,8 @@ check_ann <- function(ann) {
 #'   `byrow = FALSE`), each with as many values as the index's dimension (else an
 #'   `hnswlibrs_invalid_argument` error, "Wrong dimensionality"). Converted and
 #'   checked as in [hnsw_build()]; a matrix with no queries gives empty results.
+#'   For an index of distance `"l2u8"`, a raw matrix or whole numbers from 0 to 255
+#'   (see the section u8 vectors of [hnsw_build()]).
 #' @param ann An index, from [hnsw_build()], [hnsw_index()], [hnsw_load()],
 #'   [hnsw_from_raw()] or `new(HnswL2, ...)` and the like; anything else is an
 #'   error.
@@ -411,7 +436,7 @@ hnsw_search <- function(X, ann, k, ef = 10, verbose = FALSE, progress = "bar", n
 #' nn_col <- hnsw_knn(t(X), k = 3, distance = "cosine", byrow = FALSE, n_threads = 2)
 #' dim(nn_col$idx)
 #' @export
-hnsw_knn <- function(X, k = 10, distance = c("euclidean", "l2", "cosine", "ip"), M = 16,
+hnsw_knn <- function(X, k = 10, distance = c("euclidean", "l2", "cosine", "ip", "l2u8"), M = 16,
                      ef_construction = 200, ef = 10, verbose = FALSE, progress = "bar",
                      n_threads = 0, grain_size = 1, byrow = TRUE, random_seed = 100,
                      quantization = "none", keep_vectors = TRUE, rerank = NULL) {

@@ -6,7 +6,8 @@
 #' shapes, and the index classes [HnswL2], `HnswEuclidean`, `HnswCosine` and
 #' `HnswIp` have RcppHNSW's methods, plus labels, updates, undeletion and
 #' replacement of deleted items, and optional 8- or 4-bit codes that searches walk
-#' before re-ranking exactly (`quantization`, see [hnsw_build()]). [hnsw_index()]
+#' before re-ranking exactly (`quantization`, see [hnsw_build()]); `HnswL2u8`
+#' (`distance = "l2u8"`) holds vectors of bytes, as hnswlib's `L2SpaceI`. [hnsw_index()]
 #' creates an empty index, also with a custom distance; [hnsw_save()] writes index
 #' files in hnswlib's format, which RcppHNSW and hnswlib read too, or in
 #' hnswlib-rs's native format, which records the distance, dimension and settings;
@@ -21,7 +22,9 @@
 #' Errors of the index are conditions of class `hnswlibrs_error` (and `error`,
 #' `condition`) with a class for their kind, so they can be caught with
 #' [tryCatch()]:
-#' * `hnswlibrs_invalid_argument`: a wrong dimension, `NA`/`NaN`/`Inf` values, a
+#' * `hnswlibrs_invalid_argument`: a wrong dimension, `NA`/`NaN`/`Inf` values
+#'   (for `"l2u8"`, values that are not whole numbers from 0 to 255, or a raw
+#'   matrix given to an index of another distance), a
 #'   matrix of no items to add, a number of labels that differs from the number
 #'   of rows, an invalid parameter (e.g. `M`, `ef_construction`) or distance, an
 #'   unknown `quantization` or one with a custom distance, a `rerank` that is not

@@ -1,7 +1,9 @@
 # The index object: a reference class in the style of RcppHNSW's HnswL2/HnswCosine/
-# HnswIp/HnswEuclidean, over a handle that owns the Rust index. Labels are 1-based.
+# HnswIp/HnswEuclidean (and HnswL2u8 for u8 vectors), over a handle that owns the Rust
+# index. Labels are 1-based.
 
-distance_class <- c(l2 = "HnswL2", euclidean = "HnswEuclidean", cosine = "HnswCosine", ip = "HnswIp")
+distance_class <- c(l2 = "HnswL2", euclidean = "HnswEuclidean", cosine = "HnswCosine", ip = "HnswIp",
+                    l2u8 = "HnswL2u8")
 
 #' @exportClass HnswIndex
 HnswIndex <- setRefClass(
@@ -58,7 +60,7 @@ HnswIndex <- setRefClass(
     },
     default_distance = function() {
       switch(class(.self)[1], HnswL2 = "l2", HnswEuclidean = "euclidean",
-             HnswCosine = "cosine", HnswIp = "ip",
+             HnswCosine = "cosine", HnswIp = "ip", HnswL2u8 = "l2u8",
              stop("use hnsw_index() to create an index with a custom distance", call. = FALSE))
     },
     info = function() {
@@ -133,7 +135,7 @@ HnswIndex <- setRefClass(
     },
     addItem = function(v) {
       "Adds one item (a numeric vector) under the next label."
-      add_rows(matrix(as.numeric(v), nrow = 1), TRUE)
+      add_rows(item_row(v), TRUE)
       invisible(.self)
     },
     addItems = function(X, labels = NULL, replace_deleted = FALSE, progress = NULL, verbose = FALSE) {
@@ -180,10 +182,10 @@ HnswIndex <- setRefClass(
     },
     getNNs = function(v, k, rerank = NULL) {
       "Labels of the k nearest neighbours of one item, closest first."
-      as.vector(search_rows(matrix(as.numeric(v), nrow = 1), k, TRUE, rerank = rerank)$idx)
+      as.vector(search_rows(item_row(v), k, TRUE, rerank = rerank)$idx)
     },
     getNNsList = function(v, k, include_distances = TRUE, rerank = NULL) {
-      r <- search_rows(matrix(as.numeric(v), nrow = 1), k, TRUE, rerank = rerank)
+      r <- search_rows(item_row(v), k, TRUE, rerank = rerank)
       if (include_distances) list(item = as.vector(r$idx), distance = as.vector(r$dist)) else list(item = as.vector(r$idx))
     },
     getAllNNs = function(X, k, rerank = NULL) search_rows(X, k, TRUE, rerank = rerank)$idx,
@@ -201,7 +203,7 @@ HnswIndex <- setRefClass(
       if (include_distances) list(item = r$idx, distance = r$dist) else list(item = r$idx)
     },
     getItems = function(ids) {
-      "The stored vectors of labels ids (normalised for cosine), one row each."
+      "The stored vectors of labels ids (normalised for cosine; integers for u8 vectors), one row each."
       rs(rs_get_items(handle, as.numeric(ids)))
     },
     getIdsList = function() {
@@ -244,6 +246,7 @@ setRefClass("HnswL2", contains = "HnswIndex")
 setRefClass("HnswEuclidean", contains = "HnswIndex")
 setRefClass("HnswCosine", contains = "HnswIndex")
 setRefClass("HnswIp", contains = "HnswIndex")
+setRefClass("HnswL2u8", contains = "HnswIndex")
 
 setClass("hnswlibrs_generator", contains = "character", slots = c(generator = "refObjectGenerator"))
 setMethod("$", "hnswlibrs_generator", function(x, name) {
@@ -260,14 +263,18 @@ make_generator <- function(name) {
   new("hnswlibrs_generator", structure(name, package = "hnswlibrs"), generator = getRefClass(name))
 }
 
-#' HNSW index classes: HnswL2, HnswEuclidean, HnswCosine, HnswIp
+#' HNSW index classes: HnswL2, HnswEuclidean, HnswCosine, HnswIp, HnswL2u8
 #'
 #' Reference classes of HNSW indexes, in the style of RcppHNSW's classes of the
 #' same names: create one with `new()`, [hnsw_build()], [hnsw_index()] or
 #' [hnsw_load()], then call its methods with `$`. `HnswL2` uses the squared
 #' Euclidean distance, `HnswEuclidean` the same index returning Euclidean
 #' distances (square roots), `HnswCosine` 1 minus the cosine similarity (items are
-#' normalised when added) and `HnswIp` 1 minus the inner product. All four extend
+#' normalised when added) and `HnswIp` 1 minus the inner product. `HnswL2u8`,
+#' beyond RcppHNSW, holds vectors of unsigned bytes compared by their squared
+#' Euclidean distance in integers (hnswlib's `L2SpaceI`; see the section u8
+#' vectors of [hnsw_build()]): its items and queries are raw matrices or whole
+#' numbers from 0 to 255, and `$getItems()` returns integers. All five extend
 #' the class `HnswIndex`, which is also the class of indexes with a custom
 #' distance (see [hnsw_index()]); test for an index with `is(x, "HnswIndex")`.
 #'
@@ -279,7 +286,7 @@ make_generator <- function(name) {
 #'     keep_vectors = TRUE)
 #' HnswL2$new(dim, max_elements, ...)
 #' }
-#' and likewise for `HnswEuclidean`, `HnswCosine` and `HnswIp` (these objects are
+#' and likewise for `HnswEuclidean`, `HnswCosine`, `HnswIp` and `HnswL2u8` (these objects are
 #' generators: `$new()` and the other methods of reference class generators work
 #' on them). The first form
 #' makes an empty index for items of `dim` values with room for `max_elements`
@@ -349,7 +356,8 @@ make_generator <- function(name) {
 #'   columns of `X`; the results are `k` x `ncol(X)`, one column per query.
 #' * `$getItems(ids)`: the stored vectors of the labels `ids`, a `length(ids)` x
 #'   `dim` matrix (in single precision, and normalised for `HnswCosine`; for an
-#'   index that keeps only codes, the vectors the codes stand for). A label
+#'   index that keeps only codes, the vectors the codes stand for; an integer
+#'   matrix of values 0 to 255 for `HnswL2u8`). A label
 #'   that is not in the index, or is deleted, is an `hnswlibrs_label_not_found`
 #'   error.
 #' * `$getIdsList()`: every label in the index, deleted ones included, ascending.
@@ -383,7 +391,7 @@ make_generator <- function(name) {
 #'   of [hnsw_build()]: 0 (the default) or 1 works on the calling thread.
 #' * `$setGrainSize(g)`: the minimum number of items per thread (default 1).
 #' * `$info()`: a list of the index's parameters and counts: `distance` (`"l2"`,
-#'   `"ip"`, `"cosine"`, `"native"` or `"R function"`; an `HnswEuclidean` index
+#'   `"ip"`, `"cosine"`, `"l2u8"`, `"native"` or `"R function"`; an `HnswEuclidean` index
 #'   says `"l2"`), `dim`, `size`, `deleted`, `max_elements`, `M`,
 #'   `ef_construction`, `ef`, `random_seed`, `allow_replace_deleted`, `next_label`
 #'   (the next automatic label), `kernels` (the SIMD distance kernels in use),
@@ -449,8 +457,8 @@ make_generator <- function(name) {
 #' index, as with RcppHNSW's classes.
 #'
 #' @name HnswL2
-#' @aliases HnswL2 HnswEuclidean HnswCosine HnswIp HnswIndex HnswIndex-class
-#'   HnswL2-class HnswEuclidean-class HnswCosine-class HnswIp-class
+#' @aliases HnswL2 HnswEuclidean HnswCosine HnswIp HnswL2u8 HnswIndex HnswIndex-class
+#'   HnswL2-class HnswEuclidean-class HnswCosine-class HnswIp-class HnswL2u8-class
 #'   $,hnswlibrs_generator-method
 #' @seealso [hnsw_build()], [hnsw_search()], [hnsw_index()], [hnsw_save()],
 #'   [hnsw_load()].
@@ -511,6 +519,13 @@ HnswEuclidean <- make_generator("HnswEuclidean")
 HnswCosine <- make_generator("HnswCosine")
 #' @export
 HnswIp <- make_generator("HnswIp")
+#' @export
+HnswL2u8 <- make_generator("HnswL2u8")
+
+# One item (a vector) as a one-row matrix: numeric, or raw for u8 vectors.
+item_row <- function(v) {
+  matrix(if (is.raw(v)) v else as.numeric(v), nrow = 1)
+}
 
 wrap_handle <- function(handle, distance) {
   cls <- if (is.character(distance)) distance_class[[distance]] else "HnswIndex"
@@ -521,7 +536,7 @@ check_distance <- function(distance) {
   if (is.character(distance)) {
     if (length(distance) < 1 || !(distance[1] %in% names(distance_class))) {
       stop(hnsw_condition(sprintf(
-        "Invalid parameter: distance must be one of \"l2\", \"euclidean\", \"cosine\", \"ip\", a native symbol or an R function, got \"%s\"",
+        "Invalid parameter: distance must be one of \"l2\", \"euclidean\", \"cosine\", \"ip\", \"l2u8\", a native symbol or an R function, got \"%s\"",
         paste(distance, collapse = " ")), "invalid_argument"))
     }
     return(distance[1])
@@ -563,8 +578,8 @@ check_distance <- function(distance) {
 #' [getNativeSymbolInfo()] by its name and library (load the library before
 #' [readRDS()]); an index made from a bare `$address` cannot be read back.
 #'
-#' @param distance `"euclidean"` (the default), `"l2"`, `"cosine"` or `"ip"` (see
-#'   [hnsw_build()]; here names must be given in full, and any other string is an
+#' @param distance `"euclidean"` (the default), `"l2"`, `"cosine"`, `"ip"` or
+#'   `"l2u8"` (see [hnsw_build()]; here names must be given in full, and any other string is an
 #'   `hnswlibrs_invalid_argument` error), or a custom distance: a native symbol
 #'   (as returned by [getNativeSymbolInfo()], or its `$address`) or an R function
 #'   (see the section Custom distances).
@@ -585,7 +600,7 @@ check_distance <- function(distance) {
 #' @inheritParams hnsw_build
 #'
 #' @return An empty index (see [HnswL2] for its methods) of class
-#'   `HnswEuclidean`, `HnswL2`, `HnswCosine` or `HnswIp` according to `distance`,
+#'   `HnswEuclidean`, `HnswL2`, `HnswCosine`, `HnswIp` or `HnswL2u8` according to `distance`,
 #'   or `HnswIndex` for a custom distance, with query-time `ef` 10.
 #'
 #' @seealso [hnsw_build()] to build an index from a matrix in one call, [HnswL2].
@@ -709,8 +724,9 @@ hnsw_save <- function(ann, filename, format = c("hnswlib", "native"), sync = TRU
 #' the package's default distance, unless `distance = "l2"` is given. A `distance`
 #' or `dim` that is given must be the file's, else an `hnswlibrs_invalid_argument`
 #' error. An index with a custom distance is read with that distance and its `dim`.
-#' A file of `u8` vectors (written by hnswlib-rs's C or Python binding) cannot be
-#' used from R: an `hnswlibrs_invalid_argument` error.
+#' A file of u8 vectors loads as `HnswL2u8` (see the section u8 vectors of
+#' [hnsw_build()]); in hnswlib's format (e.g. written by hnswlib's C++ with
+#' `L2SpaceI`), read it with `distance = "l2u8"` and its `dim`.
 #'
 #' hnswlib's format records neither the distance, the dimension nor the
 #' query-time `ef`: give `dim` (without it, an `hnswlibrs_invalid_argument`
@@ -755,7 +771,7 @@ hnsw_save <- function(ann, filename, format = c("hnswlib", "native"), sync = TRU
 #' @param bytes A raw vector holding an index file, else an
 #'   `hnswlibrs_invalid_argument` error; bad bytes are `hnswlibrs_format` errors.
 #' @param distance The distance the index was built with: `"euclidean"`, `"l2"`,
-#'   `"cosine"` or `"ip"`, or a custom distance as in [hnsw_index()]. `"euclidean"`
+#'   `"cosine"`, `"ip"` or `"l2u8"`, or a custom distance as in [hnsw_index()]. `"euclidean"`
 #'   and `"l2"` read the same files; `"euclidean"` returns the square roots of the
 #'   distances. `NULL` (the default): the file's own distance for a native file
 #'   (`"euclidean"` for its l2 space), `"euclidean"` for hnswlib's format.
@@ -791,7 +807,7 @@ hnsw_save <- function(ann, filename, format = c("hnswlib", "native"), sync = TRU
 #' @inheritParams hnsw_build
 #'
 #' @return An index (see [HnswL2] for its methods) of class `HnswEuclidean`,
-#'   `HnswL2`, `HnswCosine` or `HnswIp` according to the distance (`HnswIndex` for
+#'   `HnswL2`, `HnswCosine`, `HnswIp` or `HnswL2u8` according to the distance (`HnswIndex` for
 #'   a custom distance). Its query-time `ef` is the file's for a native file, 10
 #'   for hnswlib's format.
 #'

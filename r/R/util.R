@@ -43,6 +43,8 @@ check_matrix <- function(X) {
   if (!is.matrix(X)) {
     stop("X must be matrix", call. = FALSE)
   }
+  # A raw matrix holds u8 vectors, for an index of distance "l2u8": kept as it is.
+  if (is.raw(X)) return(X)
   if (!is.numeric(X) && !is.logical(X)) {
     stop("X must be a numeric matrix", call. = FALSE)
   }

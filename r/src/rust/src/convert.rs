@@ -52,23 +52,68 @@ pub fn offset_rows(e: CoreError, start: usize) -> Error {
     }
 }
 
-/// An R numeric matrix of items: `items × dim` when `byrow`, else `dim × items`.
+/// The values of an R matrix: doubles (the R code converts integer and logical
+/// matrices), or bytes (a raw matrix, for an index of u8 vectors).
+#[derive(Clone, Copy)]
+enum Values<'a> {
+    Real(&'a [f64]),
+    Raw(&'a [u8]),
+}
+
+/// An R matrix of items: `items × dim` when `byrow`, else `dim × items`.
 pub struct Matrix<'a> {
-    data: &'a [f64],
+    data: Values<'a>,
     pub items: usize,
     dim: usize,
     byrow: bool,
+    /// Whether the index holds u8 vectors (the space "l2u8").
+    u8: bool,
 }
 
+/// Items converted to the element type of their index, row-major (the core's layout).
+pub enum Rows {
+    F32(Vec<f32>),
+    U8(Vec<u8>),
+}
+
+/// Runs `$body` with `$v` bound to the rows as a slice of their element type, so one
+/// generic core call serves both kinds of index.
+macro_rules! with_rows {
+    ($rows:expr, |$v:ident| $body:expr) => {
+        match $rows {
+            $crate::convert::Rows::F32(floats) => {
+                let $v: &[f32] = floats;
+                $body
+            }
+            $crate::convert::Rows::U8(bytes) => {
+                let $v: &[u8] = bytes;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_rows;
+
 impl<'a> Matrix<'a> {
-    /// Checks `x` is a double matrix whose items have `dim` values.
-    pub fn new(x: &'a Robj, byrow: bool, dim: usize) -> Result<Self> {
-        let data = x.as_real_slice().ok_or_else(|| {
-            rerr(
-                "invalid_argument",
-                "Invalid parameter: X must be a numeric matrix",
-            )
-        })?;
+    /// Checks `x` is a double matrix whose items have `dim` values, or for an index of
+    /// u8 vectors (`u8`) a double or raw matrix.
+    pub fn new(x: &'a Robj, byrow: bool, dim: usize, u8: bool) -> Result<Self> {
+        let data = match (x.as_real_slice(), x.as_raw_slice()) {
+            (Some(d), _) => Values::Real(d),
+            (None, Some(b)) if u8 => Values::Raw(b),
+            (None, Some(_)) => {
+                return Err(rerr(
+                    "invalid_argument",
+                    "Invalid parameter: X is a raw matrix (u8 vectors), but the index holds numeric vectors: give a numeric matrix, or use an index of distance \"l2u8\"",
+                ))
+            }
+            (None, None) => {
+                return Err(rerr(
+                    "invalid_argument",
+                    "Invalid parameter: X must be a numeric matrix",
+                ))
+            }
+        };
         let dims: Vec<usize> = match x
             .get_attrib("dim")
             .as_ref()
@@ -101,16 +146,17 @@ impl<'a> Matrix<'a> {
             items,
             dim,
             byrow,
+            u8,
         })
     }
 
-    /// Value `j` of item `i`.
+    /// Position of value `j` of item `i` in the matrix's data.
     #[inline]
-    fn get(&self, i: usize, j: usize) -> f64 {
+    fn at(&self, i: usize, j: usize) -> usize {
         if self.byrow {
-            self.data[j * self.items + i]
+            j * self.items + i
         } else {
-            self.data[i * self.dim + j]
+            i * self.dim + j
         }
     }
 
@@ -129,36 +175,89 @@ impl<'a> Matrix<'a> {
         Ok((start as usize, end as usize))
     }
 
-    /// Fails with the core's NonFinite error (1-based row) on the first item in
-    /// `start..end` holding NA, NaN or an infinity.
-    pub fn check_finite(&self, start: usize, end: usize) -> Result<()> {
+    /// Checks the values of items `start..end` for their index: finite numbers (else
+    /// the core's NonFinite error, 1-based row) or, for u8 vectors, whole numbers from 0
+    /// to 255 (else an error naming the first bad value and its item). A raw matrix
+    /// holds nothing else.
+    pub fn check(&self, start: usize, end: usize) -> Result<()> {
+        let Values::Real(data) = self.data else {
+            return Ok(());
+        };
+        let ok = |v: f64| {
+            if self.u8 {
+                (0.0..=255.0).contains(&v) && v.fract() == 0.0
+            } else {
+                v.is_finite()
+            }
+        };
         for i in start..end {
-            if (0..self.dim).any(|j| !self.get(i, j).is_finite()) {
-                return Err(core_err(CoreError::NonFinite { row: i }));
+            match (0..self.dim).map(|j| data[self.at(i, j)]).find(|&v| !ok(v)) {
+                None => {}
+                Some(_) if !self.u8 => return Err(core_err(CoreError::NonFinite { row: i })),
+                Some(v) => {
+                    let v = r_number(v);
+                    return Err(rerr(
+                        "invalid_argument",
+                        &format!(
+                            "Invalid parameter: item {} of X holds {v}; an index of u8 vectors (\"l2u8\") takes whole numbers from 0 to 255, or a raw matrix",
+                            i + 1
+                        ),
+                    ));
+                }
             }
         }
         Ok(())
     }
-}
 
-/// Items `start..end` as row-major f32 (the core's layout).
-pub fn rows_to_f32(m: &Matrix, start: usize, end: usize) -> Vec<f32> {
-    let d = m.dim;
-    let mut out = vec![0f32; (end - start) * d];
-    if m.byrow {
-        // Column by column: reads are contiguous, writes strided by d.
-        for j in 0..d {
-            let col = &m.data[j * m.items + start..j * m.items + end];
-            for (r, &v) in col.iter().enumerate() {
-                out[r * d + j] = v as f32;
-            }
-        }
-    } else {
-        for (o, &v) in out.iter_mut().zip(&m.data[start * d..end * d]) {
-            *o = v as f32;
+    /// Items `start..end` (checked by [`Matrix::check`]) as row-major vectors of the
+    /// index's element type.
+    pub fn rows(&self, start: usize, end: usize) -> Rows {
+        match (self.data, self.u8) {
+            (Values::Real(d), false) => Rows::F32(self.gather(d, start, end, |v| v as f32)),
+            (Values::Real(d), true) => Rows::U8(self.gather(d, start, end, |v| v as u8)),
+            (Values::Raw(b), _) => Rows::U8(self.gather(b, start, end, |v| v)),
         }
     }
-    out
+
+    /// Items `start..end` of `data` (this matrix's values) row-major, each value
+    /// converted by `f`.
+    fn gather<S: Copy, T: Copy + Default>(
+        &self,
+        data: &[S],
+        start: usize,
+        end: usize,
+        f: impl Fn(S) -> T,
+    ) -> Vec<T> {
+        let d = self.dim;
+        let mut out = vec![T::default(); (end - start) * d];
+        if self.byrow {
+            // Column by column: reads are contiguous, writes strided by d.
+            for j in 0..d {
+                let col = &data[j * self.items + start..j * self.items + end];
+                for (r, &v) in col.iter().enumerate() {
+                    out[r * d + j] = f(v);
+                }
+            }
+        } else {
+            for (o, &v) in out.iter_mut().zip(&data[start * d..end * d]) {
+                *o = f(v);
+            }
+        }
+        out
+    }
+}
+
+/// A double as R prints it (near enough for a message): NA, NaN, Inf, -Inf, or the
+/// number.
+fn r_number(v: f64) -> String {
+    match v {
+        // R's NA is a NaN whose low word is 1954.
+        v if v.is_nan() && v.to_bits() as u32 == 1954 => "NA".into(),
+        v if v.is_nan() => "NaN".into(),
+        v if v.is_infinite() => if v > 0.0 { "Inf" } else { "-Inf" }.into(),
+        v if v.abs() < 1e15 => v.to_string(),
+        v => format!("{v:e}"),
+    }
 }
 
 /// Largest label R can hold exactly in a double (2^53).

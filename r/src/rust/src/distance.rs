@@ -21,7 +21,7 @@ use crate::convert::{core_err, rerr, Result};
 
 /// How the index's distance was given; kept so a serialised index can be restored.
 pub enum DistanceSpec {
-    /// "l2", "ip" or "cosine".
+    /// "l2", "ip", "cosine" or "l2u8".
     Builtin(&'static str),
     /// A C function's address, and the R object it came from (a `NativeSymbolInfo`
     /// list or an external pointer).
@@ -72,8 +72,9 @@ impl DistanceSpec {
                 "l2" | "euclidean" => Ok(DistanceSpec::Builtin("l2")),
                 "ip" => Ok(DistanceSpec::Builtin("ip")),
                 "cosine" => Ok(DistanceSpec::Builtin("cosine")),
+                "l2u8" => Ok(DistanceSpec::Builtin("l2u8")),
                 other => Err(invalid(&format!(
-                    "Invalid parameter: distance must be one of \"l2\", \"euclidean\", \"cosine\", \"ip\", a native symbol or an R function, got {other:?}"
+                    "Invalid parameter: distance must be one of \"l2\", \"euclidean\", \"cosine\", \"ip\", \"l2u8\", a native symbol or an R function, got {other:?}"
                 ))),
             };
         }
@@ -98,7 +99,7 @@ impl DistanceSpec {
             }
         }
         Err(invalid(
-            "Invalid parameter: distance must be a name (\"l2\", \"euclidean\", \"cosine\", \"ip\"), \
+            "Invalid parameter: distance must be a name (\"l2\", \"euclidean\", \"cosine\", \"ip\", \"l2u8\"), \
              a native symbol (getNativeSymbolInfo(...) or its $address) or an R function",
         ))
     }
@@ -147,12 +148,12 @@ impl DistanceSpec {
         }
     }
 
-    /// Whether it is "l2", "ip" or "cosine" (a space a native file names).
+    /// Whether it is "l2", "ip", "cosine" or "l2u8" (a space a native file names).
     pub fn is_builtin(&self) -> bool {
         matches!(self, DistanceSpec::Builtin(_))
     }
 
-    /// A short name: "l2", "ip", "cosine", "native" or "R function".
+    /// A short name: "l2", "ip", "cosine", "l2u8", "native" or "R function".
     pub fn name(&self) -> &'static str {
         match self {
             DistanceSpec::Builtin(name) => name,

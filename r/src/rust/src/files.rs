@@ -147,14 +147,11 @@ pub fn read(source: &Robj, distance: &Robj, dim: &Robj, how: &How) -> Result<Han
 /// The distance name of a space R can use without being told it.
 fn builtin_name(kind: SpaceKind) -> Result<&'static str> {
     match kind {
-        SpaceKind::L2 | SpaceKind::InnerProduct | SpaceKind::Cosine => Ok(kind.name()),
-        other => Err(rerr(
+        SpaceKind::Custom => Err(rerr(
             "invalid_argument",
-            &format!(
-                "Invalid parameter: the file holds an index of the {} space, which R cannot \
-                 search (hnswlibrs indexes hold numeric vectors)",
-                other.name()
-            ),
+            "Invalid parameter: the file holds an index with a custom distance: read it \
+             with its distance and dim",
         )),
+        kind => Ok(kind.name()),
     }
 }

@@ -145,6 +145,11 @@ impl Handle {
         self.0.dim
     }
 
+    /// Whether the index holds u8 vectors (the space "l2u8").
+    pub fn is_u8(&self) -> bool {
+        self.0.index.space().kind() == hnswlib_core::SpaceKind::L2U8
+    }
+
     pub fn distance_name(&self) -> &'static str {
         self.0.spec.name()
     }

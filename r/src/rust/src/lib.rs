@@ -24,7 +24,7 @@ mod distance;
 mod files;
 mod handle;
 
-use convert::{core_err, label_to_core, labels_to_core, rerr, rows_to_f32, Matrix, Result};
+use convert::{core_err, label_to_core, labels_to_core, rerr, with_rows, Matrix, Result};
 use distance::DistanceSpec;
 use handle::{Handle, IndexBox};
 
@@ -229,8 +229,8 @@ fn rs_check_add(h: Robj, x: Robj, byrow: bool, labels: Robj, replace_deleted: bo
             .add_batch::<f32>(&[], None, &AddOptions::default())
             .map_err(core_err)?;
     }
-    let m = Matrix::new(&x, byrow, h.dim())?;
-    m.check_finite(0, m.items)?;
+    let m = Matrix::new(&x, byrow, h.dim(), h.is_u8())?;
+    m.check(0, m.items)?;
     let labels = if labels.is_null() {
         None
     } else {
@@ -284,10 +284,10 @@ fn rs_add(
     replace_deleted: bool,
 ) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
-    let m = Matrix::new(&x, byrow, h.dim())?;
+    let m = Matrix::new(&x, byrow, h.dim(), h.is_u8())?;
     let (start, end) = m.range(start, end)?;
     let rows = end - start;
-    let data = rows_to_f32(&m, start, end);
+    let data = m.rows(start, end);
     let labels = if labels.is_null() {
         None
     } else {
@@ -307,7 +307,7 @@ fn rs_add(
             None
         },
     };
-    let result = index.add_batch(&data, labels.as_deref(), &opts);
+    let result = with_rows!(&data, |v| index.add_batch(v, labels.as_deref(), &opts));
     h.take_distance_error()?;
     result.map_err(|e| convert::offset_rows(e, start))?;
     let used: Vec<f64> = match labels {
@@ -340,12 +340,12 @@ fn rs_search(
     filter: Robj,
 ) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
-    let m = Matrix::new(&x, byrow, h.dim())?;
+    let m = Matrix::new(&x, byrow, h.dim(), h.is_u8())?;
     let (start, end) = m.range(start, end)?;
     let rows = end - start;
     let k = count(k, "k")?;
-    m.check_finite(start, end)?;
-    let data = rows_to_f32(&m, start, end);
+    m.check(start, end)?;
+    let data = m.rows(start, end);
     let filter = convert::label_filter(&filter)?;
     let accept = filter.as_ref().map(|f| f.predicate());
     let opts = SearchOptions {
@@ -358,7 +358,7 @@ fn rs_search(
         num_threads: threads(&h, n_threads, grain_size, rows)?,
         rerank: self::rerank(&rerank, true)?,
     };
-    let found = h.index().search_batch(&data, k, &opts);
+    let found = with_rows!(&data, |q| h.index().search_batch(q, k, &opts));
     h.take_distance_error()?;
     let found = found.map_err(|e| convert::offset_rows(e, start))?;
     if let Some((row, &n)) = found.counts.iter().enumerate().find(|(_, &n)| n < k) {
@@ -412,7 +412,7 @@ fn rs_range_search(
     filter: Robj,
 ) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
-    let m = Matrix::new(&x, byrow, h.dim())?;
+    let m = Matrix::new(&x, byrow, h.dim(), h.is_u8())?;
     let rows = m.items;
     let filter = convert::label_filter(&filter)?;
     let accept = filter.as_ref().map(|f| f.predicate());
@@ -421,8 +421,8 @@ fn rs_range_search(
     } else {
         count(max_results, "max_results")?
     };
-    m.check_finite(0, rows)?;
-    let data = rows_to_f32(&m, 0, rows);
+    m.check(0, rows)?;
+    let data = m.rows(0, rows);
     let opts = SearchOptions {
         ef: if min_candidates < 0.0 {
             None
@@ -433,9 +433,10 @@ fn rs_range_search(
         num_threads: threads(&h, n_threads, grain_size, rows)?,
         rerank: None,
     };
-    let found = h
+    let epsilon = core_epsilon(epsilon, sqrt_dist);
+    let found = with_rows!(&data, |q| h
         .index()
-        .search_range_batch(&data, core_epsilon(epsilon, sqrt_dist), max, &opts);
+        .search_range_batch(q, epsilon, max, &opts));
     h.take_distance_error()?;
     let found = found.map_err(core_err)?;
     let mut idx = Vec::with_capacity(rows);
@@ -490,7 +491,7 @@ fn rs_search_docs(
     filter: Robj,
 ) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
-    let m = Matrix::new(&x, byrow, h.dim())?;
+    let m = Matrix::new(&x, byrow, h.dim(), h.is_u8())?;
     let rows = m.items;
     let k = count(k, "k")?;
     let filter = convert::label_filter(&filter)?;
@@ -508,8 +509,8 @@ fn rs_search_docs(
         ));
     };
     let doc_of = |l: u64| table.get(usize::try_from(l).ok()?).copied().flatten();
-    m.check_finite(0, rows)?;
-    let data = rows_to_f32(&m, 0, rows);
+    m.check(0, rows)?;
+    let data = m.rows(0, rows);
     let opts = SearchOptions {
         ef: if ef_collection < 0.0 {
             None
@@ -520,7 +521,7 @@ fn rs_search_docs(
         num_threads: threads(&h, n_threads, grain_size, rows)?,
         rerank: None,
     };
-    let found = h.index().search_docs_batch(&data, k, &doc_of, &opts);
+    let found = with_rows!(&data, |q| h.index().search_docs_batch(q, k, &doc_of, &opts));
     h.take_distance_error()?;
     let found = found.map_err(core_err)?;
     if let Some((row, r)) = found.iter().enumerate().find(|(_, r)| r.len() < k) {
@@ -603,14 +604,20 @@ fn rs_set_rerank(h: Robj, rerank: Robj) -> Result<()> {
 }
 
 /// The stored vectors of `labels` (1-based) as a `length(labels) × dim` matrix
-/// (normalised for cosine, as stored).
+/// (normalised for cosine, as stored): double, or integer (0 to 255) for u8 vectors.
 #[extendr]
 fn rs_get_items(h: Robj, labels: Robj) -> Result<Robj> {
     let h = Handle::from_robj(&h)?;
     let labels = labels_to_core(&labels)?;
-    let dim = h.dim();
+    let (dim, n) = (h.dim(), labels.len());
+    if h.is_u8() {
+        let flat: Vec<u8> = h.index().get_items(&labels).map_err(core_err)?;
+        return Ok(RMatrix::<Rint>::new_matrix(n, dim, |i, j| {
+            Rint::from(i32::from(flat[i * dim + j]))
+        })
+        .into());
+    }
     let flat: Vec<f32> = h.index().get_items(&labels).map_err(core_err)?;
-    let n = labels.len();
     Ok(RMatrix::<f64>::new_matrix(n, dim, |i, j| flat[i * dim + j] as f64).into())
 }
 
