@@ -236,7 +236,7 @@ fn bruteforce_file() {
     assert_eq!(index.ids(), (10..16).collect::<Vec<u64>>());
 }
 
-/// hnswlib 0.6.2's own C++ (make_u8_fixture.cpp, `L2SpaceI`) wrote `l2u8_d12.hnsw`: it
+/// hnswlib 0.6.2's own C++ (l2u8_fixture.cpp, `L2SpaceI`) wrote `l2u8_d12.hnsw`: it
 /// loads in the l2u8 space, answers as hnswlib did (exact integer distances), saves again
 /// byte for byte, and a single-threaded build from the same data and seed writes the
 /// same file.

@@ -11,10 +11,10 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 
-use crate::convert;
+use crate::convert::{self, with_rows, Items};
 use crate::errors::{load_error, not_initialized, too_few_results, IntoPy};
 use crate::hnsw::default_threads;
-use crate::spaces::{self, SpaceSpec};
+use crate::spaces::{self, Dtype, SpaceSpec};
 use crate::state;
 use crate::stop;
 
@@ -91,19 +91,21 @@ impl BFIndex {
         }
     }
 
-    /// BFIndex(space, dim, *, distance=None, user_data=None)
+    /// BFIndex(space, dim, *, dtype=numpy.float32, distance=None, user_data=None)
     ///
     /// An empty, uninitialised exact index for vectors of `dim` float32 values; call
-    /// init_index or load_index next. Spaces and custom distances as for Index.
-    #[pyo3(signature = (space, dim, *, distance=None, user_data=None))]
+    /// init_index or load_index next. Spaces, dtype (numpy.uint8 with 'l2': hnswlib's
+    /// L2SpaceI) and custom distances as for Index.
+    #[pyo3(signature = (space, dim, *, dtype=None, distance=None, user_data=None))]
     fn __init__(
         &self,
         space: &str,
         dim: i64,
+        dtype: Option<&Bound<'_, PyAny>>,
         distance: Option<&Bound<'_, PyAny>>,
         user_data: Option<usize>,
     ) -> PyResult<()> {
-        let spec = spaces::from_args(space, dim, distance, user_data)?;
+        let spec = spaces::from_args(space, dim, distance, user_data, Dtype::from_py(dtype)?)?;
         *self.inner.write() = Inner {
             spec: Some(Arc::new(spec)),
             ..Inner::default()
@@ -136,7 +138,7 @@ impl BFIndex {
         ids: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let r = self.ready()?;
-        let v = convert::vectors(data, r.spec.dim)?;
+        let v = convert::vectors(data, r.spec.dim, r.spec.dtype())?;
         if v.rows == 0 {
             return Ok(());
         }
@@ -152,7 +154,7 @@ impl BFIndex {
         };
         let ids = ids.unwrap_or_else(|| (0..rows).map(|i| first.wrapping_add(i)).collect());
         let data = v.data();
-        let res = py.detach(|| r.index.add_batch(data, &ids));
+        let res = py.detach(|| with_rows!(data, |data| r.index.add_batch(data, &ids)));
         let res = r.spec.finish(res.py());
         if res.is_err() {
             let mut g = self.inner.write();
@@ -183,7 +185,7 @@ impl BFIndex {
         filter: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<KnnResult<'py>> {
         let r = self.ready()?;
-        let v = convert::vectors(data, r.spec.dim)?;
+        let v = convert::vectors(data, r.spec.dim, r.spec.dtype())?;
         if k == 0 || v.rows == 0 {
             return Ok(convert::empty_results(py, v.rows, k));
         }
@@ -199,7 +201,7 @@ impl BFIndex {
                 num_threads: threads,
                 ..Default::default()
             };
-            index.search_batch(queries, k, &opts)
+            with_rows!(queries, |queries| index.search_batch(queries, k, &opts))
         });
         if let Some(e) = filter.take_error() {
             return Err(e);
@@ -236,8 +238,9 @@ impl BFIndex {
             ef: None,
         };
         let max = stop::max_results(max_results);
+        let index = &r.index;
         stop::range_query(py, &q, |queries, opts| {
-            r.index.search_range_batch(queries, epsilon, max, opts)
+            with_rows!(queries, |q| index.search_range_batch(q, epsilon, max, opts))
         })
     }
 
@@ -265,7 +268,7 @@ impl BFIndex {
             ef: None,
         };
         stop::docs_query(py, &q, k, doc_ids, |queries, doc_of, opts| {
-            r.index.search_docs_batch(queries, k, doc_of, opts)
+            with_rows!(queries, |q| r.index.search_docs_batch(q, k, doc_of, opts))
         })
     }
 
@@ -280,8 +283,11 @@ impl BFIndex {
         let as_list = convert::return_type_is_list(return_type)?;
         let r = self.ready()?;
         let ids = convert::item_ids(ids)?;
-        let flat = r.index.get_items::<f32>(&ids).py()?;
-        convert::items_out(py, flat, ids.len(), r.spec.dim, as_list)
+        let items = match r.spec.dtype() {
+            Dtype::Float32 => Items::F32(r.index.get_items(&ids).py()?),
+            Dtype::Uint8 => Items::U8(r.index.get_items(&ids).py()?),
+        };
+        convert::items_out(py, items, ids.len(), r.spec.dim, as_list)
     }
 
     /// The labels of all elements, ascending.
@@ -387,6 +393,12 @@ impl BFIndex {
         spaces::dim_of(self.inner.read().spec.as_deref())
     }
 
+    /// The element type of the vectors: numpy.dtype('float32') or numpy.dtype('uint8').
+    #[getter]
+    fn dtype<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArrayDescr> {
+        spaces::dtype_of(self.inner.read().spec.as_deref()).descr(py)
+    }
+
     /// The capacity (0 before init_index).
     #[getter(max_elements)]
     fn prop_max_elements(&self) -> usize {
@@ -414,6 +426,7 @@ impl BFIndex {
         d.set_item("ser_version", 1)?;
         d.set_item("space", &spec.name)?;
         d.set_item("dim", spec.dim)?;
+        state::set_dtype(&d, spec.dtype())?;
         d.set_item("index_inited", g.index.is_some())?;
         d.set_item("num_threads", g.num_threads)?;
         d.set_item("cur_l", g.next_label)?;
@@ -454,10 +467,6 @@ impl BFIndex {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "<hnswlib_rs.BFIndex(space='{}', dim={})>",
-            self.space(),
-            self.dim()
-        )
+        spaces::repr("BFIndex", self.inner.read().spec.as_deref())
     }
 }

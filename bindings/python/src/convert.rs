@@ -5,6 +5,10 @@
 //!   float32 C-contiguous array is used in place, without a copy. A 1-D array is one
 //!   row; more than two dimensions is an error. A complex array is a TypeError (numpy
 //!   would drop the imaginary parts with only a warning).
+//! * Vectors of a uint8 index (`dtype=numpy.uint8`): uint8 arrays (used in place when
+//!   C-contiguous), or integer arrays and lists whose values are all in 0..=255. Float
+//!   input is a TypeError and values out of range a ValueError: converting either
+//!   would change the values, silently.
 //! * Labels: anything numpy can turn into uint64 (lists, integer or float arrays,
 //!   numpy integer scalars); floats are truncated as in hnswlib, negative Python ints
 //!   raise `OverflowError`.
@@ -16,13 +20,14 @@ use numpy::{
     Element, PyArray1, PyArray2, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods,
     PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
 };
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
 use crate::callbacks::PyCallback;
 use crate::errors::to_py;
+use crate::spaces::Dtype;
 
 static ASARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -51,26 +56,109 @@ pub fn contiguous<'py, T: Element>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'p
         .cast_into::<PyArrayDyn<T>>()?)
 }
 
-/// A batch of float32 rows borrowed from a numpy array.
+/// `obj` as a C-contiguous uint8 array, by the rules of a uint8 index (module docs).
+fn uint8_array<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<u8>>> {
+    if obj.cast::<PyArrayDyn<u8>>().is_ok() {
+        return contiguous::<u8>(obj);
+    }
+    let py = obj.py();
+    let array = match obj.cast::<PyUntypedArray>() {
+        Ok(a) => a.clone(),
+        Err(_) => ASARRAY
+            .import(py, "numpy", "asarray")?
+            .call1((obj,))?
+            .cast_into::<PyUntypedArray>()?,
+    };
+    // An empty input has no values to change (and `[]` is float64 to numpy).
+    if array.len() > 0 {
+        let kind = array.dtype().kind();
+        if kind != b'u' && kind != b'i' {
+            return Err(PyTypeError::new_err(format!(
+                "this index stores uint8 vectors (dtype=uint8): expected uint8 data or integers in 0..255, got an array of dtype {}; converting would change the values (use numpy.uint8 arrays, or a float32 index)",
+                array.dtype()
+            )));
+        }
+        let min: i128 = array.call_method0("min")?.extract()?;
+        let max: i128 = array.call_method0("max")?.extract()?;
+        if min < 0 || max > 255 {
+            return Err(PyValueError::new_err(format!(
+                "this index stores uint8 vectors (dtype=uint8): values must be in 0..255, got values from {min} to {max}"
+            )));
+        }
+    }
+    contiguous::<u8>(array.as_any())
+}
+
+/// The rows of a batch, by element type.
+#[derive(Clone, Copy)]
+pub enum Rows<'a> {
+    /// float32 values, row-major.
+    F32(&'a [f32]),
+    /// uint8 values, row-major.
+    U8(&'a [u8]),
+}
+
+/// Runs `$body` with `$q` bound to the rows' slice, whatever their element type
+/// (the core's methods are generic over it).
+macro_rules! with_rows {
+    ($rows:expr, |$q:ident| $body:expr) => {
+        match $rows {
+            $crate::convert::Rows::F32($q) => $body,
+            $crate::convert::Rows::U8($q) => $body,
+        }
+    };
+}
+pub(crate) use with_rows;
+
+enum Array<'py> {
+    F32(PyReadonlyArrayDyn<'py, f32>),
+    U8(PyReadonlyArrayDyn<'py, u8>),
+}
+
+/// A batch of rows borrowed from a numpy array.
 pub struct Vectors<'py> {
-    array: PyReadonlyArrayDyn<'py, f32>,
+    array: Array<'py>,
     /// Number of rows (1 for a 1-D input).
     pub rows: usize,
 }
 
 impl Vectors<'_> {
     /// The rows, row-major.
-    pub fn data(&self) -> &[f32] {
+    pub fn data(&self) -> Rows<'_> {
         // A C-contiguous array always has a slice view.
-        self.array.as_slice().unwrap_or(&[])
+        match &self.array {
+            Array::F32(a) => Rows::F32(a.as_slice().unwrap_or(&[])),
+            Array::U8(a) => Rows::U8(a.as_slice().unwrap_or(&[])),
+        }
     }
 }
 
-/// Converts `obj` to rows of `dim` float32 values, checking the shape as hnswlib does
-/// and the width (which hnswlib's knn_query does not check).
-pub fn vectors<'py>(obj: &Bound<'py, PyAny>, dim: usize) -> PyResult<Vectors<'py>> {
-    let array = contiguous::<f32>(obj)?;
-    let (rows, cols) = match array.shape() {
+/// Converts `obj` to rows of `dim` values of `dtype`, checking the shape as hnswlib
+/// does and the width (which hnswlib's knn_query does not check).
+pub fn vectors<'py>(obj: &Bound<'py, PyAny>, dim: usize, dtype: Dtype) -> PyResult<Vectors<'py>> {
+    let (array, rows) = match dtype {
+        Dtype::Float32 => {
+            let a = contiguous::<f32>(obj)?;
+            let rows = row_count(a.shape(), dim)?;
+            (Array::F32(readonly(a)?), rows)
+        }
+        Dtype::Uint8 => {
+            let a = uint8_array(obj)?;
+            let rows = row_count(a.shape(), dim)?;
+            (Array::U8(readonly(a)?), rows)
+        }
+    };
+    Ok(Vectors { array, rows })
+}
+
+fn readonly<'py, T: Element>(a: Bound<'py, PyArrayDyn<T>>) -> PyResult<PyReadonlyArrayDyn<'py, T>> {
+    a.try_readonly()
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// The number of rows of an input of `shape`, which must be 1-D or 2-D and `dim` wide.
+fn row_count(shape: &[usize], dim: usize) -> PyResult<usize> {
+    let (rows, cols) = match shape {
         [n] => (1, *n),
         [r, c] => (*r, *c),
         s => {
@@ -86,10 +174,7 @@ pub fn vectors<'py>(obj: &Bound<'py, PyAny>, dim: usize) -> PyResult<Vectors<'py
             got: cols,
         }));
     }
-    let array = array
-        .try_readonly()
-        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-    Ok(Vectors { array, rows })
+    Ok(rows)
 }
 
 /// Labels as a flat list, plus the number of dimensions of the input (0 for a scalar).
@@ -249,20 +334,57 @@ pub fn empty_results(
     )
 }
 
+/// Stored vectors, by element type.
+pub enum Items {
+    /// float32 values, row-major.
+    F32(Vec<f32>),
+    /// uint8 values, row-major.
+    U8(Vec<u8>),
+}
+
+impl Items {
+    /// No vectors.
+    pub fn empty(dtype: Dtype) -> Self {
+        match dtype {
+            Dtype::Float32 => Items::F32(Vec::new()),
+            Dtype::Uint8 => Items::U8(Vec::new()),
+        }
+    }
+}
+
 /// Stored vectors as pip hnswlib's get_items returns them: a float32 (n, dim) array
-/// (or shape (0,) when no ids were given) or a list of lists of floats.
+/// (or shape (0,) when no ids were given) or a list of lists of floats; uint8 arrays
+/// and lists of lists of ints for a uint8 index.
 pub fn items_out<'py>(
     py: Python<'py>,
-    flat: Vec<f32>,
+    items: Items,
     n: usize,
     dim: usize,
     as_list: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if as_list {
-        let rows: Vec<&[f32]> = flat.chunks(dim.max(1)).collect();
-        return Ok(pyo3::types::PyList::new(py, rows)?.into_any());
+    match items {
+        Items::F32(flat) if as_list => {
+            let rows: Vec<&[f32]> = flat.chunks(dim.max(1)).collect();
+            Ok(pyo3::types::PyList::new(py, rows)?.into_any())
+        }
+        // Lists of ints (a byte slice would become `bytes`).
+        Items::U8(flat) if as_list => {
+            let rows = flat
+                .chunks(dim.max(1))
+                .map(|r| r.iter().map(|&b| u32::from(b)).collect::<Vec<u32>>());
+            Ok(pyo3::types::PyList::new(py, rows)?.into_any())
+        }
+        Items::F32(flat) => array_out(PyArray1::from_vec(py, flat), n, dim),
+        Items::U8(flat) => array_out(PyArray1::from_vec(py, flat), n, dim),
     }
-    let arr = PyArray1::from_vec(py, flat);
+}
+
+/// `arr` as (n, dim), or as it is for no ids.
+fn array_out<'py, T: Element>(
+    arr: Bound<'py, PyArray1<T>>,
+    n: usize,
+    dim: usize,
+) -> PyResult<Bound<'py, PyAny>> {
     if n == 0 {
         return Ok(arr.into_any());
     }

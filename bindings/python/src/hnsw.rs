@@ -20,9 +20,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::callbacks::PyCallback;
-use crate::convert::{self, Results};
+use crate::convert::{self, with_rows, Items, Results};
 use crate::errors::{load_error, not_initialized, too_few_results, IntoPy};
-use crate::spaces::{self, SpaceSpec};
+use crate::spaces::{self, Dtype, SpaceSpec};
 use crate::state;
 use crate::stop;
 
@@ -245,6 +245,7 @@ impl Index {
         d.set_item("ser_version", 1)?;
         d.set_item("space", &spec.name)?;
         d.set_item("dim", spec.dim)?;
+        state::set_dtype(&d, spec.dtype())?;
         d.set_item("index_inited", g.index.is_some())?;
         d.set_item("ep_added", g.index.as_ref().is_some_and(|i| !i.is_empty()))?;
         d.set_item("normalize", spec.name == "cosine")?;
@@ -346,7 +347,7 @@ impl Index {
         }
     }
 
-    /// Index(space, dim, *, distance=None, user_data=None, quantization=None, keep_vectors=True)
+    /// Index(space, dim, *, dtype=numpy.float32, distance=None, user_data=None, quantization=None, keep_vectors=True)
     /// Index(params: dict)
     /// Index(index: Index)
     ///
@@ -354,6 +355,13 @@ impl Index {
     /// `space` ('l2': squared L2, 'ip': 1 - inner product, 'cosine': 1 - cosine
     /// similarity); call init_index or load_index next. From a dict of __getstate__
     /// (also pip hnswlib's) it is restored; from another Index it is a deep copy.
+    ///
+    /// `dtype=numpy.uint8` (or 'uint8') with space 'l2' stores vectors of `dim` bytes
+    /// compared by hnswlib's L2SpaceI (squared L2 summed in integers: distances are
+    /// exact integers up to 2**24, returned as float32), and reads and writes
+    /// hnswlib's files of L2SpaceI indexes. Its methods take uint8 arrays (or integers
+    /// in 0..255; float data raises TypeError) and get_items returns uint8 arrays.
+    /// Other spaces, custom distances and quantization take float32 only (ValueError).
     ///
     /// `space='custom'` takes a `distance`: the address of a native function
     /// `float f(const void *a, const void *b, const void *user_data)` (an int, a ctypes
@@ -371,13 +379,14 @@ impl Index {
     /// about a quarter of the memory for 8-bit codes, approximate distances, and no
     /// save_index (hnswlib's file stores the vectors). Only for 'l2', 'ip' and
     /// 'cosine'.
-    #[pyo3(signature = (space=None, dim=None, *, distance=None, user_data=None, quantization=None, keep_vectors=true))]
+    #[pyo3(signature = (space=None, dim=None, *, dtype=None, distance=None, user_data=None, quantization=None, keep_vectors=true))]
     #[allow(clippy::too_many_arguments)]
     fn __init__(
         &self,
         py: Python<'_>,
         space: Option<&Bound<'_, PyAny>>,
         dim: Option<i64>,
+        dtype: Option<&Bound<'_, PyAny>>,
         distance: Option<&Bound<'_, PyAny>>,
         user_data: Option<usize>,
         quantization: Option<&str>,
@@ -387,10 +396,17 @@ impl Index {
         match (space, dim) {
             (Some(s), Some(dim)) => {
                 let name: String = s.extract()?;
-                let spec = spaces::from_args(&name, dim, distance, user_data)?;
+                let spec =
+                    spaces::from_args(&name, dim, distance, user_data, Dtype::from_py(dtype)?)?;
                 if quantization.is_quantized() && !matches!(name.as_str(), "l2" | "ip" | "cosine") {
                     return Err(pyo3::exceptions::PyValueError::new_err(format!(
                         "quantization {:?} needs space 'l2', 'ip' or 'cosine', not {name:?}",
+                        quantization.name()
+                    )));
+                }
+                if quantization.is_quantized() && spec.dtype() == Dtype::Uint8 {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "quantization {:?} needs float32 vectors: a uint8 index stores its bytes as they are",
                         quantization.name()
                     )));
                 }
@@ -465,8 +481,9 @@ impl Index {
     /// add_items(data, ids=None, num_threads=-1, replace_deleted=False, progress=False)
     ///
     /// Adds the rows of `data` (n x dim, or one vector of dim values; lists and any
-    /// numeric dtype are converted to float32) under `ids` (n labels, or one for one
-    /// row). Without ids, labels continue a counter that advances by n on every call,
+    /// numeric dtype are converted to float32; a uint8 index takes uint8 data or
+    /// integers in 0..255, float data raises TypeError) under `ids` (n labels, or one
+    /// for one row). Without ids, labels continue a counter that advances by n on every call,
     /// as in hnswlib. An existing label has its vector replaced. num_threads <= 0 uses
     /// the index's num_threads. progress=True shows a progress bar (tqdm when
     /// installed); a callable is called as f(done, total) and cancels by returning
@@ -482,7 +499,7 @@ impl Index {
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let r = self.ready()?;
-        let v = convert::vectors(data, r.spec.dim)?;
+        let v = convert::vectors(data, r.spec.dim, r.spec.dtype())?;
         if v.rows == 0 {
             return Ok(());
         }
@@ -498,7 +515,7 @@ impl Index {
                 replace_deleted,
                 progress: func.as_ref().map(|f| f as _),
             };
-            index.add_batch(data, ids.as_deref(), &opts)
+            with_rows!(data, |data| index.add_batch(data, ids.as_deref(), &opts))
         });
         if let Some(p) = &progress {
             p.finish(py)?;
@@ -509,8 +526,8 @@ impl Index {
     /// knn_query(data, k=1, num_threads=-1, filter=None, ef=None)
     ///
     /// The k nearest neighbours of each row of `data`, closest first: a tuple
-    /// (labels: uint64 (n, k), distances: float32 (n, k)). Raises RuntimeError when a
-    /// row has fewer than k results (as hnswlib). `filter` keeps only some labels: a
+    /// (labels: uint64 (n, k), distances: float32 (n, k); exact integers for a uint8
+    /// index). Raises RuntimeError when a row has fewer than k results (as hnswlib). `filter` keeps only some labels: a
     /// callable f(label) -> bool (called with the GIL: slow, prefer num_threads=1), a
     /// boolean numpy mask indexed by label, or an array of allowed labels (both
     /// without the GIL). `ef` overrides the index's ef for this call (the search uses
@@ -529,7 +546,7 @@ impl Index {
         rerank: Option<f32>,
     ) -> PyResult<KnnResult<'py>> {
         let r = self.ready()?;
-        let v = convert::vectors(data, r.spec.dim)?;
+        let v = convert::vectors(data, r.spec.dim, r.spec.dtype())?;
         if k == 0 || v.rows == 0 {
             return Ok(convert::empty_results(py, v.rows, k));
         }
@@ -546,7 +563,7 @@ impl Index {
                 num_threads: threads,
                 rerank,
             };
-            if rows == 1 {
+            with_rows!(queries, |queries| if rows == 1 {
                 let found = index.search(queries, k, &opts)?;
                 for ((l, d), n) in labels.iter_mut().zip(distances.iter_mut()).zip(&found) {
                     (*l, *d) = (n.label, n.distance);
@@ -556,7 +573,7 @@ impl Index {
                 let mut counts = vec![0usize; rows];
                 index.search_batch_into(queries, k, &opts, labels, distances, &mut counts)?;
                 Ok(counts.iter().all(|&c| c == k))
-            }
+            })
         });
         if let Some(e) = filter.take_error() {
             return Err(e);
@@ -599,8 +616,9 @@ impl Index {
             ef: min_candidates,
         };
         let max = stop::max_results(max_results);
+        let index = &r.index;
         stop::range_query(py, &q, |queries, opts| {
-            r.index.search_range_batch(queries, epsilon, max, opts)
+            with_rows!(queries, |q| index.search_range_batch(q, epsilon, max, opts))
         })
     }
 
@@ -637,15 +655,15 @@ impl Index {
             ef: ef_collection,
         };
         stop::docs_query(py, &q, k, doc_ids, |queries, doc_of, opts| {
-            r.index.search_docs_batch(queries, k, doc_of, opts)
+            with_rows!(queries, |q| r.index.search_docs_batch(q, k, doc_of, opts))
         })
     }
 
     /// get_items(ids=None, return_type='numpy')
     ///
-    /// The stored vectors of `ids` (a sequence or array of labels): float32 (n, dim),
-    /// or a list of lists with return_type='list'. Cosine indexes store normalised
-    /// vectors. Deleted or unknown labels raise RuntimeError('Label not found').
+    /// The stored vectors of `ids` (a sequence or array of labels): float32 (n, dim)
+    /// (uint8 for a uint8 index), or a list of lists with return_type='list'. Cosine
+    /// indexes store normalised vectors. Deleted or unknown labels raise RuntimeError('Label not found').
     #[pyo3(signature = (ids=None, return_type="numpy"))]
     fn get_items<'py>(
         &self,
@@ -656,12 +674,12 @@ impl Index {
         let as_list = convert::return_type_is_list(return_type)?;
         let r = self.ready()?;
         let ids = convert::item_ids(ids)?;
-        let flat = if ids.is_empty() {
-            Vec::new()
-        } else {
-            r.index.get_items::<f32>(&ids).py()?
+        let items = match r.spec.dtype() {
+            _ if ids.is_empty() => Items::empty(r.spec.dtype()),
+            Dtype::Float32 => Items::F32(r.index.get_items(&ids).py()?),
+            Dtype::Uint8 => Items::U8(r.index.get_items(&ids).py()?),
         };
-        convert::items_out(py, flat, ids.len(), r.spec.dim, as_list)
+        convert::items_out(py, items, ids.len(), r.spec.dim, as_list)
     }
 
     /// Every label in the index, deleted ones included.
@@ -877,6 +895,12 @@ impl Index {
         spaces::dim_of(self.inner.read().spec.as_deref())
     }
 
+    /// The element type of the vectors: numpy.dtype('float32') or numpy.dtype('uint8').
+    #[getter]
+    fn dtype<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArrayDescr> {
+        spaces::dtype_of(self.inner.read().spec.as_deref()).descr(py)
+    }
+
     /// M (0 before init_index).
     #[getter(M)]
     fn m(&self) -> usize {
@@ -936,10 +960,7 @@ impl Index {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "<hnswlib_rs.Index(space='{}', dim={})>",
-            self.space(),
-            self.dim()
-        )
+        let g = self.inner.read();
+        spaces::repr("Index", g.spec.as_deref())
     }
 }

@@ -1,4 +1,9 @@
-//! Spaces: hnswlib's names (`'l2'`, `'ip'`, `'cosine'`) and custom distances.
+//! Spaces: hnswlib's names (`'l2'`, `'ip'`, `'cosine'`), the element type (`dtype`)
+//! and custom distances.
+//!
+//! Vectors are float32, or with `dtype=numpy.uint8` bytes compared by hnswlib's
+//! `L2SpaceI` (squared L2 summed in integers, the core's `l2u8` space): only with
+//! `'l2'`, as in hnswlib.
 //!
 //! A custom space (`space='custom'`) stores `dim` float32 values per vector and
 //! compares them with one of:
@@ -32,12 +37,65 @@ pub struct Custom {
     pub callback: Option<Arc<PyCallback>>,
 }
 
+/// The element type of the vectors, as numpy names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dtype {
+    /// float32: every space.
+    Float32,
+    /// uint8: space `'l2'` only (hnswlib's `L2SpaceI`).
+    Uint8,
+}
+
+impl Dtype {
+    /// numpy's name of the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::Float32 => "float32",
+            Dtype::Uint8 => "uint8",
+        }
+    }
+
+    /// The numpy dtype object.
+    pub fn descr(self, py: Python<'_>) -> Bound<'_, numpy::PyArrayDescr> {
+        match self {
+            Dtype::Float32 => numpy::dtype::<f32>(py),
+            Dtype::Uint8 => numpy::dtype::<u8>(py),
+        }
+    }
+
+    /// The `dtype` argument: None (float32), a numpy dtype or scalar type, or a name
+    /// numpy knows (`'uint8'`, `'u1'`, `'float32'`, ...).
+    pub fn from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let Some(obj) = obj.filter(|o| !o.is_none()) else {
+            return Ok(Dtype::Float32);
+        };
+        let np = obj.py().import("numpy")?;
+        let name = np
+            .call_method1("dtype", (obj,))
+            .and_then(|d| d.getattr("name")?.extract::<String>())
+            .map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "dtype must be numpy.float32 or numpy.uint8 (or their names), got {}",
+                    obj.repr()
+                        .map_or_else(|_| "?".to_owned(), |r| r.to_string())
+                ))
+            })?;
+        match name.as_str() {
+            "float32" => Ok(Dtype::Float32),
+            "uint8" => Ok(Dtype::Uint8),
+            _ => Err(PyValueError::new_err(format!(
+                "dtype {name} is not supported: the vectors are float32 (any space) or uint8 (space 'l2')"
+            ))),
+        }
+    }
+}
+
 /// A space as the Python classes hold it.
 #[derive(Clone)]
 pub struct SpaceSpec {
-    /// `'l2'`, `'ip'`, `'cosine'` or `'custom'`.
+    /// `'l2'`, `'ip'`, `'cosine'` or `'custom'` (a uint8 index is `'l2'`).
     pub name: String,
-    /// Float32 values per vector.
+    /// Values per vector.
     pub dim: usize,
     /// The core space.
     pub space: Space,
@@ -46,6 +104,14 @@ pub struct SpaceSpec {
 }
 
 impl SpaceSpec {
+    /// The element type of the vectors.
+    pub fn dtype(&self) -> Dtype {
+        match self.space.kind() {
+            SpaceKind::L2U8 => Dtype::Uint8,
+            _ => Dtype::Float32,
+        }
+    }
+
     /// The pending exception of a Python distance callable, if any.
     pub fn take_error(&self) -> Option<PyErr> {
         self.custom
@@ -71,18 +137,30 @@ fn check_dim(dim: i64) -> PyResult<usize> {
         .ok_or_else(|| PyValueError::new_err(format!("dim must be at least 1, got {dim}")))
 }
 
-/// A built-in space by hnswlib's name.
-pub fn builtin(name: &str, dim: i64) -> PyResult<SpaceSpec> {
+/// The error of a uint8 index asked for in another space than `'l2'`.
+fn uint8_needs_l2(name: &str) -> PyErr {
+    PyValueError::new_err(format!(
+        "dtype uint8 is supported with space 'l2' only (hnswlib's L2SpaceI: squared L2 on uint8 vectors), not {name:?}; use float32 vectors for 'ip', 'cosine' and 'custom'"
+    ))
+}
+
+/// A built-in space by hnswlib's name, for vectors of `dtype`.
+pub fn builtin(name: &str, dim: i64, dtype: Dtype) -> PyResult<SpaceSpec> {
     if !matches!(name, "l2" | "ip" | "cosine") {
         return Err(PyRuntimeError::new_err(format!(
             "Space name must be one of l2, ip, or cosine. Got {name:?} (a custom distance takes space='custom' and distance=...)"
         )));
     }
+    let core_name = match (name, dtype) {
+        (_, Dtype::Float32) => name,
+        ("l2", Dtype::Uint8) => "l2u8",
+        (_, Dtype::Uint8) => return Err(uint8_needs_l2(name)),
+    };
     let dim = check_dim(dim)?;
     Ok(SpaceSpec {
         name: name.to_owned(),
         dim,
-        space: Space::by_name(name, dim).py()?,
+        space: Space::by_name(core_name, dim).py()?,
         custom: None,
     })
 }
@@ -166,14 +244,16 @@ pub fn custom(
     })
 }
 
-/// The space of the constructor arguments `(space, dim, distance, user_data)`.
+/// The space of the constructor arguments `(space, dim, distance, user_data, dtype)`.
 pub fn from_args(
     name: &str,
     dim: i64,
     distance: Option<&Bound<'_, PyAny>>,
     user_data: Option<usize>,
+    dtype: Dtype,
 ) -> PyResult<SpaceSpec> {
     match (name, distance.filter(|d| !d.is_none())) {
+        ("custom", _) if dtype == Dtype::Uint8 => Err(uint8_needs_l2(name)),
         ("custom", Some(d)) => custom(dim, d, user_data),
         ("custom", None) => Err(PyValueError::new_err(
             "space='custom' needs a distance: a function address, ctypes function pointer, numba cfunc or Python callable",
@@ -181,7 +261,7 @@ pub fn from_args(
         (_, Some(_)) => Err(PyValueError::new_err(
             "a distance function needs space='custom'",
         )),
-        (name, None) => builtin(name, dim),
+        (name, None) => builtin(name, dim, dtype),
     }
 }
 
@@ -195,15 +275,34 @@ pub fn dim_of(spec: Option<&SpaceSpec>) -> usize {
     spec.map_or(0, |s| s.dim)
 }
 
-/// The space of an index read from a native file, which names it. Only the float32
-/// spaces are searchable from Python (a custom space needs its distance, which the
-/// core asks for before this).
+/// The dtype of an index object (float32 for a shell made by `__new__`).
+pub fn dtype_of(spec: Option<&SpaceSpec>) -> Dtype {
+    spec.map_or(Dtype::Float32, SpaceSpec::dtype)
+}
+
+/// `<hnswlib_rs.Index(space='l2', dim=16)>`, with `dtype='uint8'` for a uint8 index.
+pub fn repr(class: &str, spec: Option<&SpaceSpec>) -> String {
+    let dtype = match dtype_of(spec) {
+        Dtype::Float32 => String::new(),
+        d => format!(", dtype='{}'", d.name()),
+    };
+    format!(
+        "<hnswlib_rs.{class}(space='{}', dim={}{dtype})>",
+        name_of(spec),
+        dim_of(spec)
+    )
+}
+
+/// The space of an index read from a native file, which names it: the float32 spaces,
+/// and `l2u8` as `'l2'` with dtype uint8 (a custom space needs its distance, which
+/// the core asks for before this).
 pub fn of_file(space: Space) -> PyResult<SpaceSpec> {
     let name = match space.kind() {
         SpaceKind::L2 | SpaceKind::InnerProduct | SpaceKind::Cosine => space.kind().name(),
+        SpaceKind::L2U8 => SpaceKind::L2.name(),
         kind => {
             return Err(PyValueError::new_err(format!(
-                "the file holds an index in space {:?}, which hnswlib_rs.Index cannot search (it takes float32 vectors in 'l2', 'ip' or 'cosine')",
+                "the file holds an index in space {:?}, which hnswlib_rs.Index cannot search (it takes float32 vectors in 'l2', 'ip' or 'cosine', or uint8 vectors in 'l2')",
                 kind.name()
             )))
         }

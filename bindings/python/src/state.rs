@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert::contiguous;
-use crate::spaces::{self, SpaceSpec};
+use crate::spaces::{self, Dtype, SpaceSpec};
 
 /// Bytes of the file header.
 const HEADER: usize = 96;
@@ -248,7 +248,8 @@ pub fn unwrap<'py>(state: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         .get_item(0)
 }
 
-/// Checks the serialization version and returns the space of a state dictionary.
+/// Checks the serialization version and returns the space of a state dictionary
+/// (float32 unless it has a `dtype` key, which pip hnswlib's never have).
 pub fn space_of(d: &Bound<'_, PyDict>) -> PyResult<SpaceSpec> {
     if get::<i64>(d, "ser_version")? > 1 {
         return Err(PyRuntimeError::new_err(
@@ -256,5 +257,15 @@ pub fn space_of(d: &Bound<'_, PyDict>) -> PyResult<SpaceSpec> {
         ));
     }
     let name: String = get(d, "space")?;
-    spaces::builtin(&name, get(d, "dim")?)
+    let dtype = Dtype::from_py(d.get_item("dtype")?.as_ref())?;
+    spaces::builtin(&name, get(d, "dim")?, dtype)
+}
+
+/// Records a uint8 index's dtype in a state dictionary; a float32 one gets no key, so
+/// its dictionary stays pip hnswlib's.
+pub fn set_dtype(d: &Bound<'_, PyDict>, dtype: Dtype) -> PyResult<()> {
+    if dtype != Dtype::Float32 {
+        d.set_item("dtype", dtype.name())?;
+    }
+    Ok(())
 }

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rustc_hash::FxHashMap;
 
-use crate::convert;
+use crate::convert::{self, Rows};
 use crate::errors::IntoPy;
 use crate::spaces::SpaceSpec;
 
@@ -45,9 +45,9 @@ impl<'py> Query<'_, 'py> {
     fn run<T: Send>(
         &self,
         py: Python<'py>,
-        search: impl FnOnce(&[f32], &SearchOptions) -> Result<T> + Send,
+        search: impl FnOnce(Rows<'_>, &SearchOptions) -> Result<T> + Send,
     ) -> PyResult<(usize, T)> {
-        let v = convert::vectors(self.data, self.spec.dim)?;
+        let v = convert::vectors(self.data, self.spec.dim, self.spec.dtype())?;
         let filter = convert::filter(self.filter)?;
         let predicate = filter.predicate();
         let (queries, threads, ef) = (v.data(), self.num_threads, self.ef);
@@ -76,7 +76,7 @@ pub fn max_results(arg: Option<usize>) -> usize {
 pub fn range_query<'py>(
     py: Python<'py>,
     q: &Query<'_, 'py>,
-    search: impl FnOnce(&[f32], &SearchOptions) -> Result<RangeResults> + Send,
+    search: impl FnOnce(Rows<'_>, &SearchOptions) -> Result<RangeResults> + Send,
 ) -> PyResult<RangeOut<'py>> {
     let (_, res) = q.run(py, search)?;
     let lims: Vec<i64> = res.lims.iter().map(|&l| l as i64).collect();
@@ -149,7 +149,7 @@ pub fn docs_query<'py>(
     k: usize,
     doc_ids: &Bound<'py, PyAny>,
     search: impl FnOnce(
-            &[f32],
+            Rows<'_>,
             &(dyn Fn(u64) -> Option<u64> + Sync),
             &SearchOptions,
         ) -> Result<Vec<Vec<DocHit>>>

@@ -1,6 +1,6 @@
 # u8 vectors (distance = "l2u8", class HnswL2u8: hnswlib's L2SpaceI): raw or integer
 # matrices of 0..255 in, exact integer squared distances out, files that hnswlib 0.6.2's
-# C++ writes (core/tests/fixtures/l2u8_d12.*, make_u8_fixture.cpp).
+# C++ writes (core/tests/fixtures/l2u8_d12.*, l2u8_fixture.cpp).
 
 random_bytes <- function(n, d, seed = 8) {
   set.seed(seed)

@@ -8,7 +8,9 @@ adding, searching, saving, loading and resizing.
 Beyond hnswlib: ``knn_query(..., ef=...)`` per call, filters given as a boolean mask
 or an array of allowed labels (no GIL needed), ``get_deleted_count()``, ``len()``,
 ``add_items(..., progress=True)``, custom distances (``space='custom'``), picklable
-``BFIndex``, and clear exceptions where hnswlib crashes.
+``BFIndex``, and clear exceptions where hnswlib crashes. ``Index("l2", dim,
+dtype=numpy.uint8)`` (and ``BFIndex``) stores uint8 vectors compared by hnswlib's
+integer ``L2SpaceI``, with exact integer distances.
 
 A native file format beside hnswlib's: ``index.save_index(path, format="native")``
 writes a file that names its space, dimension and settings, so

@@ -1,7 +1,7 @@
 """Type stubs of hnswlib_rs, hnswlib-rs's drop-in for pip ``hnswlib`` 0.8.0."""
 
 import os
-from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, Union, overload
+from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, Type, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -11,7 +11,12 @@ KERNELS: str
 """The SIMD kernel table chosen for this CPU: 'avx512', 'avx2', 'neon' or 'scalar'."""
 
 _Vectors = npt.ArrayLike
-"""(n, dim) or (dim,) numbers; converted to float32."""
+"""(n, dim) or (dim,) numbers; converted to float32. A uint8 index takes uint8 data or
+integers in 0..255 (float data: TypeError)."""
+_Dtype = Union[None, str, "np.dtype[Any]", Type[np.float32], Type[np.uint8]]
+"""numpy.float32 (the default) or numpy.uint8 (space 'l2' only: hnswlib's L2SpaceI)."""
+_Items = npt.NDArray[Union[np.float32, np.uint8]]
+"""get_items: float32 (n, dim), uint8 for a uint8 index."""
 _Labels = Union[int, np.integer, npt.ArrayLike]
 _Filter = Union[Callable[[int], Any], npt.NDArray[np.bool_], npt.ArrayLike, None]
 _Distance = Union[int, Callable[[npt.NDArray[np.float32], npt.NDArray[np.float32]], float], Any]
@@ -33,11 +38,14 @@ class Index:
         space: Literal["l2", "ip", "cosine", "custom"],
         dim: int,
         *,
+        dtype: _Dtype = None,
         distance: Optional[_Distance] = None,
         user_data: Optional[int] = None,
         quantization: Optional[Literal["none", "sq8", "sq4"]] = None,
         keep_vectors: bool = True,
-    ) -> None: ...
+    ) -> None:
+        """dtype=numpy.uint8 (space 'l2' only): vectors of dim bytes, squared L2 summed in
+        integers (hnswlib's L2SpaceI), distances exact integers returned as float32."""
     @overload
     def __init__(self, params: Dict[str, Any]) -> None: ...
     @overload
@@ -94,7 +102,7 @@ class Index:
     @overload
     def get_items(
         self, ids: Optional[_Labels] = None, return_type: Literal["numpy"] = "numpy"
-    ) -> npt.NDArray[np.float32]: ...
+    ) -> _Items: ...
     @overload
     def get_items(self, ids: Optional[_Labels], return_type: Literal["list"]) -> List[List[float]]: ...
     def get_ids_list(self) -> List[int]: ...
@@ -138,6 +146,9 @@ class Index:
     def space(self) -> str: ...
     @property
     def dim(self) -> int: ...
+    @property
+    def dtype(self) -> "np.dtype[Any]":
+        """numpy.dtype('float32') or numpy.dtype('uint8')."""
     @property
     def M(self) -> int: ...
     @property
@@ -183,6 +194,7 @@ class BFIndex:
         space: Literal["l2", "ip", "cosine", "custom"],
         dim: int,
         *,
+        dtype: _Dtype = None,
         distance: Optional[_Distance] = None,
         user_data: Optional[int] = None,
     ) -> None: ...
@@ -217,7 +229,7 @@ class BFIndex:
     @overload
     def get_items(
         self, ids: Optional[_Labels] = None, return_type: Literal["numpy"] = "numpy"
-    ) -> npt.NDArray[np.float32]: ...
+    ) -> _Items: ...
     @overload
     def get_items(self, ids: Optional[_Labels], return_type: Literal["list"]) -> List[List[float]]: ...
     def get_ids_list(self) -> List[int]: ...
@@ -232,6 +244,8 @@ class BFIndex:
     def space(self) -> str: ...
     @property
     def dim(self) -> int: ...
+    @property
+    def dtype(self) -> "np.dtype[Any]": ...
     @property
     def max_elements(self) -> int: ...
     @property

@@ -220,7 +220,7 @@ class U8VectorsTest {
     @Test
     void hnswlib062FileLoadsAndJavaWritesItsBytes() throws IOException {
         // l2u8_d12: written by hnswlib 0.6.2's C++ with L2SpaceI (core/tests/fixtures,
-        // make_u8_fixture.cpp).
+        // l2u8_fixture.cpp).
         String name = "l2u8_d12";
         TestData.Expected e = TestData.expected(name);
         assertEquals("l2u8", e.space());
