@@ -1091,6 +1091,25 @@ hnsw_status hnsw_space_custom(size_t element_size,
                               struct hnsw_space **out);
 
 /**
+ * A new space: the custom space `space` under `name` (1 to 64 bytes of UTF-8). A
+ * native file (HNSW_FORMAT_NATIVE) stores the name: loading or viewing it with a
+ * custom space of another name is HNSW_ERR_INVALID_ARGUMENT, so a wrong distance
+ * function is refused instead of giving wrong results (a space without a name takes
+ * the file's). A built-in space, or an empty, too long or non-UTF-8 name, is
+ * HNSW_ERR_INVALID_ARGUMENT. `space` is left as it was; free both.
+ */
+hnsw_status hnsw_space_named(const struct hnsw_space *space,
+                             const char *name,
+                             struct hnsw_space **out);
+
+/**
+ * The custom space's name (`hnsw_space_named`, or the file's for a space from
+ * `hnsw_index_space`), or NULL when it has none. `*out` lives as long as `space`.
+ */
+hnsw_status hnsw_space_custom_name(const struct hnsw_space *space,
+                                   const char **out);
+
+/**
  * Frees a space. NULL is allowed. Indexes made with it are not affected.
  */
 void hnsw_space_free(struct hnsw_space *space);

@@ -308,7 +308,7 @@ pub extern "C" fn hnsw_index_space(
 ) -> hnsw_status {
     guard(|| {
         let space = handle(index, "index")?.index.space();
-        put_new(out, hnsw_space { space })
+        put_new(out, hnsw_space::new(space))
     })
 }
 

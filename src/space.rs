@@ -1,7 +1,7 @@
 //! `hnsw_space`: what a vector is and how two are compared. An index copies the space
 //! it is made with, so a space handle may be freed as soon as the index exists.
 
-use std::ffi::{c_char, c_void};
+use std::ffi::{c_char, c_void, CString};
 
 use hnswlib_core::{Space, SpaceKind};
 
@@ -12,6 +12,16 @@ use crate::status::{guard, hnsw_status, Failure};
 /// A space: element type and size plus distance function. Opaque.
 pub struct hnsw_space {
     pub(crate) space: Space,
+    /// The custom space's name as C reads it (`hnsw_space_custom_name`).
+    name: Option<CString>,
+}
+
+impl hnsw_space {
+    pub(crate) fn new(space: Space) -> Self {
+        // A space name holds no NUL (Space::named refuses one).
+        let name = space.name().and_then(|n| CString::new(n).ok());
+        hnsw_space { space, name }
+    }
 }
 
 fn make(
@@ -20,7 +30,7 @@ fn make(
 ) -> hnsw_status {
     guard(|| {
         let space = make()?;
-        put_new(out, hnsw_space { space })
+        put_new(out, hnsw_space::new(space))
     })
 }
 
@@ -63,7 +73,7 @@ pub extern "C" fn hnsw_space_new(
     guard(|| {
         let name = text(name, "name")?;
         let space = Space::by_name(name, dim)?;
-        put_new(out, hnsw_space { space })
+        put_new(out, hnsw_space::new(space))
     })
 }
 
@@ -85,7 +95,39 @@ pub extern "C" fn hnsw_space_custom(
         // SAFETY: the documented contract of this function is exactly custom_c's:
         // `func` is thread-safe and it and `user_data` outlive every index using it.
         let space = unsafe { Space::custom_c(element_size, func, user_data) }?;
-        put_new(out, hnsw_space { space })
+        put_new(out, hnsw_space::new(space))
+    })
+}
+
+/// A new space: the custom space `space` under `name` (1 to 64 bytes of UTF-8). A
+/// native file (HNSW_FORMAT_NATIVE) stores the name: loading or viewing it with a
+/// custom space of another name is HNSW_ERR_INVALID_ARGUMENT, so a wrong distance
+/// function is refused instead of giving wrong results (a space without a name takes
+/// the file's). A built-in space, or an empty, too long or non-UTF-8 name, is
+/// HNSW_ERR_INVALID_ARGUMENT. `space` is left as it was; free both.
+#[no_mangle]
+pub extern "C" fn hnsw_space_named(
+    space: *const hnsw_space,
+    name: *const c_char,
+    out: *mut *mut hnsw_space,
+) -> hnsw_status {
+    guard(|| {
+        let space = handle(space, "space")?.space.clone();
+        let named = space.named(text(name, "name")?)?;
+        put_new(out, hnsw_space::new(named))
+    })
+}
+
+/// The custom space's name (`hnsw_space_named`, or the file's for a space from
+/// `hnsw_index_space`), or NULL when it has none. `*out` lives as long as `space`.
+#[no_mangle]
+pub extern "C" fn hnsw_space_custom_name(
+    space: *const hnsw_space,
+    out: *mut *const c_char,
+) -> hnsw_status {
+    guard(|| {
+        let name = handle(space, "space")?.name.as_ref();
+        put(out, "out", name.map_or(std::ptr::null(), |n| n.as_ptr()))
     })
 }
 

@@ -165,9 +165,7 @@ mod tests {
     #[test]
     fn a_panic_becomes_a_status_and_a_message() {
         let exploding = |_: &[u8], _: &[u8]| -> f32 { panic!("distance exploded") };
-        let space = hnsw_space {
-            space: Space::custom(4, exploding).unwrap(),
-        };
+        let space = hnsw_space::new(Space::custom(4, exploding).unwrap());
         let mut params = hnsw_params_default();
         params.max_elements = 4;
         let mut index = null_mut();

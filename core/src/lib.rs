@@ -51,7 +51,7 @@ pub use options::{
     AddOptions, BatchResults, FileFormat, Filter, Neighbor, Progress, SaveOptions, SearchOptions,
 };
 pub use quant::Quantization;
-pub use space::{CDistanceFn, Distance, Element, Space, SpaceKind};
+pub use space::{CDistanceFn, Distance, Element, Space, SpaceKind, MAX_SPACE_NAME};
 pub use stop::{best_per_doc, DocHit, DocOf, RangeResults};
 
 /// Version of this crate.

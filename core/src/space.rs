@@ -102,6 +102,9 @@ enum Metric {
     Rust(Arc<dyn Distance>),
 }
 
+/// Longest name of a custom space, in bytes of UTF-8 (the native format's field).
+pub const MAX_SPACE_NAME: usize = 64;
+
 /// A space: element layout plus distance. Cheap to clone.
 #[derive(Clone)]
 pub struct Space {
@@ -109,6 +112,8 @@ pub struct Space {
     dim: usize,
     data_size: usize,
     metric: Metric,
+    /// A custom space's name (see [`Space::named`]).
+    name: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Space {
@@ -118,6 +123,7 @@ impl fmt::Debug for Space {
             .field("dim", &self.dim)
             .field("data_size", &self.data_size)
             .field("kernels", &self.kernels_name())
+            .field("name", &self.name)
             .finish()
     }
 }
@@ -194,6 +200,7 @@ impl Space {
             dim,
             data_size: dim * elem,
             metric,
+            name: None,
         })
     }
 
@@ -205,6 +212,7 @@ impl Space {
             dim: data_size,
             data_size,
             metric: Metric::Rust(Arc::new(distance)),
+            name: None,
         })
     }
 
@@ -226,7 +234,37 @@ impl Space {
             dim: data_size,
             data_size,
             metric: Metric::C(CDistance { func, user_data }),
+            name: None,
         })
+    }
+
+    /// This custom space under `name` (1 to [`MAX_SPACE_NAME`] bytes of UTF-8, no NUL).
+    /// The native format stores it: a file saved with a named space loads or views
+    /// only with a space of that name (or an unnamed one, which takes the file's), so a
+    /// wrong distance function is refused instead of giving wrong results.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a built-in space (its kind names it) or a name
+    /// that is empty, too long or holds a NUL.
+    pub fn named(mut self, name: &str) -> Result<Self> {
+        if self.kind != SpaceKind::Custom {
+            return Err(Error::invalid(format!(
+                "only custom spaces take a name; this one is {}",
+                self.kind.name()
+            )));
+        }
+        if name.is_empty() || name.len() > MAX_SPACE_NAME || name.contains('\0') {
+            return Err(Error::invalid(format!(
+                "a space name must be 1 to {MAX_SPACE_NAME} bytes of UTF-8 without NUL, got {name:?}"
+            )));
+        }
+        self.name = Some(name.into());
+        Ok(self)
+    }
+
+    /// The custom space's name, if it was given one ([`Space::named`]).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// The kind of space.

@@ -235,6 +235,68 @@ fn custom_spaces_need_their_distance() {
 }
 
 #[test]
+fn named_custom_spaces_refuse_another_distance() {
+    let dist = |a: &[u8], b: &[u8]| a.iter().zip(b).map(|(x, y)| x.abs_diff(*y) as f32).sum();
+    let manhattan = || {
+        Space::custom(12, dist)
+            .unwrap()
+            .named("manhattan-u8")
+            .unwrap()
+    };
+    assert_eq!(manhattan().name(), Some("manhattan-u8"));
+    let index = HnswIndex::new(
+        manhattan(),
+        &HnswParams {
+            max_elements: 50,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    index
+        .add_batch(&Rng::new(3).bytes(50 * 12), None, &AddOptions::default())
+        .unwrap();
+    let bytes = index.to_bytes_with(FileFormat::Native).unwrap();
+    let opts = LoadOptions::default();
+
+    // Without a space, the error names the distance the file needs.
+    let e = HnswIndex::from_native_bytes(&bytes, &opts).unwrap_err();
+    assert!(e.to_string().contains("\"manhattan-u8\""), "{e}");
+    // Another name is refused; an unnamed space takes the file's name, which a save keeps.
+    let other = Space::custom(12, dist).unwrap().named("hamming").unwrap();
+    let e = HnswIndex::from_bytes(&bytes, other.clone(), &opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.to_string().contains("hamming"), "{e}");
+    let unnamed = HnswIndex::from_bytes(&bytes, Space::custom(12, dist).unwrap(), &opts).unwrap();
+    assert_eq!(unnamed.space().name(), Some("manhattan-u8"));
+    assert_eq!(unnamed.to_bytes_with(FileFormat::Native).unwrap(), bytes);
+    let same = HnswIndex::from_bytes(&bytes, manhattan(), &opts).unwrap();
+    assert_eq!(same.len(), 50);
+
+    // Views check the name as loads do.
+    let dir = tempfile::tempdir().unwrap();
+    let path = save_native(&index, &dir, "named");
+    let e = HnswIndex::view(&path, other, &ViewOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    let view = HnswIndex::view(&path, manhattan(), &ViewOptions::default()).unwrap();
+    assert_eq!(view.space().name(), Some("manhattan-u8"));
+
+    // hnswlib's format has no place for the name: it loads with any custom space.
+    let hnswlib = index.to_bytes().unwrap();
+    assert!(HnswIndex::from_bytes(&hnswlib, Space::custom(12, dist).unwrap(), &opts).is_ok());
+
+    // Only custom spaces take a name, of 1 to 64 bytes without NUL.
+    assert!(Space::l2(4).unwrap().named("l2").is_err());
+    for bad in ["", "a\0b", &"x".repeat(65)] {
+        let e = Space::custom(12, dist).unwrap().named(bad).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad:?}");
+    }
+    assert!(Space::custom(12, dist)
+        .unwrap()
+        .named(&"é".repeat(32))
+        .is_ok());
+}
+
+#[test]
 fn mismatches_and_foreign_files_are_clear_errors() {
     let (index, _) = build(Space::l2(24).unwrap(), 300, Quantization::None, true, 1);
     let native = index.to_bytes_with(FileFormat::Native).unwrap();

@@ -394,6 +394,61 @@ static void test_custom_space_view(void) {
     free(data);
 }
 
+/* A named custom space: the native file keeps the name, and another name is refused. */
+static void test_named_custom_space(void) {
+    enum { NN = 200 };
+    float *data = random_matrix(NN, DIM, 9);
+    hnsw_space *custom = NULL, *named = NULL, *other = NULL, *bad = NULL, *l2 = NULL;
+    OK(hnsw_space_custom(DIM * sizeof(float), custom_l2, NULL, &custom));
+    OK(hnsw_space_named(custom, "my-l2", &named));
+    OK(hnsw_space_named(custom, "another", &other));
+    const char *name = "unset";
+    OK(hnsw_space_custom_name(custom, &name));
+    CHECK(name == NULL);
+    OK(hnsw_space_custom_name(named, &name));
+    CHECK(name && !strcmp(name, "my-l2"));
+    OK(hnsw_space_l2(DIM, &l2));
+    FAILS(HNSW_ERR_INVALID_ARGUMENT, "only custom spaces", hnsw_space_named(l2, "x", &bad));
+    FAILS(HNSW_ERR_INVALID_ARGUMENT, "space name", hnsw_space_named(custom, "", &bad));
+    FAILS(HNSW_ERR_NULL_POINTER, "name", hnsw_space_named(custom, NULL, &bad));
+    CHECK(bad == NULL);
+
+    hnsw_params p = hnsw_params_default();
+    p.max_elements = NN;
+    hnsw_index *index = NULL;
+    OK(hnsw_index_new(named, &p, &index));
+    OK(hnsw_index_add_batch(index, data, NN, NULL, NULL));
+    OK(hnsw_index_mark_deleted(index, 3)); /* check_same_answers expects label 3 deleted */
+    char native[512];
+    scratch_path(native, sizeof native, "named.native");
+    save_as(index, native, HNSW_FORMAT_NATIVE);
+
+    hnsw_index *none = NULL, *view = NULL, *loaded = NULL;
+    FAILS(HNSW_ERR_INVALID_ARGUMENT, "\"my-l2\"", hnsw_index_open(native, NULL, &none));
+    FAILS(HNSW_ERR_INVALID_ARGUMENT, "another", hnsw_index_view(native, other, NULL, &none));
+    FAILS(HNSW_ERR_INVALID_ARGUMENT, "another", hnsw_index_load(native, other, NULL, &none));
+    CHECK(none == NULL);
+    OK(hnsw_index_view(native, named, NULL, &view));
+    /* An unnamed space takes the file's name. */
+    OK(hnsw_index_load(native, custom, NULL, &loaded));
+    hnsw_space *space = NULL;
+    OK(hnsw_index_space(loaded, &space));
+    OK(hnsw_space_custom_name(space, &name));
+    CHECK(name && !strcmp(name, "my-l2"));
+    check_same_answers(index, view, data);
+    check_same_answers(loaded, view, data);
+
+    hnsw_space_free(space);
+    hnsw_index_free(view);
+    hnsw_index_free(loaded);
+    hnsw_index_free(index);
+    hnsw_space_free(custom);
+    hnsw_space_free(named);
+    hnsw_space_free(other);
+    hnsw_space_free(l2);
+    free(data);
+}
+
 /* A codes-only quantized index has no hnswlib file, but a native one, that opens with
  * its storage mode and views. */
 static void test_quantized_native(void) {
@@ -452,6 +507,7 @@ int main(int argc, char **argv) {
     RUN(test_view);
     RUN(test_view_errors);
     RUN(test_custom_space_view);
+    RUN(test_named_custom_space);
     RUN(test_quantized_native);
     return 0;
 }

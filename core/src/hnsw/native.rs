@@ -29,6 +29,9 @@ const VERSION: u32 = 1;
 const HEADER_LEN: usize = 256;
 const ENTRY_LEN: usize = 32;
 const CHECKSUM_AT: usize = 248;
+/// A custom space's name: UTF-8, zero-padded (all zeros: no name).
+const NAME_AT: usize = 176;
+const NAME_LEN: usize = crate::space::MAX_SPACE_NAME;
 /// Sections start on page boundaries, so that a mapping of the file can use them.
 const SECTION_ALIGN: u64 = 4096;
 const MAX_SECTIONS: usize = 16;
@@ -109,6 +112,8 @@ struct Header {
     exact_size: u64,
     exact_stride: u64,
     rerank: f32,
+    /// The custom space's name, zero-padded.
+    name: [u8; NAME_LEN],
 }
 
 impl Header {
@@ -151,7 +156,8 @@ impl Header {
         }
         put(&self.rerank.to_le_bytes());
         put(&sections.to_le_bytes());
-        debug_assert_eq!(at, 176);
+        put(&self.name);
+        debug_assert_eq!(at, NAME_AT + NAME_LEN);
         b
     }
 
@@ -181,6 +187,9 @@ impl Header {
             exact_size: u64_at(152),
             exact_stride: u64_at(160),
             rerank: f32::from_bits(u32_at(168)),
+            name: b[NAME_AT..NAME_AT + NAME_LEN]
+                .try_into()
+                .expect("the name field"),
         }
     }
 }
@@ -270,6 +279,12 @@ pub(crate) fn write(g: &Graph, settings: &Settings, w: &mut dyn Write) -> io::Re
         },
         exact_stride: exact_stride as u64,
         rerank: settings.rerank,
+        name: {
+            let mut name = [0u8; NAME_LEN];
+            let given = g.space.name().unwrap_or_default().as_bytes();
+            name[..given.len()].copy_from_slice(given);
+            name
+        },
     };
     let mut head = header.to_bytes(sections.len() as u32).to_vec();
     let mut offset = align((HEADER_LEN + ENTRY_LEN * sections.len()) as u64);
@@ -344,7 +359,10 @@ fn read_head(src: &dyn Source, len: u64) -> Result<(Header, Vec<(u32, Section)>)
             "header checksum mismatch (corrupted header)",
         ));
     }
-    if head[176..CHECKSUM_AT].iter().any(|&x| x != 0) {
+    if head[NAME_AT + NAME_LEN..CHECKSUM_AT]
+        .iter()
+        .any(|&x| x != 0)
+    {
         return Err(Error::corrupt("reserved header bytes are not zero"));
     }
     let header = Header::parse(&head);
@@ -393,7 +411,27 @@ fn space_of(h: &Header, given: Option<Space>) -> Result<Space> {
         c => return Err(Error::corrupt(format!("unknown space code {c}"))),
     };
     let dim = usize::try_from(h.dim).map_err(|_| Error::corrupt("dim is too large"))?;
+    let name = file_space_name(h, kind)?;
+    let named = name.map_or(String::new(), |n| format!(" named {n:?}"));
     let space = match given {
+        Some(s) if kind == SpaceKind::Custom => {
+            if s.dim() != dim {
+                return Err(Error::invalid(format!(
+                    "the file holds an index with a custom distance{named} on {dim}-byte elements, not {}-byte",
+                    s.dim()
+                )));
+            }
+            match (name, s.name()) {
+                (Some(file), Some(given)) if file != given => {
+                    return Err(Error::invalid(format!(
+                        "the file's custom distance is named {file:?}, the space given is named {given:?}"
+                    )))
+                }
+                // The file names the distance: the index keeps the name, so saves keep it.
+                (Some(file), None) => s.named(file)?,
+                _ => s,
+            }
+        }
         Some(s) => {
             if s.kind() != kind || s.dim() != dim {
                 return Err(Error::invalid(format!(
@@ -407,7 +445,7 @@ fn space_of(h: &Header, given: Option<Space>) -> Result<Space> {
         }
         None if kind == SpaceKind::Custom => {
             return Err(Error::invalid(format!(
-                "the file holds an index with a custom distance on {dim}-byte elements: load it with that space"
+                "the file holds an index with a custom distance{named} on {dim}-byte elements: load it with that space"
             )))
         }
         None => Space::by_name(kind.name(), dim).map_err(|e| Error::corrupt(e.to_string()))?,
@@ -420,6 +458,27 @@ fn space_of(h: &Header, given: Option<Space>) -> Result<Space> {
         )));
     }
     Ok(space)
+}
+
+/// The custom space's name the header holds: none, or UTF-8 followed by zeros only;
+/// built-in spaces have none.
+fn file_space_name(h: &Header, kind: SpaceKind) -> Result<Option<&str>> {
+    let len = h.name.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
+    if h.name[len..].iter().any(|&b| b != 0) {
+        return Err(Error::corrupt("the space name is not zero-padded"));
+    }
+    if len == 0 {
+        return Ok(None);
+    }
+    if kind != SpaceKind::Custom {
+        return Err(Error::corrupt(format!(
+            "a {} space with a name (only custom spaces have one)",
+            kind.name()
+        )));
+    }
+    std::str::from_utf8(&h.name[..len])
+        .map(Some)
+        .map_err(|_| Error::corrupt("the space name is not UTF-8"))
 }
 
 /// What the header and section table say, checked against each other and against
