@@ -244,7 +244,7 @@ impl Space {
     /// wrong distance function is refused instead of giving wrong results.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for a built-in space (its kind names it) or a name
+    /// [`Error::InvalidParameter`] for a built-in space (its kind names it) or a name
     /// that is empty, too long or holds a NUL.
     pub fn named(mut self, name: &str) -> Result<Self> {
         if self.kind != SpaceKind::Custom {

@@ -230,6 +230,36 @@ TEST(NativeFormat, CustomSpaceFilesViewWithTheirSpace) {
     EXPECT_THROW(thrown.search(queries.data(), 5), std::runtime_error);
 }
 
+TEST(NativeFormat, NamedCustomSpacesRefuseAnotherName) {
+    auto l2 = [](const void* a, const void* b) {
+        const float* x = static_cast<const float*>(a);
+        const float* y = static_cast<const float*>(b);
+        float d = 0;
+        for (size_t i = 0; i < kDim; ++i) d += (x[i] - y[i]) * (x[i] - y[i]);
+        return d;
+    };
+    Space custom = Space::custom(kDim * sizeof(float), l2);
+    Space named = custom.named("my-l2");
+    EXPECT_EQ(custom.custom_name(), "");
+    EXPECT_EQ(named.custom_name(), "my-l2");
+    expect_throw_with<hnswlib::InvalidArgumentError>([&] { Space::l2(kDim).named("x"); }, "only custom spaces");
+    expect_throw_with<hnswlib::InvalidArgumentError>([&] { custom.named(""); }, "space name");
+    EXPECT_THROW(custom.named(std::string("a\0b", 3)), hnswlib::InvalidArgumentError);
+
+    std::vector<float> queries = random_vectors(20, kDim, 8);
+    Index index = saved_index(named, 7);
+    TempPath path("named.native");
+    index.save(path.str(), native_format());
+    expect_throw_with<hnswlib::InvalidArgumentError>([&] { Index::open(path.str()); }, "\"my-l2\"");
+    expect_throw_with<hnswlib::InvalidArgumentError>(
+        [&] { Index::view(path.str(), custom.named("other")); }, "other");
+    Index view = Index::view(path.str(), named);
+    // An unnamed space takes the file's name: the index saves the same file again.
+    Index loaded = Index::load(path.str(), custom);
+    EXPECT_EQ(loaded.to_bytes(FileFormat::Native), index.to_bytes(FileFormat::Native));
+    expect_same_index(view, loaded, queries);
+}
+
 TEST(NativeFormat, QuantizedCodesOnlyIndexOpensAndViews) {
     IndexParams p(1500, 16, 100);
     p.quantization = hnswlib::Quantization::Sq8;

@@ -281,6 +281,27 @@ class Space {
             SpaceKind::Custom);
     }
 
+    /// This custom space under `name` (1 to 64 bytes of UTF-8), sharing its distance: a
+    /// native file saved with it keeps the name, and loading or viewing that file with a
+    /// space of another name throws InvalidArgumentError instead of giving wrong results
+    /// (an unnamed custom space takes the file's name). Built-in spaces, and an empty or
+    /// too long name, throw InvalidArgumentError.
+    Space named(const std::string& name) const {
+        if (name.find('\0') != std::string::npos) {
+            throw InvalidArgumentError("a space name cannot hold a NUL byte");
+        }
+        Space s = make([&](hnsw_space** out) { return hnsw_space_named(handle_.get(), name.c_str(), out); },
+                       kind_);
+        s.state_ = state_;
+        return s;
+    }
+    /// The custom space's name (see named()), or "" when it has none.
+    std::string custom_name() const {
+        const char* name = nullptr;
+        detail::check(hnsw_space_custom_name(handle_.get(), &name));
+        return name ? name : "";
+    }
+
     SpaceKind kind() const noexcept { return kind_; }
     /// Floats or bytes per vector; the element size for custom spaces.
     size_t dim() const noexcept { return dim_; }
