@@ -370,6 +370,9 @@ impl Index {
     /// two float32 arrays, which runs with the GIL and is therefore slow. A native
     /// function receives `user_data` as its third argument, by default a pointer to
     /// `dim` as a size_t (what hnswlib's own distance functions expect).
+    /// `distance_name` (1 to 64 bytes) names the distance: a file saved with
+    /// format='native' keeps the name, and loading or viewing it with a distance of
+    /// another name raises ValueError instead of giving wrong results.
     ///
     /// `quantization='sq8'` (or `'sq4'`) makes searches traverse 8-bit (4-bit)
     /// codes of the vectors, several times faster on large or high-dimensional data,
@@ -379,7 +382,7 @@ impl Index {
     /// about a quarter of the memory for 8-bit codes, approximate distances, and no
     /// save_index (hnswlib's file stores the vectors). Only for 'l2', 'ip' and
     /// 'cosine'.
-    #[pyo3(signature = (space=None, dim=None, *, dtype=None, distance=None, user_data=None, quantization=None, keep_vectors=true))]
+    #[pyo3(signature = (space=None, dim=None, *, dtype=None, distance=None, user_data=None, quantization=None, keep_vectors=true, distance_name=None))]
     #[allow(clippy::too_many_arguments)]
     fn __init__(
         &self,
@@ -391,13 +394,22 @@ impl Index {
         user_data: Option<usize>,
         quantization: Option<&str>,
         keep_vectors: bool,
+        distance_name: Option<&str>,
     ) -> PyResult<()> {
         let quantization = Quantization::by_name(quantization.unwrap_or("none")).py()?;
         match (space, dim) {
             (Some(s), Some(dim)) => {
                 let name: String = s.extract()?;
-                let spec =
+                let mut spec =
                     spaces::from_args(&name, dim, distance, user_data, Dtype::from_py(dtype)?)?;
+                if let Some(n) = distance_name {
+                    if name != "custom" {
+                        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                            "distance_name names a custom distance (space='custom'), not space {name:?}"
+                        )));
+                    }
+                    spec.space = spec.space.clone().named(n).py()?;
+                }
                 if quantization.is_quantized() && !matches!(name.as_str(), "l2" | "ip" | "cosine") {
                     return Err(pyo3::exceptions::PyValueError::new_err(format!(
                         "quantization {:?} needs space 'l2', 'ip' or 'cosine', not {name:?}",
@@ -839,6 +851,19 @@ impl Index {
         let how = Open::View(ViewOptions { verify, populate });
         let inner = open_native(cls.py(), path_to_index, how)?;
         Index::new_of(cls, inner)
+    }
+
+    /// The name of a custom distance (distance_name=, or the one a native file
+    /// loaded with an unnamed distance holds), or None.
+    #[getter]
+    fn distance_name(&self) -> Option<String> {
+        let g = self.inner.read();
+        let space = match (&g.index, &g.spec) {
+            (Some(i), _) => i.space(),
+            (None, Some(spec)) => spec.space.clone(),
+            (None, None) => return None,
+        };
+        space.name().map(str::to_owned)
     }
 
     /// Whether the index is a read-only view of a file (see open_view).

@@ -183,6 +183,37 @@ def test_custom_space_file_needs_its_distance(tmp_path):
     assert_same_results(p, q, data[:5], k=3)
 
 
+def test_named_custom_distance_refuses_another_name(tmp_path):
+    data = np.random.default_rng(6).random((40, 4), dtype=np.float32)
+
+    def l1(a, b):
+        return float(np.abs(a - b).sum())
+
+    p = hnswlib_rs.Index("custom", 4, distance=l1, distance_name="l1")
+    assert p.distance_name == "l1"
+    p.init_index(40)
+    p.add_items(data, num_threads=1)
+    assert p.distance_name == "l1"
+    path = str(tmp_path / "named.hnsw")
+    p.save_index(path, format="native")
+    with pytest.raises(ValueError, match='"l1"'):
+        hnswlib_rs.load_index(path)
+    other = hnswlib_rs.Index("custom", 4, distance=l1, distance_name="manhattan")
+    with pytest.raises(ValueError, match="manhattan"):
+        other.load_index(path)
+    # An unnamed distance takes the file's name.
+    q = hnswlib_rs.Index("custom", 4, distance=l1)
+    assert q.distance_name is None
+    q.load_index(path)
+    assert q.distance_name == "l1"
+    assert_same_results(p, q, data[:5], k=3)
+    with pytest.raises(ValueError, match="custom distance"):
+        hnswlib_rs.Index("l2", 4, distance_name="l1")
+    with pytest.raises(ValueError, match="space name"):
+        hnswlib_rs.Index("custom", 4, distance=l1, distance_name="")
+    assert hnswlib_rs.Index("l2", 4).distance_name is None
+
+
 # ---- views --------------------------------------------------------------------------------
 
 

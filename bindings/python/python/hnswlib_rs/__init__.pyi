@@ -43,6 +43,7 @@ class Index:
         user_data: Optional[int] = None,
         quantization: Optional[Literal["none", "sq8", "sq4"]] = None,
         keep_vectors: bool = True,
+        distance_name: Optional[str] = None,
     ) -> None:
         """dtype=numpy.uint8 (space 'l2' only): vectors of dim bytes, squared L2 summed in
         integers (hnswlib's L2SpaceI), distances exact integers returned as float32."""
@@ -132,6 +133,9 @@ class Index:
     ) -> "Index":
         """A read-only Index over a memory-mapped native file; space, dim and settings
         come from the file. Adds, deletes and resizes raise RuntimeError."""
+    @property
+    def distance_name(self) -> Optional[str]:
+        """The name of a custom distance (distance_name=, or a native file's), or None."""
     @property
     def is_view(self) -> bool:
         """Whether the index is a read-only view of a file (open_view)."""
