@@ -200,15 +200,19 @@ TEST(NativeFormat, ViewOfWhatIsNotANativeFileThrows) {
     EXPECT_THROW(Index::open(cut.str()), hnswlib::FormatError);
 }
 
-TEST(NativeFormat, CustomSpaceFilesViewWithTheirSpace) {
-    auto l2 = [](const void* a, const void* b) {
+// Squared L2 on kDim floats, as a custom (std::function) distance.
+static Space custom_l2_space() {
+    return Space::custom(kDim * sizeof(float), [](const void* a, const void* b) {
         const float* x = static_cast<const float*>(a);
         const float* y = static_cast<const float*>(b);
         float d = 0;
         for (size_t i = 0; i < kDim; ++i) d += (x[i] - y[i]) * (x[i] - y[i]);
         return d;
-    };
-    Space custom = Space::custom(kDim * sizeof(float), l2);
+    });
+}
+
+TEST(NativeFormat, CustomSpaceFilesViewWithTheirSpace) {
+    Space custom = custom_l2_space();
     std::vector<float> queries = random_vectors(20, kDim, 8);
     Index index = saved_index(custom, 7);
     TempPath path("custom.native");
@@ -231,14 +235,7 @@ TEST(NativeFormat, CustomSpaceFilesViewWithTheirSpace) {
 }
 
 TEST(NativeFormat, NamedCustomSpacesRefuseAnotherName) {
-    auto l2 = [](const void* a, const void* b) {
-        const float* x = static_cast<const float*>(a);
-        const float* y = static_cast<const float*>(b);
-        float d = 0;
-        for (size_t i = 0; i < kDim; ++i) d += (x[i] - y[i]) * (x[i] - y[i]);
-        return d;
-    };
-    Space custom = Space::custom(kDim * sizeof(float), l2);
+    Space custom = custom_l2_space();
     Space named = custom.named("my-l2");
     EXPECT_EQ(custom.custom_name(), "");
     EXPECT_EQ(named.custom_name(), "my-l2");
