@@ -396,8 +396,7 @@ static void test_custom_space_view(void) {
 
 /* A named custom space: the native file keeps the name, and another name is refused. */
 static void test_named_custom_space(void) {
-    enum { NN = 200 };
-    float *data = random_matrix(NN, DIM, 9);
+    float *data = random_matrix(N, DIM, 9);
     hnsw_space *custom = NULL, *named = NULL, *other = NULL, *bad = NULL, *l2 = NULL;
     OK(hnsw_space_custom(DIM * sizeof(float), custom_l2, NULL, &custom));
     OK(hnsw_space_named(custom, "my-l2", &named));
@@ -414,10 +413,10 @@ static void test_named_custom_space(void) {
     CHECK(bad == NULL);
 
     hnsw_params p = hnsw_params_default();
-    p.max_elements = NN;
+    p.max_elements = N;
     hnsw_index *index = NULL;
     OK(hnsw_index_new(named, &p, &index));
-    OK(hnsw_index_add_batch(index, data, NN, NULL, NULL));
+    OK(hnsw_index_add_batch(index, data, N, NULL, NULL));
     OK(hnsw_index_mark_deleted(index, 3)); /* check_same_answers expects label 3 deleted */
     char native[512];
     scratch_path(native, sizeof native, "named.native");
