@@ -80,6 +80,14 @@ pub enum Error {
         /// Current number of elements, deleted ones included.
         count: usize,
     },
+    /// An internal id (a slot, hnswlib's `tableint`) at or past the element count.
+    #[error("Internal id {id} is out of range: the index holds {count} elements, whose internal ids are 0 to count - 1")]
+    IdOutOfRange {
+        /// The id given.
+        id: u64,
+        /// The number of elements (deleted ones included) when it was checked.
+        count: usize,
+    },
     /// A parameter out of its valid range (M, ef_construction, k, dim, ...).
     #[error("Invalid parameter: {0}")]
     InvalidParameter(String),
@@ -125,7 +133,7 @@ pub enum Error {
 #[repr(u8)]
 pub enum ErrorKind {
     /// Wrong dimension, element type, non-finite values, empty input, label/row mismatch,
-    /// invalid parameter.
+    /// internal id out of range, invalid parameter.
     InvalidArgument = 1,
     /// Unknown label.
     LabelNotFound = 2,
@@ -153,6 +161,7 @@ impl Error {
             | Error::NonFinite { .. }
             | Error::EmptyInput(_)
             | Error::LabelCountMismatch { .. }
+            | Error::IdOutOfRange { .. }
             | Error::InvalidParameter(_) => ErrorKind::InvalidArgument,
             Error::LabelNotFound(_) => ErrorKind::LabelNotFound,
             Error::CapacityExceeded { .. } => ErrorKind::Capacity,

@@ -8,7 +8,8 @@
 //! * [`HnswIndex`]: the HNSW graph index (hnswlib's `HierarchicalNSW`).
 //! * [`BruteForceIndex`]: exact search with the same API (hnswlib's `BruteforceSearch`).
 //! * Filters held as data (allow-lists, masks by label): [`filter`].
-//! * Range (epsilon) and multi-vector document searches on both: [`stop`].
+//! * Range (epsilon) and multi-vector document searches on both, and HNSW searches
+//!   under a stop condition of the caller's own: [`stop`].
 //! * [`Space`]: squared L2, inner product and cosine on f32, squared L2 on u8, or a
 //!   custom distance (a C callback or a Rust closure), with SIMD kernels chosen at
 //!   run time ([`kernels`]).
@@ -52,7 +53,7 @@ pub use options::{
 };
 pub use quant::Quantization;
 pub use space::{CDistanceFn, Distance, Element, Space, SpaceKind, MAX_SPACE_NAME};
-pub use stop::{best_per_doc, DocHit, DocOf, RangeResults};
+pub use stop::{best_per_doc, DocHit, DocOf, RangeResults, SearchStopCondition};
 
 /// Version of this crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -15,6 +15,10 @@
 //!   can keep the mapping in its own terms (a table, a map, the trailing bytes of
 //!   hnswlib's multi-vector spaces).
 //!
+//! * A search under a **stop condition of the caller's own** ([`SearchStopCondition`],
+//!   hnswlib's `BaseSearchStopCondition`) walks the graph as the two above do, with
+//!   the caller's object deciding.
+//!
 //! Distances are the index's: squared for L2, `1 - dot` for inner product and
 //! cosine. A quantized index traverses its codes but compares `epsilon` with the
 //! exact distances of the candidates it found (re-scored), so `epsilon` always means
@@ -24,6 +28,41 @@
 use crate::error::{Error, Result};
 use crate::options::Neighbor;
 use crate::space::{Element, PreparedVec, Space, SpaceKind};
+
+/// A stop condition of the caller's own, for [`HnswIndex::search_stop_condition`]:
+/// hnswlib's `BaseSearchStopCondition`, method for method. The search's level-0 walk
+/// (the same one range and document searches take) asks it when to stop, which
+/// neighbours to queue and when the results hold too many, and tells it which
+/// elements become results and which leave them; `filter_results` has the last word.
+///
+/// Distances are the index's (squared for L2, `1 - dot` for inner product and
+/// cosine). A quantized index walks its codes, so the distances the condition sees
+/// during the walk are the codes' distances; the results it gets in `filter_results`
+/// are re-scored exactly. Deleted and filtered-out elements route the search but are
+/// never offered as results.
+///
+/// [`HnswIndex::search_stop_condition`]: crate::HnswIndex::search_stop_condition
+pub trait SearchStopCondition {
+    /// The element labelled `label`, whose stored vector is `element` (the space's
+    /// bytes: `dim` f32 for l2/ip/cosine, normalised for cosine; `dim` bytes for l2u8;
+    /// the element's bytes for custom spaces), joins the results at `dist`.
+    fn add_point_to_result(&mut self, label: u64, element: &[u8], dist: f32);
+    /// The farthest result leaves (after [`Self::should_remove_extra`] said so); `dist`
+    /// is its own distance (hnswlib passes the distance of the candidate just added).
+    fn remove_point_from_result(&mut self, label: u64, element: &[u8], dist: f32);
+    /// Whether the search ends now: the closest candidate not yet expanded is at
+    /// `candidate_dist`, the farthest result at `lower_bound` (`f32::MAX` while there
+    /// is none).
+    fn should_stop_search(&mut self, candidate_dist: f32, lower_bound: f32) -> bool;
+    /// Whether a neighbour at `candidate_dist` is queued for expansion (and offered as
+    /// a result).
+    fn should_consider_candidate(&mut self, candidate_dist: f32, lower_bound: f32) -> bool;
+    /// Whether the results hold too many: the farthest is removed while this is true.
+    fn should_remove_extra(&mut self) -> bool;
+    /// The final results, closest first (equal distances in label order): keep, drop
+    /// or reorder them; what is left is returned.
+    fn filter_results(&mut self, results: &mut Vec<Neighbor>);
+}
 
 /// The document of an element, from its label: `None` when the element belongs to
 /// no document (it is then never returned, but still routes the search). Called on

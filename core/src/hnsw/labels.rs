@@ -148,6 +148,12 @@ impl Slots {
         Ok(f(id))
     }
 
+    /// Runs `f` while no label is filed, moved or given a slot (the map held shared).
+    pub(crate) fn frozen<R>(&self, s: &Storage, f: impl FnOnce() -> R) -> R {
+        let _inner = self.read(s);
+        f()
+    }
+
     /// Whether `label` is filed.
     pub(crate) fn contains(&self, label: u64, s: &Storage) -> bool {
         self.read(s).map.get(label, s).is_some()

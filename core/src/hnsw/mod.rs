@@ -10,7 +10,9 @@
 //! * `scorer`: distances from a query, one type per representation and instruction
 //!   set, so searches run with their kernels inlined.
 //! * `pool`: the query-time candidate pool.
-//! * `stop`: range and document searches (hnswlib's stop conditions).
+//! * `stop`: range and document searches (hnswlib's stop conditions), and searches
+//!   under a caller's stop condition.
+//! * `ids`: internal ids (hnswlib's `tableint`), read-only.
 //!
 //! Quantized indexes ([`Quantization`]) traverse codes and re-rank the best
 //! candidates with the exact vectors. They learn the code ranges once they hold
@@ -27,6 +29,7 @@
 mod format;
 mod graph;
 mod heap;
+mod ids;
 mod insert;
 mod integrity;
 mod labels;
@@ -953,19 +956,8 @@ impl HnswIndex {
             if g.storage.is_deleted(id) {
                 return Err(Error::LabelNotFound(label));
             }
-            match g.storage.exact_rows(g.quantization.is_quantized()) {
-                // SAFETY: id < len <= capacity; the row holds data_size bytes, as many
-                // as `bytes` (element_buffer). Nothing writes it meanwhile: updates of
-                // the label wait for its lock, and the slot cannot be given to another
-                // label while `with_id` runs (it is live, and `with_id` holds the map).
-                Some(rows) => bytes.copy_from_slice(unsafe { rows.slice(id) }),
-                None => {
-                    let quant = g.quantizer.as_ref().expect("a codes-only index is trained");
-                    // SAFETY: as above, for the payload.
-                    let code = unsafe { g.storage.payloads().slice(id) };
-                    quant.decode(code, bytemuck::cast_slice_mut(bytes));
-                }
-            }
+            // The label's lock and the map (held by with_id) keep writers out.
+            g.copy_vector(id, bytes);
             Ok(())
         })??;
         Ok(out)

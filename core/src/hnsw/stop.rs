@@ -21,7 +21,7 @@ use crate::options::{Filter, Neighbor, SearchOptions};
 use crate::space::{Element, PreparedVec};
 use crate::stop::{
     best_per_doc, check_docs, check_range, map_queries, sort_hits, sort_neighbors, DocHit, DocOf,
-    RangeResults,
+    RangeResults, SearchStopCondition,
 };
 use crate::visited::Scratch;
 
@@ -29,19 +29,19 @@ use crate::visited::Scratch;
 /// it (see [`Graph::stop_search`]) and carries the label its element had when the
 /// search accepted it.
 pub(crate) trait StopCondition {
-    /// Counts the accepted element `key`, labelled `label`, at `dist` into the
-    /// results; false when the condition does not take it (it is then expanded but
-    /// never a result).
-    fn add(&mut self, key: u32, label: u64, dist: f32) -> bool;
-    /// Uncounts the result `key`, being removed as the farthest.
-    fn remove(&mut self, key: u32);
+    /// Counts the accepted element `id` (its key `key`), labelled `label`, at `dist`
+    /// into the results; false when the condition does not take it (it is then
+    /// expanded but never a result).
+    fn add(&mut self, key: u32, id: u32, label: u64, dist: f32) -> bool;
+    /// Uncounts the result `key`, at `dist`, being removed as the farthest.
+    fn remove(&mut self, key: u32, dist: f32);
     /// Whether the search ends before expanding a candidate at `cand`, with the
     /// farthest result at `lower`.
-    fn should_stop(&self, cand: f32, lower: f32) -> bool;
+    fn should_stop(&mut self, cand: f32, lower: f32) -> bool;
     /// Whether a neighbour at `cand` is queued (and may become a result).
-    fn should_consider(&self, cand: f32, lower: f32) -> bool;
+    fn should_consider(&mut self, cand: f32, lower: f32) -> bool;
     /// Whether the results hold too many and the farthest must go.
-    fn should_remove_extra(&self) -> bool;
+    fn should_remove_extra(&mut self) -> bool;
 }
 
 /// `EpsilonSearchStopCondition`: explore at least `min` results, go on while the
@@ -76,7 +76,7 @@ impl Epsilon {
 
 impl StopCondition for Epsilon {
     #[inline(always)]
-    fn add(&mut self, key: u32, _label: u64, dist: f32) -> bool {
+    fn add(&mut self, key: u32, _id: u32, _label: u64, dist: f32) -> bool {
         self.n += 1;
         if self.best.len() < self.min || self.best.peek().is_some_and(|b| dist < b.key) {
             self.best.push(Item { key: dist, id: key });
@@ -87,20 +87,20 @@ impl StopCondition for Epsilon {
         true
     }
     #[inline(always)]
-    fn remove(&mut self, _key: u32) {
+    fn remove(&mut self, _key: u32, _dist: f32) {
         self.n -= 1;
     }
     #[inline(always)]
-    fn should_stop(&self, cand: f32, lower: f32) -> bool {
+    fn should_stop(&mut self, cand: f32, lower: f32) -> bool {
         let settled = self.n >= self.min && self.best.peek().is_some_and(|b| cand > b.key);
         (cand > lower && self.n == self.cap) || (cand > self.epsilon && settled)
     }
     #[inline(always)]
-    fn should_consider(&self, cand: f32, lower: f32) -> bool {
+    fn should_consider(&mut self, cand: f32, lower: f32) -> bool {
         self.n < self.cap || lower > cand
     }
     #[inline(always)]
-    fn should_remove_extra(&self) -> bool {
+    fn should_remove_extra(&mut self) -> bool {
         self.n > self.cap
     }
 }
@@ -118,7 +118,7 @@ struct Docs<'a> {
 
 impl StopCondition for Docs<'_> {
     #[inline(always)]
-    fn add(&mut self, key: u32, label: u64, _dist: f32) -> bool {
+    fn add(&mut self, key: u32, _id: u32, label: u64, _dist: f32) -> bool {
         let Some(doc) = (self.doc_of)(label) else {
             return false;
         };
@@ -127,7 +127,7 @@ impl StopCondition for Docs<'_> {
         true
     }
     #[inline(always)]
-    fn remove(&mut self, key: u32) {
+    fn remove(&mut self, key: u32, _dist: f32) {
         let Some(doc) = self.docs_of_keys.remove(&key) else {
             return;
         };
@@ -139,20 +139,90 @@ impl StopCondition for Docs<'_> {
         }
     }
     #[inline(always)]
-    fn should_stop(&self, cand: f32, lower: f32) -> bool {
+    fn should_stop(&mut self, cand: f32, lower: f32) -> bool {
         cand > lower && self.counts.len() == self.ef_collection
     }
     #[inline(always)]
-    fn should_consider(&self, cand: f32, lower: f32) -> bool {
+    fn should_consider(&mut self, cand: f32, lower: f32) -> bool {
         self.counts.len() < self.ef_collection || lower > cand
     }
     #[inline(always)]
-    fn should_remove_extra(&self) -> bool {
+    fn should_remove_extra(&mut self) -> bool {
         self.counts.len() > self.ef_collection
     }
 }
 
+/// A caller's [`SearchStopCondition`] as a [`StopCondition`]: it takes every
+/// element offered, and sees each result's label and stored vector.
+struct User<'a, 'c> {
+    g: &'a Graph,
+    cond: &'c mut dyn SearchStopCondition,
+    /// (element, label) of each result key (keys are given in order from 0).
+    keys: Vec<(u32, u64)>,
+    /// The vector of the element being reported.
+    row: Vec<u8>,
+}
+
+impl StopCondition for User<'_, '_> {
+    fn add(&mut self, key: u32, id: u32, label: u64, dist: f32) -> bool {
+        debug_assert_eq!(key as usize, self.keys.len());
+        self.keys.push((id, label));
+        self.g.read_row_racy(id, &mut self.row);
+        self.cond.add_point_to_result(label, &self.row, dist);
+        true
+    }
+    fn remove(&mut self, key: u32, dist: f32) {
+        let (id, label) = self.keys[key as usize];
+        self.g.read_row_racy(id, &mut self.row);
+        self.cond.remove_point_from_result(label, &self.row, dist);
+    }
+    fn should_stop(&mut self, cand: f32, lower: f32) -> bool {
+        self.cond.should_stop_search(cand, lower)
+    }
+    fn should_consider(&mut self, cand: f32, lower: f32) -> bool {
+        self.cond.should_consider_candidate(cand, lower)
+    }
+    fn should_remove_extra(&mut self) -> bool {
+        self.cond.should_remove_extra()
+    }
+}
+
 impl Graph {
+    /// Copies element `id`'s vector (`data_size` bytes; decoded for a codes-only
+    /// index) into `out` during a search, without locks: like the search's distances
+    /// it may read a row while an update rewrites it, and then gets a mix of old and
+    /// new values (see `Storage::write_row`).
+    fn read_row_racy(&self, id: u32, out: &mut Vec<u8>) {
+        let size = self.space.data_size();
+        out.resize(size, 0);
+        match self.storage.exact_rows(self.quantization.is_quantized()) {
+            // SAFETY: id is an element of this storage (below its capacity), whose row
+            // holds data_size bytes; `out` holds as many and is not index memory.
+            Some(rows) => unsafe {
+                std::ptr::copy_nonoverlapping(rows.at(id), out.as_mut_ptr(), size)
+            },
+            None => {
+                let quant = self
+                    .quantizer
+                    .as_ref()
+                    .expect("a codes-only index is trained");
+                let payload = self.storage.layout.payload_size;
+                let mut code = vec![0u8; payload];
+                // SAFETY: as above, for the payload of `payload` bytes.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        self.storage.payloads().at(id),
+                        code.as_mut_ptr(),
+                        payload,
+                    )
+                };
+                let mut v = vec![0f32; size / 4];
+                quant.decode(&code, &mut v);
+                out.copy_from_slice(bytemuck::cast_slice(&v));
+            }
+        }
+    }
+
     /// The level-0 search from `start` under `cond` (hnswlib's `searchBaseLayerST`
     /// with a stop condition): elements for which `label_if_live` gives no label
     /// (deleted, filtered out) are expanded but never results. Each element accepted
@@ -176,7 +246,7 @@ impl Graph {
         let mut accept = |id: u32, d: f32, cond: &mut C| {
             let label = label_if_live(id)?;
             let key = noted.len() as u32;
-            if !cond.add(key, label, d) {
+            if !cond.add(key, id, label, d) {
                 return None;
             }
             noted.push((id, label));
@@ -225,7 +295,7 @@ impl Graph {
                 }
                 while cond.should_remove_extra() {
                     match top.pop() {
-                        Some(it) => cond.remove(it.id),
+                        Some(it) => cond.remove(it.id, it.key),
                         None => break,
                     }
                 }
@@ -362,6 +432,40 @@ impl StopTask for Range<'_> {
     }
 }
 
+/// A search under a caller's stop condition.
+struct Custom<'a, 'c> {
+    g: &'a Graph,
+    cond: &'c mut dyn SearchStopCondition,
+    filter: Option<Filter<'a>>,
+}
+
+impl StopTask for Custom<'_, '_> {
+    type Out = Vec<Neighbor>;
+
+    fn run<S: Scorer, E: Scorer>(
+        self,
+        s: S,
+        exact: Option<E>,
+        scratch: &mut Scratch,
+        stats: &mut SearchStats,
+    ) -> Vec<Neighbor> {
+        let Custom { g, cond, filter } = self;
+        let mut user = User {
+            g,
+            cond,
+            keys: Vec::new(),
+            row: Vec::new(),
+        };
+        let found = g.search_under(&s, exact.as_ref(), &mut user, filter, scratch, stats);
+        let mut out: Vec<Neighbor> = found
+            .into_iter()
+            .map(|(distance, _, label)| Neighbor { label, distance })
+            .collect();
+        user.cond.filter_results(&mut out);
+        out
+    }
+}
+
 /// A document query: every hit of the `k_docs` best documents
 /// the search found, closest first.
 struct DocSearch<'a> {
@@ -442,6 +546,34 @@ impl HnswIndex {
         self.metrics.0[0].fetch_add(stats.hops, Ordering::Relaxed);
         self.metrics.0[1].fetch_add(stats.distances, Ordering::Relaxed);
         Ok(out)
+    }
+
+    /// Searches `query` under a stop condition of the caller's own (hnswlib's
+    /// `searchStopConditionClosest` with any `BaseSearchStopCondition`): the greedy
+    /// descent, then the level-0 walk of range and document searches, with `cond`
+    /// deciding when to stop, what to queue and when to drop the farthest result,
+    /// then `cond.filter_results` on the results, closest first. The results hold
+    /// labels (hnswlib's hold internal ids). `opts.filter` applies (what it rejects
+    /// is never offered to `cond`); `opts.ef` and
+    /// `opts.rerank` are unused. An empty index gives no results and calls only
+    /// `filter_results`.
+    ///
+    /// # Errors
+    /// The errors of a bad query as [`HnswIndex::search`].
+    pub fn search_stop_condition<T: Element>(
+        &self,
+        query: &[T],
+        cond: &mut dyn SearchStopCondition,
+        opts: &SearchOptions,
+    ) -> Result<Vec<Neighbor>> {
+        let g = self.read();
+        let q = g.space.prepare(query, 0)?;
+        let task = Custom {
+            g: &g,
+            cond,
+            filter: opts.filter,
+        };
+        self.run_stop_task(&g, &q, task)
     }
 
     fn range_prepared(
