@@ -304,6 +304,65 @@ typedef uint64_t (*hnsw_doc_fn)(uint64_t label,
                                 void *user_data);
 
 /**
+ * A stop condition of the caller's own: hnswlib's `BaseSearchStopCondition` as
+ * callbacks, each given `user_data`, for `hnsw_index_search_stop_condition`. They
+ * are called on the thread that searches, one at a time, and must not unwind.
+ * Distances are the index's (squared for l2); a quantized index walks its codes, so
+ * the walk's distances are the codes' and the results' are exact.
+ */
+typedef struct hnsw_stop_condition {
+  /**
+   * Optional (NULL: nothing to do). The element labelled `label` joins the results
+   * at `dist`; `element` is its stored vector (valid during the call only).
+   */
+  void (*add_point_to_result)(uint64_t label,
+                              const void *element,
+                              float dist,
+                              void *user_data);
+  /**
+   * Optional. The farthest result leaves (after `should_remove_extra` returned
+   * true); `dist` is its own distance (hnswlib passes the candidate's).
+   */
+  void (*remove_point_from_result)(uint64_t label,
+                                   const void *element,
+                                   float dist,
+                                   void *user_data);
+  /**
+   * Required. Whether the search ends now: the closest unexpanded candidate is at
+   * `candidate_dist`, the farthest result at `lower_bound` (FLT_MAX while there is
+   * none).
+   */
+  bool (*should_stop_search)(float candidate_dist,
+                             float lower_bound,
+                             void *user_data);
+  /**
+   * Required. Whether a neighbour at `candidate_dist` is queued for expansion (and
+   * offered as a result).
+   */
+  bool (*should_consider_candidate)(float candidate_dist,
+                                    float lower_bound,
+                                    void *user_data);
+  /**
+   * Required. Whether the results hold too many: the farthest is removed while
+   * this returns true.
+   */
+  bool (*should_remove_extra)(void *user_data);
+  /**
+   * Optional (NULL keeps every result). The final `count` results, closest first:
+   * the function may reorder them and drop some in place, and returns how many of
+   * the first entries are kept (at most `count`; more is HNSW_ERR_INVALID_ARGUMENT).
+   */
+  size_t (*filter_results)(uint64_t *labels,
+                           float *distances,
+                           size_t count,
+                           void *user_data);
+  /**
+   * Passed to every callback.
+   */
+  void *user_data;
+} hnsw_stop_condition;
+
+/**
  * hnswlib's `saveIndex` format, byte for byte: hnswlib loads it, but it does not
  * name its space or dimension, and codes-only indexes cannot use it. The default.
  */
@@ -906,6 +965,65 @@ hnsw_status hnsw_index_deserialize(const uint8_t *data,
                                    struct hnsw_index **out);
 
 /**
+ * The internal id of `label`, deleted or not (hnswlib's `label_lookup_[label]`).
+ * HNSW_ERR_LABEL_NOT_FOUND for a label that is not in the index.
+ */
+hnsw_status hnsw_index_internal_id(const struct hnsw_index *index,
+                                   uint64_t label,
+                                   uint32_t *out);
+
+/**
+ * The label of the element with internal id `id` (hnswlib's `getExternalLabel`).
+ * HNSW_ERR_INVALID_ARGUMENT when `id` is not below the element count.
+ */
+hnsw_status hnsw_index_label_at(const struct hnsw_index *index,
+                                uint64_t id,
+                                uint64_t *out);
+
+/**
+ * Whether the element with internal id `id` is marked deleted (hnswlib's
+ * `isMarkedDeleted(tableint)`). HNSW_ERR_INVALID_ARGUMENT when `id` is not below the
+ * element count.
+ */
+hnsw_status hnsw_index_is_deleted_at(const struct hnsw_index *index,
+                                     uint64_t id,
+                                     bool *out);
+
+/**
+ * Copies the stored vector of internal id `id` into `out` (`out_bytes` >= the
+ * vector's size: `dim` floats for l2/ip/cosine, normalised for cosine; `dim` bytes
+ * for l2u8; `element_size` bytes for custom spaces). Deleted elements are read too.
+ * A codes-only quantized index gives the vector its code stands for. The safe way
+ * to read a vector by id: the copy is the caller's. HNSW_ERR_INVALID_ARGUMENT when
+ * `id` is not below the element count, HNSW_ERR_BUFFER_TOO_SMALL when `out_bytes`
+ * is too small.
+ */
+hnsw_status hnsw_index_vector_at(const struct hnsw_index *index,
+                                 uint64_t id,
+                                 void *out,
+                                 size_t out_bytes);
+
+/**
+ * Sets `*out` to the address of the stored vector of internal id `id` inside the
+ * index (hnswlib's `getDataByInternalId`), without copying. Prefer
+ * `hnsw_index_vector_at` unless the copy matters.
+ *
+ * The pointer is read-only and valid until the index's storage is replaced or freed:
+ * by `hnsw_index_resize`, by `hnsw_index_free`, or by an add (`hnsw_index_add`,
+ * `hnsw_index_add_batch`) that needs more slots than are allocated. An index made
+ * by `hnsw_index_new` allocates its whole capacity at once, so adds never move it;
+ * one loaded or deserialized from a file allocates for the elements it holds and
+ * grows on demand, so any add may. The bytes change when the element is updated
+ * (re-added under its label) or its slot is reused by a replace-deleted add; reading
+ * them while that runs on another thread reads a mix of old and new values.
+ * HNSW_ERR_INVALID_ARGUMENT when `id` is not below the element count, HNSW_ERR_STATE
+ * for a codes-only quantized index (it stores no vectors).
+ */
+hnsw_status hnsw_index_vector_ptr_at(const struct hnsw_index *index,
+                                     uint64_t id,
+                                     const void **out);
+
+/**
  * Frees a buffer returned by `hnsw_index_serialize(_with)` or `hnsw_bf_serialize`, with the
  * length returned with it. NULL is allowed.
  */
@@ -1274,6 +1392,24 @@ hnsw_status hnsw_index_search_doc_hits(const struct hnsw_index *index,
                                        hnsw_doc_fn doc_of,
                                        void *doc_user_data,
                                        struct hnsw_results **out);
+
+/**
+ * Searches `query` under the caller's stop condition `cond` (hnswlib's
+ * `searchStopConditionClosest` with a `BaseSearchStopCondition` of one's own): the
+ * descent, then the level-0 walk of the range and document searches with `cond`
+ * deciding when to stop, what to queue and when to drop the farthest result, then
+ * `cond->filter_results`. `*out` gets one row of results (labels, where hnswlib
+ * gives internal ids), closest first, freed with `hnsw_results_free`. `opts` NULL
+ * means the defaults; its filters apply (what they reject is never offered to
+ * `cond`); `ef` and `rerank` are unused. HNSW_ERR_NULL_POINTER when a required
+ * callback is NULL; HNSW_ERR_INVALID_ARGUMENT when `filter_results` returns more
+ * than it was given.
+ */
+hnsw_status hnsw_index_search_stop_condition(const struct hnsw_index *index,
+                                             const void *query,
+                                             const struct hnsw_stop_condition *cond,
+                                             const struct hnsw_search_options *opts,
+                                             struct hnsw_results **out);
 
 #ifdef __cplusplus
 }  // extern "C"

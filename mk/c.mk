@@ -19,7 +19,7 @@ C_PREFIX    := $(abspath $(C_BUILD)/prefix)
 C_TESTS     := $(patsubst tests/c/%.c,$(C_BUILD)/%,$(wildcard tests/c/test_*.c))
 C_FLAGS     := -std=c11 -Wall -Wextra -Werror -O1 -g -pthread
 # The quick ones also run under valgrind: no invalid access, no leak on any error path.
-VALGRIND_C_TESTS := test_errors test_bruteforce test_compat test_stop test_filter test_native
+VALGRIND_C_TESTS := test_errors test_bruteforce test_compat test_stop test_filter test_native test_ids
 
 .PHONY: lib install header-check test-c
 

@@ -17,7 +17,7 @@
 //! ```
 //!
 //! Modules: `status` (codes, last error, the panic guard), `space`, `hnsw` (the HNSW
-//! index), `bruteforce`, `filter` (label filters held as data), `options` (option
+//! index), `ids` (its internal ids), `bruteforce`, `filter` (label filters held as data), `options` (option
 //! structs and callback types), `quantization` (the storage modes of an HNSW index),
 //! `native` (the native file format and read-only views), `stop` (range and
 //! document searches), `info` (version, SIMD path);
@@ -39,6 +39,7 @@ mod args;
 mod bruteforce;
 mod filter;
 mod hnsw;
+mod ids;
 mod index;
 mod info;
 mod native;

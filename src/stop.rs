@@ -503,3 +503,168 @@ pub extern "C" fn hnsw_index_search_doc_hits(
         )
     })
 }
+
+/// A stop condition of the caller's own: hnswlib's `BaseSearchStopCondition` as
+/// callbacks, each given `user_data`, for `hnsw_index_search_stop_condition`. They
+/// are called on the thread that searches, one at a time, and must not unwind.
+/// Distances are the index's (squared for l2); a quantized index walks its codes, so
+/// the walk's distances are the codes' and the results' are exact.
+#[repr(C)]
+pub struct hnsw_stop_condition {
+    /// Optional (NULL: nothing to do). The element labelled `label` joins the results
+    /// at `dist`; `element` is its stored vector (valid during the call only).
+    pub add_point_to_result: Option<
+        unsafe extern "C" fn(label: u64, element: *const c_void, dist: f32, user_data: *mut c_void),
+    >,
+    /// Optional. The farthest result leaves (after `should_remove_extra` returned
+    /// true); `dist` is its own distance (hnswlib passes the candidate's).
+    pub remove_point_from_result: Option<
+        unsafe extern "C" fn(label: u64, element: *const c_void, dist: f32, user_data: *mut c_void),
+    >,
+    /// Required. Whether the search ends now: the closest unexpanded candidate is at
+    /// `candidate_dist`, the farthest result at `lower_bound` (FLT_MAX while there is
+    /// none).
+    pub should_stop_search: Option<
+        unsafe extern "C" fn(candidate_dist: f32, lower_bound: f32, user_data: *mut c_void) -> bool,
+    >,
+    /// Required. Whether a neighbour at `candidate_dist` is queued for expansion (and
+    /// offered as a result).
+    pub should_consider_candidate: Option<
+        unsafe extern "C" fn(candidate_dist: f32, lower_bound: f32, user_data: *mut c_void) -> bool,
+    >,
+    /// Required. Whether the results hold too many: the farthest is removed while
+    /// this returns true.
+    pub should_remove_extra: Option<unsafe extern "C" fn(user_data: *mut c_void) -> bool>,
+    /// Optional (NULL keeps every result). The final `count` results, closest first:
+    /// the function may reorder them and drop some in place, and returns how many of
+    /// the first entries are kept (at most `count`; more is HNSW_ERR_INVALID_ARGUMENT).
+    pub filter_results: Option<
+        unsafe extern "C" fn(
+            labels: *mut u64,
+            distances: *mut f32,
+            count: usize,
+            user_data: *mut c_void,
+        ) -> usize,
+    >,
+    /// Passed to every callback.
+    pub user_data: *mut c_void,
+}
+
+/// An `hnsw_stop_condition` as the core's trait.
+struct CStop<'a> {
+    c: &'a hnsw_stop_condition,
+    stop: unsafe extern "C" fn(f32, f32, *mut c_void) -> bool,
+    consider: unsafe extern "C" fn(f32, f32, *mut c_void) -> bool,
+    extra: unsafe extern "C" fn(*mut c_void) -> bool,
+    /// The count filter_results returned, when it was more than it was given.
+    bad_count: Option<(usize, usize)>,
+}
+
+// SAFETY (every call below): the caller's functions with the caller's user data, as
+// the hnsw_stop_condition contract says, called on this thread; pointers passed are
+// valid for the call.
+impl hnswlib_core::SearchStopCondition for CStop<'_> {
+    fn add_point_to_result(&mut self, label: u64, element: &[u8], dist: f32) {
+        if let Some(f) = self.c.add_point_to_result {
+            // SAFETY: above.
+            unsafe { f(label, element.as_ptr().cast(), dist, self.c.user_data) }
+        }
+    }
+    fn remove_point_from_result(&mut self, label: u64, element: &[u8], dist: f32) {
+        if let Some(f) = self.c.remove_point_from_result {
+            // SAFETY: above.
+            unsafe { f(label, element.as_ptr().cast(), dist, self.c.user_data) }
+        }
+    }
+    fn should_stop_search(&mut self, candidate_dist: f32, lower_bound: f32) -> bool {
+        // SAFETY: above.
+        unsafe { (self.stop)(candidate_dist, lower_bound, self.c.user_data) }
+    }
+    fn should_consider_candidate(&mut self, candidate_dist: f32, lower_bound: f32) -> bool {
+        // SAFETY: above.
+        unsafe { (self.consider)(candidate_dist, lower_bound, self.c.user_data) }
+    }
+    fn should_remove_extra(&mut self) -> bool {
+        // SAFETY: above.
+        unsafe { (self.extra)(self.c.user_data) }
+    }
+    fn filter_results(&mut self, results: &mut Vec<Neighbor>) {
+        let Some(f) = self.c.filter_results else {
+            return;
+        };
+        let mut labels: Vec<u64> = results.iter().map(|n| n.label).collect();
+        let mut distances: Vec<f32> = results.iter().map(|n| n.distance).collect();
+        let n = results.len();
+        // SAFETY: above; both arrays hold n entries.
+        let kept = unsafe {
+            f(
+                labels.as_mut_ptr(),
+                distances.as_mut_ptr(),
+                n,
+                self.c.user_data,
+            )
+        };
+        if kept > n {
+            self.bad_count = Some((kept, n));
+            return;
+        }
+        results.clear();
+        results.extend(
+            labels
+                .iter()
+                .zip(&distances)
+                .take(kept)
+                .map(|(&label, &distance)| Neighbor { label, distance }),
+        );
+    }
+}
+
+/// Searches `query` under the caller's stop condition `cond` (hnswlib's
+/// `searchStopConditionClosest` with a `BaseSearchStopCondition` of one's own): the
+/// descent, then the level-0 walk of the range and document searches with `cond`
+/// deciding when to stop, what to queue and when to drop the farthest result, then
+/// `cond->filter_results`. `*out` gets one row of results (labels, where hnswlib
+/// gives internal ids), closest first, freed with `hnsw_results_free`. `opts` NULL
+/// means the defaults; its filters apply (what they reject is never offered to
+/// `cond`); `ef` and `rerank` are unused. HNSW_ERR_NULL_POINTER when a required
+/// callback is NULL; HNSW_ERR_INVALID_ARGUMENT when `filter_results` returns more
+/// than it was given.
+#[no_mangle]
+pub extern "C" fn hnsw_index_search_stop_condition(
+    index: *const hnsw_index,
+    query: *const c_void,
+    cond: *const hnsw_stop_condition,
+    opts: *const hnsw_search_options,
+    out: *mut *mut hnsw_results,
+) -> hnsw_status {
+    guard(|| {
+        let h = handle(index, "index")?;
+        check_out(out, "out")?;
+        let c = handle(cond, "cond")?;
+        let mut cstop = CStop {
+            c,
+            stop: c
+                .should_stop_search
+                .ok_or_else(|| Failure::null("cond->should_stop_search"))?,
+            consider: c
+                .should_consider_candidate
+                .ok_or_else(|| Failure::null("cond->should_consider_candidate"))?,
+            extra: c
+                .should_remove_extra
+                .ok_or_else(|| Failure::null("cond->should_remove_extra"))?,
+            bad_count: None,
+        };
+        let q = h.layout.rows(query, 1, "query")?;
+        let row = Search::from_c(opts)?
+            .with(|o| with_vectors!(q, q => h.index.search_stop_condition(q, &mut cstop, o)))?;
+        if let Some((kept, n)) = cstop.bad_count {
+            return Err(Failure::invalid(format!(
+                "cond->filter_results returned {kept}, more than the {n} results it was given"
+            )));
+        }
+        put_new(
+            out,
+            hnsw_results::new(RangeResults::from_rows(vec![row])?, None),
+        )
+    })
+}
