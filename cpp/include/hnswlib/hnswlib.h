@@ -15,7 +15,10 @@
 // BaseMultiVectorSpace, MultiVectorL2Space and MultiVectorInnerProductSpace (an element is
 // dim floats followed by its document id; queries may be the floats alone), with
 // HierarchicalNSW::searchStopConditionClosest (which returns labels, where hnswlib
-// returns internal ids).
+// returns internal ids), also with a BaseSearchStopCondition subclass of your own, and
+// the functions on internal ids (the order elements were added or loaded, as in
+// hnswlib): getDataByInternalId (a pointer into the index), getExternalLabel,
+// isMarkedDeleted(tableint), and label_lookup_'s find(label)->second and at(label).
 //
 // Fields user code reads are objects that ask the index when read, so they convert to
 // hnswlib's types: cur_element_count, max_elements_, ef_ (assigning it calls setEf),
@@ -26,23 +29,26 @@
 //
 // Not offered, because the index lives in the library and not in these objects: the
 // graph internals (linkLists_, data_level0_memory_, element_levels_,
-// enterpoint_node_, maxlevel_, the locks, visited_list_pool_, ...), functions on
-// internal ids (getDataByInternalId, getExternalLabel, isMarkedDeleted(tableint),
-// get_linklist*, ...), stop conditions of the user's own (only
-// hnswlib's two run, inside the library; another subclass is an InvalidArgumentError),
-// and hnswlib's free distance functions (L2Sqr, InnerProduct, ...); a space's
-// get_dist_func() is the way to a distance.
+// enterpoint_node_, maxlevel_, the locks, visited_list_pool_, get_linklist*,
+// setExternalLabel, markDeletedInternal, ...: nothing that writes by internal id), and
+// hnswlib's free distance functions (L2Sqr, InnerProduct, ...); a space's
+// get_dist_func() is the way to a distance. An internal id at or past
+// cur_element_count is an InvalidArgumentError (hnswlib reads out of bounds).
 //
 // Stop-condition searches: EpsilonSearchStopCondition(epsilon, min, max) is the library's
 // range search with min as the minimum number of results explored (the search also
 // settles them as a k-NN search with ef = min does, where hnswlib stops as soon as it holds
 // min results) and max as the most results returned. With a multi-vector space the index
-// stores the floats, and HierarchicalNSW keeps each label's document id (read from the
-// element's trailing bytes by addPoint) in memory beside it: saveIndex writes the vectors
-// without the ids, so an index loaded from a file has no documents, and hnswlib's
-// multi-vector files (whose elements hold the ids) do not load. MultiVectorSearchStopCondition
-// returns every vector found of the num_docs best documents (hnswlib keeps only those
-// before the first vector of a further document).
+// stores whole elements (the floats, then the document id), as hnswlib does, so
+// saveIndex writes hnswlib's multi-vector file and loadIndex reads the ids back (from
+// this library or hnswlib); the distance is the library's L2 or inner-product kernel on
+// the floats, called through a custom space (a function call per distance more than
+// L2Space). MultiVectorSearchStopCondition returns every vector found of the num_docs
+// best documents (hnswlib keeps only those before the first vector of a further
+// document). A condition of your own runs the search hnswlib runs, inside the library,
+// calling your methods (remove_point_from_result gets the removed result's own distance,
+// where hnswlib passes the candidate's); a subclass of EpsilonSearchStopCondition or
+// MultiVectorSearchStopCondition counts as your own, so its overrides are called.
 //
 // Differences, all where hnswlib crashes or misbehaves: calls on an empty object (before
 // loadIndex) throw instead of crashing; BruteforceSearch::searchKnn with k above the
@@ -87,6 +93,7 @@
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
+#include <typeinfo>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -195,6 +202,9 @@ class NativeSpace {
     NativeSpace& operator=(const NativeSpace&) = delete;
     virtual ~NativeSpace() {}
     const Space& native_space() const noexcept { return space_; }
+    /// The space the index is made with (a multi-vector space's differs: its elements
+    /// hold a document id after the vector).
+    virtual const Space& library_space() const noexcept { return space_; }
 
  protected:
     Space space_;
@@ -213,7 +223,7 @@ dist_t from_float(float d) {
 template <typename dist_t>
 Space to_space(SpaceInterface<dist_t>* s) {
     if (s == nullptr) throw InvalidArgumentError("space: null pointer");
-    if (auto* native = dynamic_cast<NativeSpace*>(s)) return native->native_space();
+    if (auto* native = dynamic_cast<NativeSpace*>(s)) return native->library_space();
     size_t size = s->get_data_size();
     DISTFUNC<dist_t> f = s->get_dist_func();
     void* param = s->get_dist_func_param();
@@ -371,9 +381,10 @@ class L2SpaceI : public SpaceInterface<int>, public detail::NativeSpace {
 
 // ---- stop conditions and multi-vector spaces (hnswlib's stop_condition.h) --------------
 
-/// hnswlib's stop condition interface. Searches run inside the library, so only
-/// EpsilonSearchStopCondition and MultiVectorSearchStopCondition are honoured by
-/// searchStopConditionClosest; their methods still behave as hnswlib's.
+/// hnswlib's stop condition interface: subclass it and pass it to
+/// searchStopConditionClosest. hnswlib's two conditions run as the library's range and
+/// document searches; any other class (subclasses of those two included) is consulted by
+/// the search as in hnswlib, through Index::search_stop_condition.
 template <typename dist_t>
 class BaseSearchStopCondition {
  public:
@@ -393,6 +404,10 @@ namespace detail {
 class DocIdReader {
  public:
     virtual uint64_t read_doc_id(const void* datapoint) const = 0;
+    /// Bytes of the vector before the document id (what a query needs).
+    virtual size_t vector_bytes() const = 0;
+    /// Bytes of an element (vector and document id).
+    virtual size_t element_bytes() const = 0;
     virtual ~DocIdReader() {}
 };
 
@@ -408,20 +423,35 @@ struct DocMap {
     }
 };
 
-/// A multi-vector space: `dim` floats of `Space`, then a DOCIDTYPE.
+/// A multi-vector space: `dim` floats of `Space`, then a DOCIDTYPE. The index stores
+/// whole elements, as hnswlib does (so its files are hnswlib's, document ids included):
+/// a custom space of that size whose distance is the library's kernel on the floats.
 template <typename DOCIDTYPE>
 class MultiVectorSpace : public DocIdReader, public NativeSpace {
  public:
-    explicit MultiVectorSpace(Space space)
-        : NativeSpace(std::move(space)), vector_size_(space_.element_size()) {}
+    MultiVectorSpace(Space space, const char* name)
+        : NativeSpace(std::move(space)), vector_size_(space_.element_size()), name_(name), element_space_(make()) {}
+    MultiVectorSpace(const MultiVectorSpace& o)
+        : NativeSpace(o), vector_size_(o.vector_size_), name_(o.name_), element_space_(make()) {}
     uint64_t read_doc_id(const void* datapoint) const override {
         DOCIDTYPE id;
         std::memcpy(&id, static_cast<const char*>(datapoint) + vector_size_, sizeof(DOCIDTYPE));
         return static_cast<uint64_t>(id);
     }
+    size_t vector_bytes() const override { return vector_size_; }
+    size_t element_bytes() const override { return vector_size_ + sizeof(DOCIDTYPE); }
+    const Space& library_space() const noexcept override { return element_space_; }
 
  protected:
     size_t vector_size_;
+
+ private:
+    Space make() const {
+        return Space::custom(vector_size_ + sizeof(DOCIDTYPE), &native_distance, &param_)
+            .named(std::string(name_) + "+docid" + std::to_string(8 * sizeof(DOCIDTYPE)));
+    }
+    const char* name_;
+    Space element_space_;
 };
 
 }  // namespace detail
@@ -440,7 +470,7 @@ namespace detail {
 template <typename DOCIDTYPE>
 class MultiVectorSpaceOf : public BaseMultiVectorSpace<DOCIDTYPE>, public MultiVectorSpace<DOCIDTYPE> {
  public:
-    explicit MultiVectorSpaceOf(Space space) : MultiVectorSpace<DOCIDTYPE>(std::move(space)) {}
+    MultiVectorSpaceOf(Space space, const char* name) : MultiVectorSpace<DOCIDTYPE>(std::move(space), name) {}
     size_t get_data_size() override { return this->vector_size_ + sizeof(DOCIDTYPE); }
     DISTFUNC<float> get_dist_func() override { return &native_distance; }
     void* get_dist_func_param() override { return &this->param_; }
@@ -458,14 +488,15 @@ class MultiVectorSpaceOf : public BaseMultiVectorSpace<DOCIDTYPE>, public MultiV
 template <typename DOCIDTYPE>
 class MultiVectorL2Space : public detail::MultiVectorSpaceOf<DOCIDTYPE> {
  public:
-    explicit MultiVectorL2Space(size_t dim) : detail::MultiVectorSpaceOf<DOCIDTYPE>(Space::l2(dim)) {}
+    explicit MultiVectorL2Space(size_t dim) : detail::MultiVectorSpaceOf<DOCIDTYPE>(Space::l2(dim), "multivector-l2") {}
 };
 
 /// Inner product distance 1 - dot on `dim` floats followed by a DOCIDTYPE document id.
 template <typename DOCIDTYPE>
 class MultiVectorInnerProductSpace : public detail::MultiVectorSpaceOf<DOCIDTYPE> {
  public:
-    explicit MultiVectorInnerProductSpace(size_t dim) : detail::MultiVectorSpaceOf<DOCIDTYPE>(Space::ip(dim)) {}
+    explicit MultiVectorInnerProductSpace(size_t dim)
+        : detail::MultiVectorSpaceOf<DOCIDTYPE>(Space::ip(dim), "multivector-ip") {}
 };
 
 /// Range search: every element within `epsilon` (the raw distance, squared for L2),
@@ -554,9 +585,11 @@ class MultiVectorSearchStopCondition : public BaseSearchStopCondition<dist_t> {
 
 namespace detail {
 
-/// The parameters of hnswlib's two stop conditions, whatever their template arguments.
+/// What searchStopConditionClosest runs: the library's range or document search for
+/// hnswlib's two conditions (exactly those classes: a subclass may override their
+/// methods, so it runs as a condition of its own), else the condition itself.
 struct StopParams {
-    bool epsilon = false;
+    enum Kind { Own, Epsilon, Docs } kind = Own;
     float eps = 0;
     size_t min = 0, max = 0;   // epsilon
     size_t docs = 0, ef = 0;   // multi-vector
@@ -564,8 +597,10 @@ struct StopParams {
 
 template <typename dist_t, typename DOCIDTYPE>
 bool multi_vector_params(BaseSearchStopCondition<dist_t>& c, StopParams& p) {
-    auto* m = dynamic_cast<MultiVectorSearchStopCondition<DOCIDTYPE, dist_t>*>(&c);
-    if (m == nullptr) return false;
+    using M = MultiVectorSearchStopCondition<DOCIDTYPE, dist_t>;
+    auto* m = dynamic_cast<M*>(&c);
+    if (m == nullptr || typeid(c) != typeid(M)) return false;
+    p.kind = StopParams::Docs;
     p.docs = m->num_docs_to_search();
     p.ef = m->ef_collection();
     return true;
@@ -574,8 +609,9 @@ bool multi_vector_params(BaseSearchStopCondition<dist_t>& c, StopParams& p) {
 template <typename dist_t>
 StopParams stop_params(BaseSearchStopCondition<dist_t>& c) {
     StopParams p;
-    if (auto* e = dynamic_cast<EpsilonSearchStopCondition<dist_t>*>(&c)) {
-        p.epsilon = true;
+    auto* e = dynamic_cast<EpsilonSearchStopCondition<dist_t>*>(&c);
+    if (e != nullptr && typeid(c) == typeid(EpsilonSearchStopCondition<dist_t>)) {
+        p.kind = StopParams::Epsilon;
         p.eps = e->epsilon();
         p.min = e->min_num_candidates();
         p.max = e->max_num_candidates();
@@ -587,9 +623,48 @@ StopParams stop_params(BaseSearchStopCondition<dist_t>& c) {
         multi_vector_params<dist_t, unsigned short>(c, p) || multi_vector_params<dist_t, unsigned char>(c, p)) {
         return p;
     }
-    throw InvalidArgumentError(
-        "searchStopConditionClosest: only EpsilonSearchStopCondition and MultiVectorSearchStopCondition "
-        "are supported (the search runs inside the library)");
+    return p;
+}
+
+/// A user's BaseSearchStopCondition<dist_t> as the library's SearchStopCondition
+/// (filter_results is called by searchStopConditionClosest on hnswlib's pairs).
+template <typename dist_t>
+class OwnStop : public SearchStopCondition {
+ public:
+    explicit OwnStop(BaseSearchStopCondition<dist_t>& c) : c_(c) {}
+    void add_point_to_result(uint64_t label, const void* element, float dist) override {
+        c_.add_point_to_result(static_cast<labeltype>(label), element, from_float<dist_t>(dist));
+    }
+    void remove_point_from_result(uint64_t label, const void* element, float dist) override {
+        c_.remove_point_from_result(static_cast<labeltype>(label), element, from_float<dist_t>(dist));
+    }
+    bool should_stop_search(float candidate_dist, float lower_bound) override {
+        return c_.should_stop_search(from_float<dist_t>(candidate_dist), bound<dist_t>(lower_bound));
+    }
+    bool should_consider_candidate(float candidate_dist, float lower_bound) override {
+        return c_.should_consider_candidate(from_float<dist_t>(candidate_dist), bound<dist_t>(lower_bound));
+    }
+    bool should_remove_extra() override { return c_.should_remove_extra(); }
+
+ private:
+    /// The lower bound as dist_t: FLT_MAX (no result yet) is dist_t's largest value, as
+    /// hnswlib's std::numeric_limits<dist_t>::max().
+    template <typename T>
+    static T bound(float b) {
+        if (b >= std::numeric_limits<float>::max()) return std::numeric_limits<T>::max();
+        return from_float<T>(b);
+    }
+    BaseSearchStopCondition<dist_t>& c_;
+};
+
+/// A query for an index of a multi-vector space: the library reads whole elements,
+/// so a query of the vector alone (which hnswlib accepts) is copied into `buf` with a
+/// zero document id. Other spaces: the query itself.
+inline const void* element_query(const DocIdReader* mv, const void* query, std::vector<char>& buf) {
+    if (mv == nullptr) return query;
+    buf.assign(mv->element_bytes(), 0);
+    std::memcpy(buf.data(), query, mv->vector_bytes());
+    return buf.data();
 }
 
 }  // namespace detail
@@ -666,20 +741,31 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
 
     /// hnswlib's search under a stop condition, closest first: with an
     /// EpsilonSearchStopCondition every element within epsilon (at most its max), with a
-    /// MultiVectorSearchStopCondition every vector found of the best documents. The
-    /// pairs hold labels (hnswlib's hold internal ids). Other conditions:
-    /// InvalidArgumentError.
+    /// MultiVectorSearchStopCondition every vector found of the best documents (both run
+    /// as the library's range and document searches), and with any other condition
+    /// (your own subclass of BaseSearchStopCondition) the search hnswlib runs, that
+    /// condition deciding, then its filter_results. The pairs hold labels (hnswlib's
+    /// hold internal ids).
     std::vector<std::pair<dist_t, labeltype>> searchStopConditionClosest(
         const void* query_data, BaseSearchStopCondition<dist_t>& stop_condition,
         BaseFilterFunctor* isIdAllowed = nullptr) const {
         detail::StopParams p = detail::stop_params(stop_condition);
         SearchOptions opts;
         if (isIdAllowed != nullptr) opts.filter = [isIdAllowed](uint64_t l) { return (*isIdAllowed)(l); };
+        std::vector<char> buf;
+        const void* query = detail::element_query(doc_reader_, query_data, buf);
         std::vector<std::pair<dist_t, labeltype>> out;
-        if (p.epsilon) {
+        if (p.kind == detail::StopParams::Epsilon) {
             opts.ef = p.min;
-            for (const Neighbor& n : index_.range_search(query_data, p.eps, p.max, opts))
+            for (const Neighbor& n : index_.range_search(query, p.eps, p.max, opts))
                 out.emplace_back(detail::from_float<dist_t>(n.distance), static_cast<labeltype>(n.label));
+            return out;
+        }
+        if (p.kind == detail::StopParams::Own) {
+            detail::OwnStop<dist_t> own(stop_condition);
+            for (const Neighbor& n : index_.search_stop_condition(query, own, opts))
+                out.emplace_back(detail::from_float<dist_t>(n.distance), static_cast<labeltype>(n.label));
+            stop_condition.filter_results(out);
             return out;
         }
         if (doc_reader_ == nullptr)
@@ -687,28 +773,36 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
                 "searchStopConditionClosest: a MultiVectorSearchStopCondition needs an index made with a "
                 "multi-vector space (MultiVectorL2Space or MultiVectorInnerProductSpace)");
         opts.ef = p.ef;
-        for (const DocHit& h : index_.search_doc_hits(query_data, p.docs, &detail::DocMap::lookup, docs_.get(), opts))
+        for (const DocHit& h : index_.search_doc_hits(query, p.docs, &detail::DocMap::lookup, docs_.get(), opts))
             out.emplace_back(detail::from_float<dist_t>(h.distance), static_cast<labeltype>(h.label));
         return out;
     }
 
     std::priority_queue<std::pair<dist_t, labeltype>> searchKnn(const void* query_data, size_t k,
                                                                 BaseFilterFunctor* isIdAllowed = nullptr) const override {
-        return detail::knn_queue<dist_t>(index_, query_data, k, isIdAllowed, 0);
+        std::vector<char> buf;
+        return detail::knn_queue<dist_t>(index_, detail::element_query(doc_reader_, query_data, buf), k, isIdAllowed,
+                                     0);
     }
     /// searchKnn with this call's ef (0: the index's ef).
     std::priority_queue<std::pair<dist_t, labeltype>> searchKnn(const void* query_data, size_t k,
                                                                 BaseFilterFunctor* isIdAllowed, size_t ef) const {
-        return detail::knn_queue<dist_t>(index_, query_data, k, isIdAllowed, ef);
+        std::vector<char> buf;
+        return detail::knn_queue<dist_t>(index_, detail::element_query(doc_reader_, query_data, buf), k, isIdAllowed,
+                                     ef);
     }
     std::vector<std::pair<dist_t, labeltype>> searchKnnCloserFirst(
         const void* query_data, size_t k, BaseFilterFunctor* isIdAllowed = nullptr) const override {
-        return detail::knn_vector<dist_t>(index_, query_data, k, isIdAllowed, 0);
+        std::vector<char> buf;
+        return detail::knn_vector<dist_t>(index_, detail::element_query(doc_reader_, query_data, buf), k, isIdAllowed,
+                                     0);
     }
     /// searchKnnCloserFirst with this call's ef (0: the index's ef).
     std::vector<std::pair<dist_t, labeltype>> searchKnnCloserFirst(const void* query_data, size_t k,
                                                                    BaseFilterFunctor* isIdAllowed, size_t ef) const {
-        return detail::knn_vector<dist_t>(index_, query_data, k, isIdAllowed, ef);
+        std::vector<char> buf;
+        return detail::knn_vector<dist_t>(index_, detail::element_query(doc_reader_, query_data, buf), k, isIdAllowed,
+                                     ef);
     }
 
     void markDelete(labeltype label) { index_.mark_deleted(label); }
@@ -731,13 +825,37 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
 
     /// The stored vector of `label` as data_t values (LabelNotFoundError, a
     /// std::runtime_error, for an unknown or deleted label).
+    /// With a multi-vector space, the vector without its document id (hnswlib returns
+    /// the dimension's count of values).
     template <typename data_t>
     std::vector<data_t> getDataByLabel(labeltype label) const {
-        std::vector<data_t> out(index_.space().element_size() / sizeof(data_t));
+        size_t size = index_.space().element_size();
+        std::vector<char> bytes(size);
         uint64_t l = label;
-        index_.get_items_into(&l, 1, out.data(), out.size() * sizeof(data_t));
-        return out;
+        index_.get_items_into(&l, 1, bytes.data(), size);
+        return values<data_t>(bytes.data());
     }
+
+    // Internal ids (hnswlib's tableint): the order elements were added or loaded, as in
+    // hnswlib. An id at or past cur_element_count is an InvalidArgumentError.
+
+    /// The stored element of internal id `internal_id` (deleted elements too), a
+    /// pointer into the index as hnswlib's: valid until resizeIndex, loadIndex, clear,
+    /// the object's destruction, or an addPoint that needs more room than is allocated
+    /// (an index built with max_elements has it all; a loaded one grows on demand, so
+    /// any addPoint may). Its bytes change when the element is updated or its slot is
+    /// reused by a replace-deleted addPoint. index().vector_at(id) gives a copy. With a
+    /// multi-vector space the element holds its document id after the vector, as in
+    /// hnswlib.
+    char* getDataByInternalId(tableint internal_id) const {
+        return static_cast<char*>(const_cast<void*>(index_.vector_ptr_at(internal_id)));
+    }
+    /// The label of internal id `internal_id`.
+    labeltype getExternalLabel(tableint internal_id) const {
+        return static_cast<labeltype>(index_.label_at(internal_id));
+    }
+    /// Whether internal id `internal_id` is marked deleted.
+    bool isMarkedDeleted(tableint internal_id) const { return index_.is_deleted_at(internal_id); }
 
     void saveIndex(const std::string& location) override { index_.save(location); }
     void loadIndex(const std::string& location, SpaceInterface<dist_t>* s, size_t max_elements_i = 0) {
@@ -770,24 +888,35 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
         }
     };
     EfField ef_{this, [](const Self& h) { return h.index_.ef(); }};
-    /// hnswlib's label_lookup_ for membership tests: find(label) != end(), count(label),
-    /// size(), empty(). Internal ids are not offered, so an iterator gives only ->first.
+    /// hnswlib's label_lookup_ (label -> internal id), read-only: find(label) gives an
+    /// iterator whose ->first is the label and ->second its internal id (== end() when
+    /// absent), at(label) the internal id (LabelNotFoundError when absent), count(label),
+    /// size(), empty(). Deleted labels are found, as in hnswlib.
     class LabelLookup {
      public:
         struct const_iterator {
-            std::pair<labeltype, bool> entry;  // label, found
+            std::pair<labeltype, tableint> entry;
+            bool found;
             bool operator==(const const_iterator& o) const {
-                return entry.second == o.entry.second && (!entry.second || entry.first == o.entry.first);
+                return found == o.found && (!found || entry.first == o.entry.first);
             }
             bool operator!=(const const_iterator& o) const { return !(*this == o); }
-            const std::pair<labeltype, bool>* operator->() const { return &entry; }
+            const std::pair<labeltype, tableint>* operator->() const { return &entry; }
+            const std::pair<labeltype, tableint>& operator*() const { return entry; }
         };
         using iterator = const_iterator;
         explicit LabelLookup(const Self* owner) : owner_(owner) {}
         LabelLookup(const LabelLookup&) = delete;
         LabelLookup& operator=(const LabelLookup&) = delete;
-        const_iterator find(labeltype label) const { return {{label, owner_->index_.contains(label)}}; }
-        const_iterator end() const { return {{0, false}}; }
+        const_iterator find(labeltype label) const {
+            try {
+                return {{label, owner_->index_.internal_id(label)}, true};
+            } catch (const LabelNotFoundError&) {
+                return end();
+            }
+        }
+        const_iterator end() const { return {{0, 0}, false}; }
+        tableint at(labeltype label) const { return owner_->index_.internal_id(label); }
         size_t count(labeltype label) const { return owner_->index_.contains(label) ? 1 : 0; }
         size_t size() const { return owner_->index_.size(); }
         bool empty() const { return size() == 0; }
@@ -812,6 +941,23 @@ class HierarchicalNSW : public AlgorithmInterface<dist_t> {
         doc_reader_ = dynamic_cast<detail::DocIdReader*>(s);
         std::unique_lock<std::shared_mutex> lock(docs_->mutex);
         docs_->docs.clear();
+        if (doc_reader_ == nullptr) return;
+        // The document ids are in the elements, as hnswlib stores them.
+        std::vector<char> element(doc_reader_->element_bytes());
+        size_t n = index_.size();
+        for (size_t id = 0; id < n; ++id) {
+            index_.vector_at_into(id, element.data(), element.size());
+            docs_->docs[index_.label_at(id)] = doc_reader_->read_doc_id(element.data());
+        }
+    }
+
+    /// The values hnswlib's getDataByLabel returns from an element's bytes.
+    template <typename data_t>
+    std::vector<data_t> values(const char* element) const {
+        size_t bytes = doc_reader_ ? doc_reader_->vector_bytes() : index_.space().element_size();
+        std::vector<data_t> out(bytes / sizeof(data_t));
+        std::memcpy(out.data(), element, out.size() * sizeof(data_t));
+        return out;
     }
 
     Index index_;
@@ -834,7 +980,8 @@ class BruteforceSearch : public AlgorithmInterface<dist_t> {
     /// Loads a file written by saveIndex (here or by hnswlib).
     BruteforceSearch(SpaceInterface<dist_t>* s, const std::string& location) { loadIndex(location, s); }
     /// A new empty index with room for `maxElements`.
-    BruteforceSearch(SpaceInterface<dist_t>* s, size_t maxElements) : index_(detail::to_space(s), maxElements) {}
+    BruteforceSearch(SpaceInterface<dist_t>* s, size_t maxElements)
+        : index_(detail::to_space(s), maxElements), multi_vector_(dynamic_cast<detail::DocIdReader*>(s)) {}
 
     BruteforceSearch(const BruteforceSearch&) = delete;
     BruteforceSearch& operator=(const BruteforceSearch&) = delete;
@@ -854,15 +1001,18 @@ class BruteforceSearch : public AlgorithmInterface<dist_t> {
     }
     std::priority_queue<std::pair<dist_t, labeltype>> searchKnn(const void* query_data, size_t k,
                                                                 BaseFilterFunctor* isIdAllowed = nullptr) const override {
-        return detail::knn_queue<dist_t>(index_, query_data, k, isIdAllowed, 0);
+        std::vector<char> buf;
+        return detail::knn_queue<dist_t>(index_, detail::element_query(multi_vector_, query_data, buf), k, isIdAllowed, 0);
     }
     std::vector<std::pair<dist_t, labeltype>> searchKnnCloserFirst(
         const void* query_data, size_t k, BaseFilterFunctor* isIdAllowed = nullptr) const override {
-        return detail::knn_vector<dist_t>(index_, query_data, k, isIdAllowed, 0);
+        std::vector<char> buf;
+        return detail::knn_vector<dist_t>(index_, detail::element_query(multi_vector_, query_data, buf), k, isIdAllowed, 0);
     }
     void saveIndex(const std::string& location) override { index_.save(location); }
     void loadIndex(const std::string& location, SpaceInterface<dist_t>* s) {
         index_ = BruteForce::load(location, detail::to_space(s));
+        multi_vector_ = dynamic_cast<detail::DocIdReader*>(s);
     }
 
     /// The hnswlib::BruteForce underneath.
@@ -875,6 +1025,8 @@ class BruteforceSearch : public AlgorithmInterface<dist_t> {
 
  private:
     BruteForce index_;
+    /// With a multi-vector space: queries of the vector alone are padded to elements.
+    detail::DocIdReader* multi_vector_ = nullptr;
 };
 
 }  // namespace hnswlib

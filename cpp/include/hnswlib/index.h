@@ -598,6 +598,34 @@ struct DocHit {
 /// must be thread-safe. An exception it throws is rethrown by the search.
 using DocOf = std::function<std::optional<uint64_t>(uint64_t)>;
 
+/// A stop condition of one's own for Index::search_stop_condition: hnswlib's
+/// BaseSearchStopCondition with float distances. The search's level-0 walk (the one
+/// range and document searches take) asks it when to stop, which neighbours to queue
+/// and when the results hold too many, and tells it which elements join and leave the
+/// results; filter_results has the last word. Called on the searching thread, one
+/// call at a time; an exception it throws ends the search and is rethrown by it.
+/// Distances are the index's (squared for L2); a quantized index walks its codes, so
+/// the walk's distances are the codes' and filter_results sees exact ones.
+class SearchStopCondition {
+ public:
+    /// The element `label`, whose stored vector is `element` (valid during the call),
+    /// joins the results at `dist`.
+    virtual void add_point_to_result(uint64_t label, const void* element, float dist) = 0;
+    /// The farthest result leaves; `dist` is its own distance (hnswlib passes the
+    /// distance of the candidate just added).
+    virtual void remove_point_from_result(uint64_t label, const void* element, float dist) = 0;
+    /// Whether the search ends: the closest unexpanded candidate is at `candidate_dist`,
+    /// the farthest result at `lower_bound` (FLT_MAX while there is none).
+    virtual bool should_stop_search(float candidate_dist, float lower_bound) = 0;
+    /// Whether a neighbour at `candidate_dist` is queued (and offered as a result).
+    virtual bool should_consider_candidate(float candidate_dist, float lower_bound) = 0;
+    /// Whether the results hold too many: the farthest goes while this is true.
+    virtual bool should_remove_extra() = 0;
+    /// The results, closest first: keep, drop, reorder as you like.
+    virtual void filter_results(std::vector<Neighbor>& results) { (void)results; }
+    virtual ~SearchStopCondition() {}
+};
+
 /// Search statistics (hnswlib's metric_hops and metric_distance_computations).
 struct Metrics {
     uint64_t hops = 0;
@@ -729,6 +757,44 @@ inline uint64_t doc_trampoline(uint64_t label, void* user_data) noexcept {
         return UINT64_MAX;
     }
 }
+
+/// A SearchStopCondition behind hnsw_stop_condition's callbacks: an exception ends
+/// the search (should_stop_search answers true from then on) and is kept for the
+/// caller.
+struct StopCall {
+    SearchStopCondition* cond;
+    ExceptionSlot error;
+
+    /// Runs `f` on the condition unless an exception is pending; `fallback` when one
+    /// is, or when `f` throws (the exception is kept).
+    template <class R, class F>
+    static R guarded(void* u, R fallback, F&& f) noexcept {
+        auto* c = static_cast<StopCall*>(u);
+        if (c->error.pending()) return fallback;
+        try {
+            return f(*c->cond);
+        } catch (...) {
+            c->error.capture();
+            return fallback;
+        }
+    }
+    static void add(uint64_t label, const void* element, float dist, void* u) noexcept {
+        guarded(u, false, [&](SearchStopCondition& c) { return c.add_point_to_result(label, element, dist), true; });
+    }
+    static void remove(uint64_t label, const void* element, float dist, void* u) noexcept {
+        guarded(u, false,
+                [&](SearchStopCondition& c) { return c.remove_point_from_result(label, element, dist), true; });
+    }
+    static bool stop(float cand, float lower, void* u) noexcept {
+        return guarded(u, true, [&](SearchStopCondition& c) { return c.should_stop_search(cand, lower); });
+    }
+    static bool consider(float cand, float lower, void* u) noexcept {
+        return guarded(u, false, [&](SearchStopCondition& c) { return c.should_consider_candidate(cand, lower); });
+    }
+    static bool extra(void* u) noexcept {
+        return guarded(u, false, [&](SearchStopCondition& c) { return c.should_remove_extra(); });
+    }
+};
 
 /// What Index and BruteForce share: ownership of the handle, search, reads, saving.
 template <class Ops>
@@ -1109,6 +1175,66 @@ class Index : public detail::IndexBase<detail::HnswOps> {
         for (size_t i = 0; i < out.size(); ++i) out[i] = DocHit{res.r->docs[i], res.r->labels[i], res.r->distances[i]};
         return out;
     }
+
+    /// Searches `query` under a stop condition of one's own (hnswlib's
+    /// searchStopConditionClosest with any BaseSearchStopCondition): the descent, the
+    /// level-0 walk with `cond` deciding, then cond.filter_results on the results,
+    /// closest first, which are returned (labels, where hnswlib gives internal ids).
+    /// `opts.filter` and `opts.label_filter` apply (what they reject is never offered to
+    /// `cond`); `opts.ef` and `opts.rerank` are unused.
+    std::vector<Neighbor> search_stop_condition(const void* query, SearchStopCondition& cond,
+                                                const SearchOptions& opts = {}) const {
+        detail::CSearch c(opts);
+        detail::StopCall call{&cond, {}};
+        hnsw_stop_condition sc{&detail::StopCall::add,      &detail::StopCall::remove, &detail::StopCall::stop,
+                               &detail::StopCall::consider, &detail::StopCall::extra,  nullptr,
+                               &call};
+        detail::ResultsOwner res;
+        hnsw_status st = hnsw_index_search_stop_condition(handle_, query, &sc, &c.o, &res.r);
+        c.call.error.rethrow_if_pending();
+        call.error.rethrow_if_pending();
+        finish(st);
+        std::vector<Neighbor> out = res.row(0);
+        cond.filter_results(out);
+        return out;
+    }
+    template <class T>
+    std::vector<Neighbor> search_stop_condition(const std::vector<T>& query, SearchStopCondition& cond,
+                                                const SearchOptions& opts = {}) const {
+        space_.check_vectors<T>(query.size(), 1, "query");
+        return search_stop_condition(static_cast<const void*>(query.data()), cond, opts);
+    }
+
+    // Internal ids (hnswlib's tableint): the order elements were added or loaded, 0
+    // first; a replace-deleted add reuses the id it replaces. Ids are below size(),
+    // deleted elements included; another id is an InvalidArgumentError.
+
+    /// The internal id of `label`, deleted or not (LabelNotFoundError if absent).
+    uint32_t internal_id(uint64_t label) const { return get_value<uint32_t>(hnsw_index_internal_id, label); }
+    /// The label of internal id `id` (hnswlib's getExternalLabel).
+    uint64_t label_at(uint64_t id) const { return get_value<uint64_t>(hnsw_index_label_at, id); }
+    /// Whether internal id `id` is marked deleted (hnswlib's isMarkedDeleted(tableint)).
+    bool is_deleted_at(uint64_t id) const { return get_value<bool>(hnsw_index_is_deleted_at, id); }
+    /// A copy of the stored vector of internal id `id` (deleted elements too), as T
+    /// (float for l2/ip/cosine, uint8_t for l2u8, any for custom spaces).
+    template <class T>
+    std::vector<T> vector_at(uint64_t id) const {
+        std::vector<T> out(space_.element_size() / sizeof(T));
+        space_.check_vectors<T>(out.size(), 1, "vector_at");
+        vector_at_into(id, out.data(), out.size() * sizeof(T));
+        return out;
+    }
+    /// The stored vector of internal id `id` as raw bytes into `out` of `out_bytes`.
+    void vector_at_into(uint64_t id, void* out, size_t out_bytes) const {
+        finish(hnsw_index_vector_at(handle_, id, out, out_bytes));
+    }
+    /// The address of the stored vector of internal id `id` inside the index (hnswlib's
+    /// getDataByInternalId), read-only. Valid until resize(), the index's destruction or
+    /// assignment, or an add that needs more slots than are allocated (an index made
+    /// with a capacity has them all; a loaded one grows on demand, so any add may); its
+    /// bytes change when the element is updated or its slot reused. Prefer vector_at.
+    /// StateError for a codes-only quantized index.
+    const void* vector_ptr_at(uint64_t id) const { return get_value<const void*>(hnsw_index_vector_ptr_at, id); }
 
     /// Marks `label` deleted: it still routes searches but is never returned.
     void mark_deleted(uint64_t label) { finish(hnsw_index_mark_deleted(handle_, label)); }
