@@ -19,19 +19,11 @@ import hnswlib_rs  # noqa: E402
 from pyspark.ml.linalg import Vectors  # noqa: E402
 from pyspark.sql import SparkSession  # noqa: E402
 
-from hnswlib_rs.spark import HnswSimilarity, HnswSimilarityModel  # noqa: E402
+from hnswlib_rs.spark import JAVA17_OPTIONS, HnswSimilarity, HnswSimilarityModel  # noqa: E402
 
 pytestmark = pytest.mark.timeout(600)
 
 N, DIM, QUERIES, K, M, EF = 3000, 16, 300, 10, 8, 12
-
-# What Spark needs on Java 17 (its launcher adds these too; set here for any launch path).
-JAVA17_OPTIONS = " ".join(
-    ["-XX:+IgnoreUnrecognizedVMOptions", "-Djdk.reflect.useDirectMethodHandle=false"]
-    + [f"--add-opens=java.base/{p}=ALL-UNNAMED" for p in (
-        "java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
-        "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "jdk.internal.ref",
-        "sun.nio.ch", "sun.nio.cs", "sun.security.action", "sun.util.calendar")])
 
 
 @pytest.fixture(scope="module")

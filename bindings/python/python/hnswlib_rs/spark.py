@@ -25,9 +25,19 @@ from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.util import JavaMLReadable, JavaMLReader, JavaMLWritable
 from pyspark.ml.wrapper import JavaEstimator, JavaModel, JavaWrapper
 
-__all__ = ["HnswSimilarity", "HnswSimilarityModel"]
+__all__ = ["HnswSimilarity", "HnswSimilarityModel", "JAVA17_OPTIONS"]
 
 _JAVA_PACKAGE = "io.github.hnswlibrs.spark"
+
+#: The JVM options Spark 3.5 needs on Java 17 (the list its launcher adds, JavaModuleOptions),
+#: e.g. for ``spark.driver.extraJavaOptions`` where the driver is not started by pyspark's or
+#: spark-submit's launcher; setting them again is harmless.
+JAVA17_OPTIONS = " ".join(
+    ["-XX:+IgnoreUnrecognizedVMOptions", "-Djdk.reflect.useDirectMethodHandle=false"]
+    + [f"--add-opens=java.base/{p}=ALL-UNNAMED" for p in (
+        "java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
+        "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "jdk.internal.ref",
+        "sun.nio.ch", "sun.nio.cs", "sun.security.action", "sun.util.calendar")])
 
 
 def _new_java_obj(class_name: str, *args: Any) -> Any:

@@ -37,7 +37,7 @@ import scala.Tuple2;
  * }</pre>
  */
 public final class HnswSimilarity extends Estimator<HnswSimilarityModel>
-        implements HnswSimilarityParams, MLWritable {
+        implements HnswSimilarityParams<HnswSimilarity>, MLWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -63,38 +63,13 @@ public final class HnswSimilarity extends Estimator<HnswSimilarityModel>
         return params;
     }
 
-    public HnswSimilarity setIdentifierCol(String value) {
-        set(identifierCol(), value);
-        return this;
-    }
-
-    public HnswSimilarity setFeaturesCol(String value) {
-        set(featuresCol(), value);
-        return this;
-    }
-
-    public HnswSimilarity setPredictionCol(String value) {
-        set(predictionCol(), value);
-        return this;
-    }
-
     public HnswSimilarity setDistanceFunction(String value) {
         set(distanceFunction(), Stages.checkDistance(value));
         return this;
     }
 
-    public HnswSimilarity setK(int value) {
-        set(k(), value);
-        return this;
-    }
-
     public HnswSimilarity setM(int value) {
         set(m(), value);
-        return this;
-    }
-
-    public HnswSimilarity setEf(int value) {
-        set(ef(), value);
         return this;
     }
 
@@ -105,26 +80,6 @@ public final class HnswSimilarity extends Estimator<HnswSimilarityModel>
 
     public HnswSimilarity setNumPartitions(int value) {
         set(numPartitions(), value);
-        return this;
-    }
-
-    public HnswSimilarity setNumReplicas(int value) {
-        set(numReplicas(), value);
-        return this;
-    }
-
-    public HnswSimilarity setNumThreads(int value) {
-        set(numThreads(), value);
-        return this;
-    }
-
-    public HnswSimilarity setSimilarityThreshold(double value) {
-        set(similarityThreshold(), value);
-        return this;
-    }
-
-    public HnswSimilarity setExcludeSelf(boolean value) {
-        set(excludeSelf(), value);
         return this;
     }
 

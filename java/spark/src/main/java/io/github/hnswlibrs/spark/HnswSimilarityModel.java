@@ -34,7 +34,7 @@ import org.apache.spark.sql.types.StructType;
  * a saved model keeps its own copy under {@code path/shards}.
  */
 public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
-        implements HnswSimilarityParams, MLWritable {
+        implements HnswSimilarityParams<HnswSimilarityModel>, MLWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -78,51 +78,6 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
     /** The directory of the shard files. */
     public String shardDir() {
         return shardDir;
-    }
-
-    public HnswSimilarityModel setIdentifierCol(String value) {
-        set(identifierCol(), value);
-        return this;
-    }
-
-    public HnswSimilarityModel setFeaturesCol(String value) {
-        set(featuresCol(), value);
-        return this;
-    }
-
-    public HnswSimilarityModel setPredictionCol(String value) {
-        set(predictionCol(), value);
-        return this;
-    }
-
-    public HnswSimilarityModel setK(int value) {
-        set(k(), value);
-        return this;
-    }
-
-    public HnswSimilarityModel setEf(int value) {
-        set(ef(), value);
-        return this;
-    }
-
-    public HnswSimilarityModel setNumReplicas(int value) {
-        set(numReplicas(), value);
-        return this;
-    }
-
-    public HnswSimilarityModel setNumThreads(int value) {
-        set(numThreads(), value);
-        return this;
-    }
-
-    public HnswSimilarityModel setSimilarityThreshold(double value) {
-        set(similarityThreshold(), value);
-        return this;
-    }
-
-    public HnswSimilarityModel setExcludeSelf(boolean value) {
-        set(excludeSelf(), value);
-        return this;
     }
 
     /** The queries need featuresCol (and identifierCol with excludeSelf); adds predictionCol. */

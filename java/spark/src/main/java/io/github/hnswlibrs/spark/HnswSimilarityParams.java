@@ -13,9 +13,12 @@ import org.apache.spark.ml.param.Params;
  *
  * <p>Spark ML finds a stage's parameters by reflection, as its public methods that return a
  * {@link Param} and take no argument; the default methods here are those methods, over the
- * {@link Defs} that each stage creates with its own uid.
+ * {@link Defs} that each stage creates with its own uid. The setters that both stages have are
+ * here too; {@code S} is the stage's own type, which they return.
+ *
+ * @param <S> the stage
  */
-public interface HnswSimilarityParams extends Params {
+public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends Params {
 
     /** The names {@code distanceFunction} accepts: the binding's spaces for float vectors. */
     String[] DISTANCE_FUNCTIONS = {"cosine", "ip", "l2"};
@@ -155,6 +158,57 @@ public interface HnswSimilarityParams extends Params {
         return isDefined(indexDir()) ? getOrDefault(indexDir()) : null;
     }
 
+    /** This stage, as its own type. */
+    @SuppressWarnings("unchecked")
+    private S self() {
+        return (S) this;
+    }
+
+    default S setIdentifierCol(String value) {
+        set(identifierCol(), value);
+        return self();
+    }
+
+    default S setFeaturesCol(String value) {
+        set(featuresCol(), value);
+        return self();
+    }
+
+    default S setPredictionCol(String value) {
+        set(predictionCol(), value);
+        return self();
+    }
+
+    default S setK(int value) {
+        set(k(), value);
+        return self();
+    }
+
+    default S setEf(int value) {
+        set(ef(), value);
+        return self();
+    }
+
+    default S setNumReplicas(int value) {
+        set(numReplicas(), value);
+        return self();
+    }
+
+    default S setNumThreads(int value) {
+        set(numThreads(), value);
+        return self();
+    }
+
+    default S setSimilarityThreshold(double value) {
+        set(similarityThreshold(), value);
+        return self();
+    }
+
+    default S setExcludeSelf(boolean value) {
+        set(excludeSelf(), value);
+        return self();
+    }
+
     /** The parameter objects of one stage, with their defaults set on it. */
     final class Defs {
         final Param<String> identifierCol;
@@ -177,7 +231,7 @@ public interface HnswSimilarityParams extends Params {
          *
          * @param stage the stage (its uid must be set)
          */
-        public Defs(HnswSimilarityParams stage) {
+        public Defs(HnswSimilarityParams<?> stage) {
             String uid = stage.uid();
             identifierCol = new Param<>(uid, "identifierCol", "column of the item identifiers (int or bigint)");
             featuresCol = new Param<>(uid, "featuresCol",

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
 class PersistenceTest {
     @TempDir
     Path tmp;
+
+    /** The writers and readers use the active session: there is one whatever the test order. */
+    @BeforeAll
+    static void startSpark() {
+        SparkTests.spark();
+    }
 
     @Test
     void modelRoundTripAnswersTheSame() throws IOException {
