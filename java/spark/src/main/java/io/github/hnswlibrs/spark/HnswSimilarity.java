@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
@@ -103,7 +102,8 @@ public final class HnswSimilarity extends Estimator<HnswSimilarityModel>
         Columns columns = Columns.of(df.schema(), getFeaturesCol(), getIdentifierCol());
         SparkSession spark = df.sparkSession();
         HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
-        Path dir = shardDir(conf);
+        String modelUid = Identifiable$.MODULE$.randomUID("hnswSimilarityModel");
+        Path dir = shardDir(conf, modelUid);
         ShardBuilder builder = new ShardBuilder(columns, getDistanceFunction(), getM(), getEfConstruction(),
                 getNumThreads(), dir.toString(), conf);
         // Rows go to partitions by identifier: the same split whenever a task is run again.
@@ -123,28 +123,30 @@ public final class HnswSimilarity extends Estimator<HnswSimilarityModel>
                         + " in column '" + getFeaturesCol() + "' (featuresCol): they must all have the same");
             }
         }
-        HnswSimilarityModel model = new HnswSimilarityModel(Identifiable$.MODULE$.randomUID("hnswSimilarityModel"),
-                dir.toString(), shards);
+        HnswSimilarityModel model = new HnswSimilarityModel(modelUid, dir.toString(), shards);
         copyValues(model, ParamMap.empty());
         model.setParent(this);
         return model;
     }
 
-    /** indexDir, or a new directory under /tmp of the default file system, removed at exit. */
-    private Path shardDir(HadoopConf conf) {
+    /**
+     * A new directory for one fit's shards: {@code indexDir/<model uid>}, or without indexDir
+     * {@code /tmp/hnswlib-rs-spark/<model uid>} of the default file system, removed when the
+     * driver exits. Each fit has its own, so no fit overwrites the files of an earlier model.
+     */
+    private Path shardDir(HadoopConf conf, String modelUid) {
+        String base = getIndexDir() != null ? getIndexDir() : "/tmp/hnswlib-rs-spark";
         try {
-            if (getIndexDir() != null) {
-                Path dir = new Path(getIndexDir());
-                return dir.getFileSystem(conf.get()).makeQualified(dir);
-            }
-            Path dir = new Path("/tmp/hnswlib-rs-spark/" + uid + "-" + UUID.randomUUID());
+            Path dir = new Path(base, modelUid);
             FileSystem fs = dir.getFileSystem(conf.get());
             dir = fs.makeQualified(dir);
             fs.mkdirs(dir);
-            fs.deleteOnExit(dir);
+            if (getIndexDir() == null) {
+                fs.deleteOnExit(dir);
+            }
             return dir;
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot create the shard directory: " + e.getMessage(), e);
+            throw new UncheckedIOException("Cannot create the shard directory under " + base + ": " + e.getMessage(), e);
         }
     }
 

@@ -92,9 +92,10 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
     }
 
     /**
-     * Directory where fit writes the shard files, on a file system every executor reads (HDFS,
-     * S3, NFS, or a local path in local mode). Default: not set, a new directory under /tmp of
-     * Hadoop's default file system, removed when the driver exits.
+     * Directory under which each fit writes its shard files (in a subdirectory named by the
+     * model's uid), on a file system every executor reads (HDFS, S3, NFS, or a local path in
+     * local mode). Default: not set, /tmp/hnswlib-rs-spark of Hadoop's default file system,
+     * the files removed when the driver exits.
      */
     default Param<String> indexDir() {
         return hnswParams().indexDir;

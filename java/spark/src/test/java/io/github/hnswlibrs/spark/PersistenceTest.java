@@ -34,6 +34,7 @@ class PersistenceTest {
         HnswSimilarityModel model = new HnswSimilarity().setDistanceFunction("l2").setK(4).setNumPartitions(3)
                 .setIndexDir(tmp.resolve("fit").toString()).setExcludeSelf(true).setPredictionCol("nn")
                 .fit(frame(items, 0));
+        assertTrue(model.shardDir().endsWith("/fit/" + model.uid()), model.shardDir());
         String path = tmp.resolve("model").toString();
         model.write().save(path);
         assertTrue(Files.isDirectory(tmp.resolve("model/shards")));
