@@ -18,7 +18,7 @@ Needs pyspark 3.5 (``pip install "hnswlib-rs[spark]"``); nothing here is importe
 ``import hnswlib_rs``.
 """
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, TypeVar
 
 from pyspark import keyword_only
 from pyspark.ml.param import Param, Params, TypeConverters
@@ -28,6 +28,7 @@ from pyspark.ml.wrapper import JavaEstimator, JavaModel, JavaWrapper
 __all__ = ["HnswSimilarity", "HnswSimilarityModel", "JAVA17_OPTIONS"]
 
 _JAVA_PACKAGE = "io.github.hnswlibrs.spark"
+_S = TypeVar("_S", bound="_HnswSimilarityParams")
 
 #: The JVM options Spark 3.5 needs on Java 17 (the list its launcher adds, JavaModuleOptions),
 #: e.g. for ``spark.driver.extraJavaOptions`` where the driver is not started by pyspark's or
@@ -154,6 +155,34 @@ class _HnswSimilarityParams(Params):
     def getIndexDir(self) -> Optional[str]:
         return self.getOrDefault(self.indexDir) if self.isDefined(self.indexDir) else None
 
+    # The setters of both stages (the estimator adds those of the build's parameters).
+    def setIdentifierCol(self: _S, value: str) -> _S:
+        return self._set(identifierCol=value)
+
+    def setFeaturesCol(self: _S, value: str) -> _S:
+        return self._set(featuresCol=value)
+
+    def setPredictionCol(self: _S, value: str) -> _S:
+        return self._set(predictionCol=value)
+
+    def setK(self: _S, value: int) -> _S:
+        return self._set(k=value)
+
+    def setEf(self: _S, value: int) -> _S:
+        return self._set(ef=value)
+
+    def setNumReplicas(self: _S, value: int) -> _S:
+        return self._set(numReplicas=value)
+
+    def setNumThreads(self: _S, value: int) -> _S:
+        return self._set(numThreads=value)
+
+    def setSimilarityThreshold(self: _S, value: float) -> _S:
+        return self._set(similarityThreshold=value)
+
+    def setExcludeSelf(self: _S, value: bool) -> _S:
+        return self._set(excludeSelf=value)
+
     def _set_given(self, kwargs: Dict[str, Any]) -> Any:
         """Sets the keyword arguments that are not None (None leaves a parameter as it is)."""
         return self._set(**{name: value for name, value in kwargs.items() if value is not None})
@@ -195,33 +224,6 @@ class HnswSimilarityModel(_JavaStage, JavaModel, _HnswSimilarityParams, JavaMLRe
     """
 
     _java_class = f"{_JAVA_PACKAGE}.HnswSimilarityModel"
-
-    def setIdentifierCol(self, value: str) -> "HnswSimilarityModel":
-        return self._set(identifierCol=value)
-
-    def setFeaturesCol(self, value: str) -> "HnswSimilarityModel":
-        return self._set(featuresCol=value)
-
-    def setPredictionCol(self, value: str) -> "HnswSimilarityModel":
-        return self._set(predictionCol=value)
-
-    def setK(self, value: int) -> "HnswSimilarityModel":
-        return self._set(k=value)
-
-    def setEf(self, value: int) -> "HnswSimilarityModel":
-        return self._set(ef=value)
-
-    def setNumReplicas(self, value: int) -> "HnswSimilarityModel":
-        return self._set(numReplicas=value)
-
-    def setNumThreads(self, value: int) -> "HnswSimilarityModel":
-        return self._set(numThreads=value)
-
-    def setSimilarityThreshold(self, value: float) -> "HnswSimilarityModel":
-        return self._set(similarityThreshold=value)
-
-    def setExcludeSelf(self, value: bool) -> "HnswSimilarityModel":
-        return self._set(excludeSelf=value)
 
     @property
     def dim(self) -> int:
@@ -281,44 +283,17 @@ class HnswSimilarity(_JavaStage, JavaEstimator[HnswSimilarityModel], _HnswSimila
         """Sets the parameters given (None leaves one as it is)."""
         return self._set_given(self._input_kwargs)
 
-    def setIdentifierCol(self, value: str) -> "HnswSimilarity":
-        return self._set(identifierCol=value)
-
-    def setFeaturesCol(self, value: str) -> "HnswSimilarity":
-        return self._set(featuresCol=value)
-
-    def setPredictionCol(self, value: str) -> "HnswSimilarity":
-        return self._set(predictionCol=value)
-
     def setDistanceFunction(self, value: str) -> "HnswSimilarity":
         return self._set(distanceFunction=value)
 
-    def setK(self, value: int) -> "HnswSimilarity":
-        return self._set(k=value)
-
     def setM(self, value: int) -> "HnswSimilarity":
         return self._set(m=value)
-
-    def setEf(self, value: int) -> "HnswSimilarity":
-        return self._set(ef=value)
 
     def setEfConstruction(self, value: int) -> "HnswSimilarity":
         return self._set(efConstruction=value)
 
     def setNumPartitions(self, value: int) -> "HnswSimilarity":
         return self._set(numPartitions=value)
-
-    def setNumReplicas(self, value: int) -> "HnswSimilarity":
-        return self._set(numReplicas=value)
-
-    def setNumThreads(self, value: int) -> "HnswSimilarity":
-        return self._set(numThreads=value)
-
-    def setSimilarityThreshold(self, value: float) -> "HnswSimilarity":
-        return self._set(similarityThreshold=value)
-
-    def setExcludeSelf(self, value: bool) -> "HnswSimilarity":
-        return self._set(excludeSelf=value)
 
     def setIndexDir(self, value: str) -> "HnswSimilarity":
         return self._set(indexDir=value)
