@@ -45,6 +45,8 @@ help:
 	@echo "make bench            hnswlib 0.8.0 vs hnswlib-rs, interleaved: ratio table, JSON, plot"
 	@echo "                      (BENCH_ARGS=\"--data glove --n 100000 --rounds 3\" for a quick look)"
 	@echo "make bench-criterion  criterion benchmarks (kernels, search)"
+	@echo "make bench-spark      hnswlib-rs on local Spark: SIFT-like data in 2, 4, 8 shards vs one index"
+	@echo "                      (BENCH_SPARK_ARGS=\"--n 200000\" for a smaller run)"
 	@echo "make stress           mixed concurrent stress test (STRESS_OPS=$(STRESS_OPS) operations)"
 	@echo "make tsan             the concurrent core suites under ThreadSanitizer (nightly + rust-src)"
 	@echo "make dist             build and check every package: make wheel, make jar (+ java-deploy),"

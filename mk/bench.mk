@@ -63,3 +63,11 @@ $(BENCH_BUILD)/sift_hnswlib_rs: $(SIFT_SRC) cpp/examples/parallel_for.h target/r
 $(BENCH_LIBLINK): target/release/libhnswlib.so
 	mkdir -p $(BENCH_LIBDIR)
 	ln -sf $(abspath target/release/libhnswlib.so) $@
+
+# hnswlib-rs on Spark (bench/spark_bench.py): SIFT-like data in 2, 4 and 8 shards against one
+# index. BENCH_SPARK_ARGS="--n 200000" for a smaller run.
+BENCH_SPARK_ARGS ?=
+
+.PHONY: bench-spark
+bench-spark: python-install-wheel pyspark-tools java-spark-jar
+	$(VPY) bench/spark_bench.py --jars "$(SPARK_JARS)" $(BENCH_SPARK_ARGS)

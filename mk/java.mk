@@ -105,3 +105,67 @@ bench-java: venv java-tools rust-tools
 clean: clean-java
 clean-java:
 	rm -rf java/target java/consumer/target
+
+# ---- Spark (java/spark: io.github.hnswlibrs:hnswlib-rs-spark) ----------------------------
+#
+#   make test-java-spark  the module's JUnit 5 suites on a local Spark (local[2])
+#   make java-spark-jar   its jar, without the tests (the pyspark suite puts it on spark.jars)
+#   make bench-spark      SIFT-like vectors in 2, 4 and 8 shards against one index (mk/bench.mk)
+#
+# Spark 3.5 / Scala 2.12, the version of the POM's spark.version, is what PyPI's pyspark of
+# that version bundles. The pyspark suite needs pyspark anyway, so here Maven compiles and
+# tests against the jars inside it (-Dspark.jars.dir, the POM's profile spark-from-pyspark)
+# instead of downloading the same Spark build again from Maven Central (about 210 MB); a
+# plain `mvn -f java/spark/pom.xml install` resolves Spark from Maven Central.
+
+SPARK_VERSION := $(shell sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' java/spark/pom.xml)
+JAVA_VERSION_ := $(shell sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' java/pom.xml)
+JAVA_JAR       = java/target/hnswlib-rs-$(JAVA_VERSION_).jar
+SPARK_JAR      = java/spark/target/hnswlib-rs-spark-$(JAVA_VERSION_).jar
+SPARK_JARS     = $(abspath $(SPARK_JAR)),$(abspath $(JAVA_JAR))
+PYSPARK_STAMP := $(VENV)/.hnswlib-rs-pyspark-$(SPARK_VERSION)
+# The jars directory of the venv's pyspark, and Maven's options to build against it.
+PYSPARK_JARS   = $$($(VPY) -c 'import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), "jars"))')
+SPARK_MVN      = jars="$(PYSPARK_JARS)" && $(MVN) $(MVN_FLAGS) -f java/spark/pom.xml -Dspark.jars.dir="$$jars"
+JAVA_SPARK_SUMMARY = @cat java/spark/target/surefire-reports/*.txt 2>/dev/null | \
+	    awk -F'[:,] *' '/^Tests run:/ { t += $$2; f += $$4 + $$6; s += $$8 } \
+	        END { printf "java-spark: %d passed, %d failed, %d skipped\n", t - f - s, f, s }'
+
+.PHONY: pyspark-tools
+pyspark-tools: $(PYSPARK_STAMP)
+
+# pyspark (317 MB from PyPI: Spark's jars and scripts) into the venv.
+$(PYSPARK_STAMP): | $(VENV_STAMP)
+	$(VPY) -m pip install --quiet "pyspark==$(SPARK_VERSION)"
+	@touch $@
+
+TEST_SUITES += test-java-spark
+
+.PHONY: test-java-spark java-spark-jar java-install
+
+# The binding's jar (with this machine's native library) in ~/.m2, without its tests; in
+# make test, test-java has installed it.
+ifneq ($(filter test test-java,$(MAKECMDGOALS)),)
+java-install: test-java
+else
+java-install: java-tools rust-tools
+	$(MVN) $(MVN_FLAGS) -f java/pom.xml -Dcargo.command=$(CARGO) -DskipTests install
+endif
+
+# Every jar of pyspark's Spark on the tests' class path, as spark-submit would give them.
+test-java-spark: java-install $(PYSPARK_STAMP)
+	$(SPARK_MVN) -Dmaven.test.additionalClasspath="$$(ls "$$jars"/*.jar | paste -sd, -)" install
+	$(JAVA_SPARK_SUMMARY)
+
+# In make test, test-java-spark has built it.
+ifneq ($(filter test test-java-spark,$(MAKECMDGOALS)),)
+java-spark-jar: test-java-spark
+else
+java-spark-jar: java-install $(PYSPARK_STAMP)
+	$(SPARK_MVN) -DskipTests install
+endif
+
+clean-java: clean-java-spark
+.PHONY: clean-java-spark
+clean-java-spark:
+	rm -rf java/spark/target

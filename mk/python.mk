@@ -124,3 +124,17 @@ sdist-test: sdist
 	    p = hnswlib_rs.Index("l2", 4); p.init_index(10); p.add_items(np.eye(4, dtype=np.float32)); \
 	    labels, _ = p.knn_query(np.eye(4, dtype=np.float32)[2], k=1); assert labels[0][0] == 2; \
 	    print("sdist build: hnswlib_rs", hnswlib_rs.__file__, "works")'
+
+# ---- hnswlib_rs.spark (pyspark) ----------------------------------------------------------
+#
+#   make test-python-spark  tests/test_spark.py against the installed wheel, pyspark of the
+#                           Spark version of java/spark/pom.xml (mk/java.mk) and the jars of
+#                           java/spark and java on spark.jars, in local[2] (pyspark and the
+#                           jars: mk/java.mk)
+
+.PHONY: test-python-spark
+
+TEST_SUITES += test-python-spark
+
+test-python-spark: python-install-wheel $(PYSPARK_STAMP) java-spark-jar
+	PATH="$(NO_RUST_PATH)" HNSWLIB_SPARK_JARS="$(SPARK_JARS)" $(VPY) -m pytest $(PY_DIR)/tests/test_spark.py -q $(PYTEST_ARGS)

@@ -1,0 +1,161 @@
+"""hnswlib_rs.spark on a local Spark (local[2]): recall, persistence, bad input.
+
+Runs when pyspark is installed and HNSWLIB_SPARK_JARS names the jars (comma-separated:
+hnswlib-rs-spark and hnswlib-rs), as `make test-python-spark` does; skipped otherwise.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+pyspark = pytest.importorskip("pyspark")
+JARS = os.environ.get("HNSWLIB_SPARK_JARS")
+if not JARS:
+    pytest.skip("HNSWLIB_SPARK_JARS is not set (make test-python-spark sets it)",
+                allow_module_level=True)
+
+import hnswlib_rs  # noqa: E402
+from pyspark.ml.linalg import Vectors  # noqa: E402
+from pyspark.sql import SparkSession  # noqa: E402
+
+from hnswlib_rs.spark import JAVA17_OPTIONS, HnswSimilarity, HnswSimilarityModel  # noqa: E402
+
+pytestmark = pytest.mark.timeout(600)
+
+N, DIM, QUERIES, K, M, EF = 3000, 16, 300, 10, 8, 12
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = (SparkSession.builder.master("local[2]")
+               .appName("hnswlib_rs.spark tests")
+               .config("spark.jars", JARS)
+               .config("spark.driver.extraJavaOptions", JAVA17_OPTIONS)
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.driver.host", "127.0.0.1")
+               .config("spark.driver.bindAddress", "127.0.0.1")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def clustered(n, dim, seed):
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((20, dim)).astype(np.float32)
+    return (centres[rng.integers(0, 20, n)]
+            + 0.6 * rng.standard_normal((n, dim))).astype(np.float32)
+
+
+def frame(spark, vectors, first_id=0, kind="array"):
+    def features(v):
+        return Vectors.dense(v.tolist()) if kind == "vector" else v.tolist()
+    return spark.createDataFrame([(first_id + i, features(v)) for i, v in enumerate(vectors)],
+                                 ["id", "features"])
+
+
+def cosine_truth(items, queries, k):
+    a = items / np.linalg.norm(items, axis=1, keepdims=True)
+    q = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    return np.argsort(-(q @ a.T), axis=1)[:, :k]
+
+
+def recall(truth, found):
+    return np.mean([len(set(t) & set(f)) / len(t) for t, f in zip(truth, found)])
+
+
+def found_ids(model, queries_df):
+    rows = model.transform(queries_df).select("id", model.getPredictionCol()).collect()
+    by_id = {r[0]: [n["id"] for n in r[1]] for r in rows}
+    return [by_id[i] for i in range(len(by_id))]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return clustered(N, DIM, 1), clustered(QUERIES, DIM, 2)
+
+
+@pytest.fixture(scope="module")
+def model(spark, data):
+    items, _ = data
+    return HnswSimilarity(k=K, m=M, ef=EF, efConstruction=100, numPartitions=4).fit(
+        frame(spark, items))
+
+
+def test_sharded_recall_is_at_least_single_index_recall(spark, data, model):
+    items, queries = data
+    truth = cosine_truth(items, queries, K)
+    single = hnswlib_rs.Index("cosine", DIM)
+    single.init_index(N, M=M, ef_construction=100)
+    single.add_items(items, np.arange(N))
+    single.set_ef(EF)
+    single_labels, _ = single.knn_query(queries, k=K)
+    single_recall = recall(truth, single_labels)
+    sharded_recall = recall(truth, found_ids(model, frame(spark, queries)))
+    print(f"recall@{K}: sharded (4 shards) {sharded_recall:.4f}, single index {single_recall:.4f}")
+    assert model.numShards == 4 and model.size == N and model.dim == DIM
+    assert single_recall < 1.0
+    assert sharded_recall >= single_recall - 0.01
+
+
+def test_vectors_and_arrays_agree_and_options_work(spark, data, model):
+    _, queries = data
+    arrays = found_ids(model, frame(spark, queries))
+    assert found_ids(model, frame(spark, queries, kind="vector")) == arrays
+    model.setNumReplicas(1).setNumThreads(2)
+    try:
+        assert found_ids(model, frame(spark, queries)) == arrays
+    finally:
+        model.setNumReplicas(0).setNumThreads(1)
+
+
+def test_exclude_self_and_threshold(spark, data, model):
+    items, _ = data
+    some = frame(spark, items[:100])
+    model.setExcludeSelf(True)
+    try:
+        rows = model.transform(some).collect()
+    finally:
+        model.setExcludeSelf(False)
+    assert all(len(r.prediction) == K and r.id not in [n.id for n in r.prediction] for r in rows)
+    model.setSimilarityThreshold(0.05)
+    try:
+        rows = model.transform(some).collect()
+    finally:
+        model.clear(model.similarityThreshold)
+    assert all(n.distance <= 0.05 for r in rows for n in r.prediction)
+    assert any(len(r.prediction) < K for r in rows)
+
+
+def test_save_and_load(spark, data, model, tmp_path):
+    _, queries = data
+    path = str(tmp_path / "model")
+    model.write().save(path)
+    loaded = HnswSimilarityModel.load(path)
+    assert isinstance(loaded, HnswSimilarityModel)
+    assert loaded.uid == model.uid and loaded.getK() == K and loaded.numShards == 4
+    assert found_ids(loaded, frame(spark, queries)) == found_ids(model, frame(spark, queries))
+
+    estimator = HnswSimilarity(distanceFunction="l2", k=3, numPartitions=2, excludeSelf=True,
+                               similarityThreshold=2.5)
+    estimator.save(str(tmp_path / "estimator"))
+    again = HnswSimilarity.load(str(tmp_path / "estimator"))
+    assert (again.getDistanceFunction(), again.getK(), again.getNumPartitions()) == ("l2", 3, 2)
+    assert again.getExcludeSelf() and again.getSimilarityThreshold() == 2.5
+    assert again.getIndexDir() is None
+
+
+def test_bad_input(spark, data, model):
+    items, _ = data
+    df = frame(spark, items[:50])
+    with pytest.raises(Exception, match=r"Column 'vec' \(featuresCol\) is not in the input"):
+        HnswSimilarity(featuresCol="vec").fit(df)
+    with pytest.raises(Exception, match="Vector of dimension 3 in column 'features'"):
+        model.transform(frame(spark, items[:5, :3])).collect()
+    with_null = spark.createDataFrame([(1, [1.0, 2.0]), (2, None)], "id bigint, features array<double>")
+    with pytest.raises(Exception, match="Null vector in column 'features'"):
+        HnswSimilarity().fit(with_null)
+    with pytest.raises(Exception, match="Unknown distanceFunction 'manhattan'"):
+        HnswSimilarity(distanceFunction="manhattan").fit(df)

@@ -1,0 +1,159 @@
+package io.github.hnswlibrs.spark;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Reads the identifier and vector columns of a row, after checking the schema on the driver,
+ * with messages that name the column and the row.
+ */
+final class Columns implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The output column's element: one neighbour. */
+    static final StructType NEIGHBOUR = new StructType(new StructField[] {
+        DataTypes.createStructField("id", DataTypes.LongType, false),
+        DataTypes.createStructField("distance", DataTypes.FloatType, false),
+    });
+
+    private enum VectorKind { ML_VECTOR, FLOATS, DOUBLES }
+
+    private final String featuresCol;
+    private final int featuresIndex;
+    private final VectorKind kind;
+    private final String idCol;
+    private final int idIndex;
+
+    private Columns(String featuresCol, int featuresIndex, VectorKind kind, String idCol, int idIndex) {
+        this.featuresCol = featuresCol;
+        this.featuresIndex = featuresIndex;
+        this.kind = kind;
+        this.idCol = idCol;
+        this.idIndex = idIndex;
+    }
+
+    /**
+     * Checks the columns in a schema.
+     *
+     * @param schema the input's schema
+     * @param featuresCol the vector column
+     * @param idCol the identifier column, or null when it is not needed
+     * @return the reader of these columns
+     * @throws IllegalArgumentException naming a missing column or a column of a wrong type
+     */
+    static Columns of(StructType schema, String featuresCol, String idCol) {
+        int fi = index(schema, featuresCol, "featuresCol");
+        DataType ft = schema.fields()[fi].dataType();
+        VectorKind kind;
+        if (ft.equals(SQLDataTypes.VectorType())) {
+            kind = VectorKind.ML_VECTOR;
+        } else if (ft instanceof ArrayType && ((ArrayType) ft).elementType().equals(DataTypes.FloatType)) {
+            kind = VectorKind.FLOATS;
+        } else if (ft instanceof ArrayType && ((ArrayType) ft).elementType().equals(DataTypes.DoubleType)) {
+            kind = VectorKind.DOUBLES;
+        } else {
+            throw new IllegalArgumentException("Column '" + featuresCol + "' (featuresCol) must be a Spark ML"
+                    + " Vector, array<float> or array<double>, but it is " + ft.simpleString());
+        }
+        int ii = -1;
+        if (idCol != null) {
+            ii = index(schema, idCol, "identifierCol");
+            DataType it = schema.fields()[ii].dataType();
+            if (!it.equals(DataTypes.LongType) && !it.equals(DataTypes.IntegerType)
+                    && !it.equals(DataTypes.ShortType) && !it.equals(DataTypes.ByteType)) {
+                throw new IllegalArgumentException("Column '" + idCol + "' (identifierCol) must be an integer"
+                        + " column (int or bigint; the index labels are 64-bit), but it is " + it.simpleString());
+            }
+        }
+        return new Columns(featuresCol, fi, kind, idCol, ii);
+    }
+
+    private static int index(StructType schema, String col, String param) {
+        List<String> names = Arrays.asList(schema.fieldNames());
+        int i = names.indexOf(col);
+        if (i < 0) {
+            throw new IllegalArgumentException("Column '" + col + "' (" + param + ") is not in the input; its"
+                    + " columns are " + names);
+        }
+        return i;
+    }
+
+    /** The identifier of a row (the identifier column must have been asked for). */
+    long id(Row row) {
+        if (row.isNullAt(idIndex)) {
+            throw new IllegalArgumentException("Null identifier in column '" + idCol + "' (identifierCol)");
+        }
+        return ((Number) row.get(idIndex)).longValue();
+    }
+
+    /** Whether the identifier column was asked for. */
+    boolean hasId() {
+        return idIndex >= 0;
+    }
+
+    /**
+     * The vector of a row as floats.
+     *
+     * @param row the row
+     * @param dim the dimension it must have, or -1 for any
+     */
+    float[] vector(Row row, int dim) {
+        if (row.isNullAt(featuresIndex)) {
+            throw new IllegalArgumentException("Null vector in column '" + featuresCol + "' (featuresCol) of "
+                    + describe(row));
+        }
+        float[] v;
+        switch (kind) {
+            case ML_VECTOR: {
+                Vector x = (Vector) row.get(featuresIndex);
+                v = new float[x.size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) x.apply(i);
+                }
+                break;
+            }
+            default: { // array<float> or array<double>
+                List<Object> x = row.getList(featuresIndex);
+                v = new float[x.size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = element(x.get(i), row);
+                }
+                break;
+            }
+        }
+        if (dim >= 0 && v.length != dim) {
+            throw new IllegalArgumentException("Vector of dimension " + v.length + " in column '" + featuresCol
+                    + "' (featuresCol) of " + describe(row) + ", where the index has dimension " + dim);
+        }
+        if (v.length == 0) {
+            throw new IllegalArgumentException("Empty vector in column '" + featuresCol + "' (featuresCol) of "
+                    + describe(row));
+        }
+        return v;
+    }
+
+    private float element(Object x, Row row) {
+        if (x == null) {
+            throw new IllegalArgumentException("Null element in the vector of column '" + featuresCol
+                    + "' (featuresCol) of " + describe(row));
+        }
+        return ((Number) x).floatValue();
+    }
+
+    /** How a row is named in messages: by its identifier when there is one. */
+    String describe(Row row) {
+        if (idIndex >= 0 && !row.isNullAt(idIndex)) {
+            return "the row with " + idCol + " = " + row.get(idIndex);
+        }
+        return "a row";
+    }
+}

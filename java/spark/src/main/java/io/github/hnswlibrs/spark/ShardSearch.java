@@ -1,0 +1,213 @@
+package io.github.hnswlibrs.spark;
+
+import io.github.hnswlibrs.BatchSearchResult;
+import io.github.hnswlibrs.HnswIndex;
+import io.github.hnswlibrs.SearchOptions;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.Partitioner;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
+import org.apache.spark.sql.Row;
+import scala.Tuple2;
+
+/**
+ * The two sides of a sharded query: every query row is sent to one copy of every shard
+ * ({@link #fanOut}), and each shard's task searches its queries in batches through the binding
+ * ({@link #search}). Partition {@code s * replicas + r} is copy r of shard s.
+ */
+final class ShardSearch implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Queries searched per call into the index. */
+    private static final int BATCH = 1024;
+
+    /** One query on its way to a shard. The row travels with the copy sent to the first shard only. */
+    record Query(long qid, float[] vector, long selfId, boolean hasSelf, Row row) implements Serializable {}
+
+    private final Columns columns;
+    private final String dir;
+    private final List<Shard> shards;
+    private final int replicas;
+    private final int k;
+    private final int ef;
+    private final boolean excludeSelf;
+    private final double threshold;
+    private final int threads;
+    private final HadoopConf conf;
+
+    ShardSearch(Columns columns, String dir, List<Shard> shards, int replicas, int k, int ef,
+            boolean excludeSelf, double threshold, int threads, HadoopConf conf) {
+        this.columns = columns;
+        this.dir = dir;
+        this.shards = new ArrayList<>(shards);
+        this.replicas = replicas;
+        this.k = k;
+        this.ef = ef;
+        this.excludeSelf = excludeSelf;
+        this.threshold = threshold;
+        this.threads = threads;
+        this.conf = conf;
+    }
+
+    /** Partitions of the search: one per copy of a shard. */
+    int partitions() {
+        return shards.size() * replicas;
+    }
+
+    /** Sends each row of an input partition to one copy of every shard. */
+    Iterator<Tuple2<Integer, Query>> fanOut(int partition, Iterator<Row> rows) {
+        int dim = shards.get(0).dim();
+        return new Iterator<>() {
+            private long index;
+            private Query query;
+            private int shard;
+
+            @Override
+            public boolean hasNext() {
+                return query != null || rows.hasNext();
+            }
+
+            @Override
+            public Tuple2<Integer, Query> next() {
+                if (query == null) {
+                    if (!rows.hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    Row row = rows.next();
+                    long qid = ((long) partition << 40) | index++;
+                    boolean hasSelf = excludeSelf && columns.hasId();
+                    float[] vector = columns.vector(row, dim);
+                    query = new Query(qid, vector, hasSelf ? columns.id(row) : 0, hasSelf, row);
+                    shard = 0;
+                }
+                int copy = replicas == 1 ? 0 : Math.floorMod(query.qid() * 0x9E3779B97F4A7C15L >>> 33, replicas);
+                Tuple2<Integer, Query> out = new Tuple2<>(shard * replicas + copy,
+                        shard == 0 ? query : new Query(query.qid, query.vector, query.selfId, query.hasSelf, null));
+                if (++shard == shards.size()) {
+                    query = null;
+                }
+                return out;
+            }
+        };
+    }
+
+    /** Searches the queries of one partition in its shard, in batches; returns each query's partial neighbours. */
+    Iterator<Tuple2<Long, Neighbours>> search(int partition, Iterator<Tuple2<Integer, Query>> queries)
+            throws Exception {
+        if (!queries.hasNext()) {
+            return Collections.emptyIterator();
+        }
+        Shard shard = shards.get(partition / replicas);
+        HnswIndex index = HnswIndex.openView(conf.readableFile(new Path(dir, shard.file())));
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            task.addTaskCompletionListener((TaskCompletionListener) context -> index.close());
+        }
+        int kSearch = excludeSelf ? k + 1 : k;
+        SearchOptions options = SearchOptions.defaults().withEf(Math.max(ef, kSearch)).withThreads(threads);
+        return new Iterator<>() {
+            private final List<Tuple2<Long, Neighbours>> batch = new ArrayList<>();
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                if (next < batch.size()) {
+                    return true;
+                }
+                if (!queries.hasNext()) {
+                    if (task == null) {
+                        index.close();
+                    }
+                    return false;
+                }
+                searchBatch();
+                return true;
+            }
+
+            @Override
+            public Tuple2<Long, Neighbours> next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return batch.get(next++);
+            }
+
+            private void searchBatch() {
+                batch.clear();
+                next = 0;
+                List<Query> part = new ArrayList<>(BATCH);
+                while (part.size() < BATCH && queries.hasNext()) {
+                    part.add(queries.next()._2());
+                }
+                float[][] vectors = new float[part.size()][];
+                for (int i = 0; i < vectors.length; i++) {
+                    vectors[i] = part.get(i).vector();
+                }
+                BatchSearchResult found = index.knnBatch(vectors, kSearch, options);
+                for (int i = 0; i < vectors.length; i++) {
+                    Query q = part.get(i);
+                    batch.add(new Tuple2<>(q.qid(), keep(q, found, i)));
+                }
+            }
+        };
+    }
+
+    /** Row i of a batch result without the query's own item and anything beyond the threshold, at most k. */
+    private Neighbours keep(Query q, BatchSearchResult found, int i) {
+        int base = i * found.k();
+        int count = found.counts()[i];
+        long[] ids = new long[Math.min(count, k)];
+        float[] distances = new float[ids.length];
+        int n = 0;
+        for (int j = 0; j < count && n < ids.length; j++) {
+            long id = found.labels()[base + j];
+            float d = found.distances()[base + j];
+            if ((q.hasSelf() && id == q.selfId()) || d > threshold) {
+                continue;
+            }
+            ids[n] = id;
+            distances[n++] = d;
+        }
+        if (n < ids.length) {
+            ids = java.util.Arrays.copyOf(ids, n);
+            distances = java.util.Arrays.copyOf(distances, n);
+        }
+        return new Neighbours(ids, distances, q.row());
+    }
+
+    /** Partition = the key (the fan-out computes it). */
+    static final class ByKey extends Partitioner {
+        private static final long serialVersionUID = 1L;
+        private final int partitions;
+
+        ByKey(int partitions) {
+            this.partitions = partitions;
+        }
+
+        @Override
+        public int numPartitions() {
+            return partitions;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return (Integer) key;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ByKey && ((ByKey) o).partitions == partitions;
+        }
+
+        @Override
+        public int hashCode() {
+            return partitions;
+        }
+    }
+}
