@@ -18,6 +18,11 @@ and options go to the constructor (Index(space, dim, quantization="sq8", ...)), 
 init_index where the constructor does not take them; a spec neither accepts is
 "unavailable" and the run goes on without it.
 
+"glass", "glass:sq8", "glass:sq4" and "glass:fp32" measure zilliztech/pyglass (module `glass`,
+not on PyPI: built from its source, see the README), the fastest HNSW searcher we compare
+with, through the same calls (see GlassIndex). It keeps no file, so it has no save or load
+figures.
+
 Build: Index(...), init_index, add_items on --threads threads: wall and process CPU time,
 peak RSS growth (VmHWM after resetting it through /proc/self/clear_refs, minus the RSS
 before) and retained RSS growth. Save (after a system-wide sync, and without fsync where
@@ -124,6 +129,86 @@ class Library:
         self.new(max_elements=1)
 
 
+class GlassIndex:
+    """pyglass behind the calls this worker makes of an hnswlib-style index.
+
+    glass builds an HNSW graph of degree R = 2·M (hnswlib's level-0 degree) with a beam of
+    L = ef_construction, then searches it with a Searcher that traverses codes and refines
+    the best candidates. Modes: "" = what glass's README recommends (8-bit build codes,
+    4-bit search codes, fp16 refine), "sq8" (8-bit search codes, exact f32 refine), "sq4"
+    (4-bit search codes, exact f32 refine), "fp32" (f32 throughout). Cosine is inner product on
+    normalised vectors, as glass does it. The searcher tunes its prefetch once built
+    (`optimize`), which glass's README asks for.
+    """
+
+    MODES = {"": ("SQ8U", "SQ4U", "FP16"), "sq8": ("SQ8U", "SQ8U", "FP32"),
+             "sq4": ("SQ8U", "SQ4U", "FP32"), "fp32": ("FP32", "FP32", "")}
+
+    def __init__(self, mod, space: str, mode: str, M: int, efc: int):
+        if mode not in self.MODES:
+            raise ValueError(f"glass mode {mode!r}: use one of {sorted(self.MODES)}")
+        self.mod, self.space, self.M, self.efc = mod, space, M, efc
+        self.build_quant, self.search_quant, self.refine = self.MODES[mode]
+        self.metric = {"cosine": "IP", "ip": "IP", "l2": "L2"}[space]
+        self.threads, self.searcher = 1, None
+
+    def _prep(self, x):
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if self.space == "cosine":
+            x = x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-30)
+        return np.ascontiguousarray(x, dtype=np.float32)
+
+    def set_num_threads(self, n: int) -> None:
+        self.threads = n
+        self.mod.set_num_threads(n)
+
+    def add_items(self, data, labels=None) -> None:
+        data = self._prep(data)
+        graph = self.mod.Index(index_type="HNSW", metric=self.metric, quant=self.build_quant,
+                               R=2 * self.M, L=self.efc).build(data)
+        self.searcher = self.mod.Searcher(graph=graph, data=data, metric=self.metric,
+                                          quantizer=self.search_quant, refine_quant=self.refine)
+        self.searcher.optimize(self.threads)
+
+    def set_ef(self, ef: int) -> None:
+        self.searcher.set_ef(ef)
+
+    def knn_query(self, x, k: int):
+        x = self._prep(x)
+        if x.ndim == 1:
+            return self.searcher.search(x, k)[0].reshape(1, -1), None
+        return self.searcher.batch_search(x, k, num_threads=self.threads)[0], None
+
+    def save_index(self, path, **_):
+        raise NotImplementedError("glass's searcher keeps no file of its own here")
+
+
+class GlassLibrary(Library):
+    """The "glass[:mode]" specs (see GlassIndex)."""
+
+    def __init__(self, spec: str, space: str, dim: int):
+        self.spec, self.space, self.dim = spec, space, dim
+        self.modname, _, self.mode = spec.partition(":")
+        self.mod = importlib.import_module("glass")
+        # glass prints its progress on the C library's stdout, which is this worker's
+        # protocol channel: point file descriptor 1 at stderr and keep the protocol on a
+        # duplicate of the original.
+        protocol = os.dup(1)
+        os.dup2(2, 1)
+        sys.stdout = os.fdopen(protocol, "w", buffering=1)
+        self.version = module_version("glass", self.mod)
+        self.opts, self.opts_at_init = {}, False
+
+    def new(self, max_elements: int | None = None, ef_construction: int = 200, M: int = 16, **_):
+        return GlassIndex(self.mod, self.space, self.mode, M, ef_construction)
+
+
+def make_library(spec: str, space: str, dim: int) -> Library:
+    if spec.split(":")[0] == "glass":
+        return GlassLibrary(spec, space, dim)
+    return Library(spec, space, dim)
+
+
 def build(lib: Library, base: np.ndarray, args) -> tuple[object, dict]:
     n = base.shape[0]
     labels = np.arange(n, dtype=np.uint64)
@@ -217,7 +302,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        lib = Library(args.lib, args.space, args.dim)
+        lib = make_library(args.lib, args.space, args.dim)
         lib.probe()
     except Exception as e:
         emit({"event": "unavailable", "error": f"{type(e).__name__}: {e}"})

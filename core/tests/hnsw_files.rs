@@ -209,6 +209,27 @@ fn links_to_missing_elements_are_rejected() {
     let err =
         HnswIndex::from_bytes(&bytes, Space::l2(4).unwrap(), &LoadOptions::default()).unwrap_err();
     assert!(matches!(err, Error::Corrupt(_)), "{err:?}");
+    let load =
+        |bytes: &[u8]| HnswIndex::from_bytes(bytes, Space::l2(4).unwrap(), &LoadOptions::default());
+    // Element 0's level-0 count (low 16 bits of the word at 96): more links than the
+    // 2·M = 8 that fit is refused, and the last counted link is checked too.
+    let good = index.to_bytes().unwrap();
+    let count = u16::from_le_bytes([good[96], good[97]]) as usize;
+    assert!(count > 0 && count <= 8);
+    let mut bytes = good.clone();
+    bytes[96..98].copy_from_slice(&9u16.to_le_bytes());
+    assert!(matches!(load(&bytes), Err(Error::Corrupt(m)) if m.contains("at most 8")));
+    let mut bytes = good.clone();
+    let last = 96 + 4 * count;
+    bytes[last..last + 4].copy_from_slice(&50u32.to_le_bytes());
+    assert!(matches!(load(&bytes), Err(Error::Corrupt(m)) if m.contains("links to 50")));
+    // Words past the count are unused (hnswlib leaves whatever was there): not checked.
+    if count < 8 {
+        let mut bytes = good.clone();
+        let unused = 96 + 4 * (count + 1);
+        bytes[unused..unused + 4].copy_from_slice(&49_000u32.to_le_bytes());
+        assert_eq!(load(&bytes).unwrap().len(), 50);
+    }
     // A huge element count is refused before any allocation.
     let mut bytes = index.to_bytes().unwrap();
     bytes[8..16].copy_from_slice(&u64::MAX.to_le_bytes());

@@ -342,7 +342,8 @@ pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result
     }
     drop(scratch);
 
-    check_links(&g, n)?;
+    // Level-0 links were checked as their records were copied.
+    check_upper_links(&g, n)?;
     let mut g = g;
     if n > 0 {
         if g.storage.level(h.entry) < h.max_level as usize {
@@ -360,15 +361,29 @@ pub(crate) fn read(src: &dyn Source, space: Space, opts: &LoadOptions) -> Result
     Ok(g)
 }
 
-/// Unpacks one level-0 record of the file into element `id`'s slot and row, and
-/// returns its label.
+/// Unpacks one level-0 record of the file into element `id`'s slot and row, checking
+/// its links (what [`check_links`] checks of level 0, here while the record is in
+/// cache instead of in a second pass over the whole level), and returns its label.
 fn read_record(g: &Graph, h: &Header, id: u32, record: &[u8]) -> Result<u64> {
-    for (i, w) in record[..h.offset_data].chunks_exact(4).enumerate() {
+    let words = record[..h.offset_data].chunks_exact(4);
+    let mut count = 0usize;
+    for (i, w) in words.enumerate() {
         let mut word = u32::from_le_bytes(w.try_into().expect("4 bytes"));
         if i == 0 {
             // Byte 3 of the header is unused by hnswlib; in memory it marks an
             // element still being inserted, which a loaded one never is.
             word &= !LINKING_BIT;
+            count = (word & 0xFFFF) as usize;
+            if count > h.max_m0 {
+                return Err(Error::corrupt(format!(
+                    "element {id} level 0: {count} links, at most {} fit",
+                    h.max_m0
+                )));
+            }
+        } else if i <= count && word as usize >= h.count {
+            return Err(Error::corrupt(format!(
+                "element {id} level 0 links to {word}, which is not an element of that level"
+            )));
         }
         g.storage.load_links0_word(id, i, word);
     }
