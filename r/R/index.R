@@ -729,8 +729,8 @@ hnsw_save <- function(ann, filename, format = c("hnswlib", "native"), sync = TRU
 #' `L2SpaceI`), read it with `distance = "l2u8"` and its `dim`.
 #'
 #' hnswlib's format records neither the distance, the dimension nor the
-#' query-time `ef`: give `dim` (without it, an `hnswlibrs_invalid_argument`
-#' error) and the distance the index was built with (`"euclidean"` when not
+#' query-time `ef`: give `dim` (without it, an `hnswlibrs_format` error) and the
+#' distance the index was built with (`"euclidean"` when not
 #' given; an index built with another one loads, but its searches are
 #' meaningless), and `$setEf()` if 10 is not wanted. Labels are stored 0-based,
 #' as RcppHNSW does: the label `l` in R is `l - 1` in the file, so a file written
@@ -747,8 +747,8 @@ hnsw_save <- function(ann, filename, format = c("hnswlib", "native"), sync = TRU
 #' that view one file (forked [parallel::mclapply()] workers, or separate R
 #' sessions) share one copy of it in the page cache instead of holding one each.
 #' A view of a file in hnswlib's format, or of a raw vector, is not possible: the
-#' file is an `hnswlibrs_invalid_argument` error (load it, or save it again with
-#' `format = "native"`).
+#' file is an `hnswlibrs_format` error, as its load without `dim` is (load it with
+#' its distance and `dim`, or save it again with `format = "native"`).
 #'
 #' A view searches, reads its items and labels, reports its settings and saves
 #' (`$save()`, [hnsw_save()], `$toRaw()`) like a loaded index, and its

@@ -356,10 +356,16 @@ def test_views_of_the_same_file_are_independent_objects(saved, data):
 
 
 def test_open_view_of_an_hnswlib_file(saved, tmp_path):
+    # Viewing and loading without a space fail alike: the file is in another format.
     index, _ = saved
-    index.save_index(str(tmp_path / "hnswlib.bin"))
-    with pytest.raises(ValueError, match="not a file in the native format"):
-        hnswlib_rs.Index.open_view(str(tmp_path / "hnswlib.bin"))
+    path = str(tmp_path / "hnswlib.bin")
+    index.save_index(path)
+    for call in (lambda: hnswlib_rs.Index.open_view(path),
+                 lambda: hnswlib_rs.load_index(path),
+                 lambda: hnswlib_rs.load_index(path, mmap=True)):
+        with pytest.raises(RuntimeError, match="not a file in the native format") as e:
+            call()
+        assert "load it with its space and dim" in str(e.value)
 
 
 def test_open_view_of_a_missing_file(tmp_path):
@@ -373,9 +379,9 @@ def test_open_view_of_a_missing_file(tmp_path):
 def test_open_view_of_garbage(content, tmp_path):
     path = tmp_path / "garbage.hnsw"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match="not a file in the native format"):
+    with pytest.raises(RuntimeError, match="not a file in the native format"):
         hnswlib_rs.Index.open_view(str(path))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="not a file in the native format"):
         hnswlib_rs.load_index(str(path))
 
 

@@ -99,9 +99,11 @@ test_that("hnswlib's format stays the default, and needs dim", {
   ann$save(f)
   expect_false(is_native_file(f))
   expect_identical(ann$toRaw(), readBin(f, "raw", file.size(f)))
-  expect_error(hnsw_load(f), "does not record|records neither", class = "hnswlibrs_invalid_argument")
-  expect_error(hnsw_load(f, distance = "cosine"), "give dim", class = "hnswlibrs_invalid_argument")
-  expect_error(hnsw_from_raw(ann$toRaw()), "give dim", class = "hnswlibrs_invalid_argument")
+  # a format error whether loaded or viewed, as in the core and the other bindings
+  expect_error(hnsw_load(f), "does not record|records neither", class = "hnswlibrs_format")
+  expect_error(hnsw_load(f, distance = "cosine"), "give dim", class = "hnswlibrs_format")
+  expect_error(hnsw_from_raw(ann$toRaw()), "give dim", class = "hnswlibrs_format")
+  expect_error(hnsw_load(f, mmap = TRUE), "load it with its space and dim", class = "hnswlibrs_format")
   # without a distance, hnswlib's format reads as "euclidean", as before
   expect_s4_class(hnsw_load(f, dim = 6), "HnswEuclidean")
   back <- hnsw_load(f, "cosine", dim = 6)
@@ -249,9 +251,9 @@ test_that("files a view or a load cannot use give clear errors, never a crash", 
   bytes <- readBin(f, "raw", file.size(f))
   h <- tempfile(fileext = ".hnsw")
   ann$save(h)
-  expect_error(hnsw_load(h, mmap = TRUE), "native format", class = "hnswlibrs_invalid_argument")
+  expect_error(hnsw_load(h, mmap = TRUE), "native format", class = "hnswlibrs_format")
   expect_error(hnsw_load(h, distance = "euclidean", dim = 4, mmap = TRUE), "native format",
-               class = "hnswlibrs_invalid_argument")
+               class = "hnswlibrs_format")
   missing <- tempfile()
   expect_error(hnsw_load(missing), class = "hnswlibrs_io")
   expect_error(hnsw_load(missing, mmap = TRUE), class = "hnswlibrs_io")

@@ -92,10 +92,11 @@ pub fn read(source: &Robj, distance: &Robj, dim: &Robj, how: &How) -> Result<Han
     // A view reads native files only: anything else goes on to the core, which says so.
     let native = matches!(how, How::View(_)) || source.format()? == FileFormat::Native;
     if !native {
+        // A format error, as the core's for the native-only reads of such a file.
         let dim = dim.ok_or_else(|| {
             rerr(
-                "invalid_argument",
-                "Invalid parameter: an index file in hnswlib's format records neither its \
+                "format",
+                "Wrong file format: an index file in hnswlib's format records neither its \
                  dimension nor its distance: give dim (and distance, \"euclidean\" by default), \
                  or save the index in the native format (format = \"native\")",
             )

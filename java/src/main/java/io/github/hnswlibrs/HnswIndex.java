@@ -344,9 +344,9 @@ public final class HnswIndex extends VectorIndex {
      * @param path the file
      * @return the view
      * @throws IOException if the file cannot be opened
-     * @throws IndexFormatException if it is truncated or corrupted
-     * @throws IllegalArgumentException if it is not in the native format (an hnswlib file, or
-     *     not an index), or holds a custom distance
+     * @throws IndexFormatException if it is not in the native format (an hnswlib file, or not
+     *     an index: the message says which), or is truncated or corrupted
+     * @throws IllegalArgumentException if it holds a custom distance
      */
     public static HnswIndex openView(Path path) throws IOException {
         return openView(path, ViewOptions.defaults());
@@ -359,9 +359,9 @@ public final class HnswIndex extends VectorIndex {
      * @param options verify, populate
      * @return the view
      * @throws IOException if the file cannot be opened
-     * @throws IndexFormatException if it is truncated or corrupted
-     * @throws IllegalArgumentException if it is not in the native format, or holds a custom
-     *     distance
+     * @throws IndexFormatException if it is not in the native format, or is truncated or
+     *     corrupted
+     * @throws IllegalArgumentException if it holds a custom distance
      */
     public static HnswIndex openView(Path path, ViewOptions options) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -378,9 +378,9 @@ public final class HnswIndex extends VectorIndex {
      * @param options verify, populate
      * @return the view
      * @throws IOException if the file cannot be opened
-     * @throws IndexFormatException if it is truncated or corrupted
-     * @throws IllegalArgumentException if it is not in the native format, or is of another
-     *     space or dimension
+     * @throws IndexFormatException if it is not in the native format, or is truncated or
+     *     corrupted
+     * @throws IllegalArgumentException if it is of another space or dimension
      */
     public static HnswIndex openView(Path path, Space space, ViewOptions options) throws IOException {
         Objects.requireNonNull(path, "path");

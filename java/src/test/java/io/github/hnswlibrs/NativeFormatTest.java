@@ -358,10 +358,13 @@ class NativeFormatTest {
         try (HnswIndex index = build(Space.l2(DIM))) {
             index.save(file);
         }
+        // open and openView fail alike: the file is in another format.
         IndexFormatException e = assertThrows(IndexFormatException.class, () -> HnswIndex.open(file));
         assertTrue(e.getMessage().contains("does not name its space"), e.getMessage());
-        IllegalArgumentException v = assertThrows(IllegalArgumentException.class, () -> HnswIndex.openView(file));
+        assertTrue(e.getMessage().contains("load it with its space and dim"), e.getMessage());
+        IndexFormatException v = assertThrows(IndexFormatException.class, () -> HnswIndex.openView(file));
         assertTrue(v.getMessage().contains("not a file in the native format"), v.getMessage());
+        assertTrue(v.getMessage().contains("load it with its space and dim"), v.getMessage());
     }
 
     @Test
@@ -381,7 +384,7 @@ class NativeFormatTest {
         byte[] bytes = new byte[size];
         Arrays.fill(bytes, (byte) 'g');
         Files.write(file, bytes);
-        assertThrows(IllegalArgumentException.class, () -> HnswIndex.openView(file));
+        assertThrows(IndexFormatException.class, () -> HnswIndex.openView(file));
         assertThrows(IndexFormatException.class, () -> HnswIndex.open(file));
     }
 
