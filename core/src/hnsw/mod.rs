@@ -1206,6 +1206,12 @@ impl HnswIndex {
         if !native::is_native(&map[..map.len().min(8)]) {
             return Err(not_native(&map, true).in_file(path));
         }
+        // Searches read the file at random: a fault should read its page, not the
+        // read-ahead window around it (up to megabytes), which for a file larger than
+        // the memory at hand evicts the pages still needed and thrashes. Advice only:
+        // resident pages are unaffected, and a failure changes nothing.
+        #[cfg(unix)]
+        let _ = map.advise(memmap2::Advice::Random);
         let (graph, settings) = native::view(
             &std::sync::Arc::new(map),
             space,
