@@ -54,6 +54,15 @@ class NativeFormatTest {
         return file;
     }
 
+    /** The L1 distance, a custom distance of the tests. */
+    static float l1(float[] a, float[] b) {
+        float s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += Math.abs(a[i] - b[i]);
+        }
+        return s;
+    }
+
     static void assertSameResults(HnswIndex a, HnswIndex b) {
         BatchSearchResult ra = a.knnBatch(QUERIES, 10);
         BatchSearchResult rb = b.knnBatch(QUERIES, 10);
@@ -184,13 +193,7 @@ class NativeFormatTest {
 
     @Test
     void customDistanceFilesNeedTheirSpace(@TempDir Path dir) throws IOException {
-        FloatDistance l1 = (a, b) -> {
-            float s = 0;
-            for (int i = 0; i < a.length; i++) {
-                s += Math.abs(a[i] - b[i]);
-            }
-            return s;
-        };
+        FloatDistance l1 = NativeFormatTest::l1;
         Space space = Space.custom(4, l1);
         float[][] data = TestData.random(40, 4, 3);
         Path file = dir.resolve("custom.hnsw");
@@ -213,13 +216,7 @@ class NativeFormatTest {
 
     @Test
     void namedCustomSpaceTravelsWithTheFile(@TempDir Path dir) throws IOException {
-        FloatDistance l1 = (a, b) -> {
-            float s = 0;
-            for (int i = 0; i < a.length; i++) {
-                s += Math.abs(a[i] - b[i]);
-            }
-            return s;
-        };
+        FloatDistance l1 = NativeFormatTest::l1;
         Space named = Space.custom(4, l1).named("l1");
         assertEquals("l1", named.customName().orElseThrow());
         assertTrue(named.toString().contains("\"l1\""), named.toString());
