@@ -4,6 +4,7 @@
 #   make demo             GloVe 6B 50d demo: build, recall, QPS, memory
 #   make bench            hnswlib-rs against hnswlib 0.8.0: ratios, JSON, plot (mk/bench.mk)
 #   make bench-criterion  criterion benchmarks of the core
+#   make view-beyond-ram  a view searched under a memory limit below its file's size
 #   make stress           every index operation at once from several threads, 10^6 operations
 #   make tsan             the concurrent core suites under ThreadSanitizer
 #   make dist             every package (wheels, jar, R tarball, crates) built and checked
@@ -47,6 +48,8 @@ help:
 	@echo "make bench-criterion  criterion benchmarks (kernels, search)"
 	@echo "make bench-spark      hnswlib-rs on local Spark: SIFT-like data in 2, 4, 8 shards vs one index"
 	@echo "                      (BENCH_SPARK_ARGS=\"--n 200000\" for a smaller run)"
+	@echo "make view-beyond-ram  a view of a 692 MiB index searched under a 192 MiB memory limit"
+	@echo "                      (cgroup), where a full load fails (mk/bench.mk)"
 	@echo "make stress           mixed concurrent stress test (STRESS_OPS=$(STRESS_OPS) operations)"
 	@echo "make tsan             the concurrent core suites under ThreadSanitizer (nightly + rust-src)"
 	@echo "make dist             build and check every package: make wheel, make jar (+ java-deploy),"

@@ -1052,7 +1052,8 @@ struct hnsw_view_options hnsw_view_options_default(void);
  * `hnsw_load_options_default()`. The index's space, dimension, M, ef_construction,
  * ef, capacity, deletions and quantization are the file's (`hnsw_index_space`,
  * `hnsw_index_dim`, ...); `opts` may raise the capacity or quantize it as for
- * `hnsw_index_load`. A file in hnswlib's format (which does not name its space) or
+ * `hnsw_index_load`. A file in hnswlib's format (which does not name its space: the
+ * message says so, and to load it with its space and dim), one that is no index, or
  * a truncated or corrupted file is HNSW_ERR_FORMAT; a missing one HNSW_ERR_IO; a
  * file of a custom distance HNSW_ERR_INVALID_ARGUMENT (load it with
  * `hnsw_index_load` and that space).
@@ -1072,9 +1073,10 @@ hnsw_status hnsw_index_open(const char *path,
  *
  * The file must not be truncated or rewritten in place while the view is open
  * (saves replace files by renaming, which is safe; so is deleting it). A file that
- * is not in the native format (hnswlib's format, an empty file) is
- * HNSW_ERR_INVALID_ARGUMENT (load it instead); a truncated or damaged one
- * HNSW_ERR_FORMAT; a missing one HNSW_ERR_IO; a file of a custom distance
+ * is not in the native format (hnswlib's format, an empty file), as for
+ * `hnsw_index_open`, and a truncated or damaged one are HNSW_ERR_FORMAT (the
+ * message says which, and for an hnswlib file to load it with its space and dim);
+ * a missing one HNSW_ERR_IO; a file of a custom distance
  * HNSW_ERR_INVALID_ARGUMENT (view it with `hnsw_index_view` and that space).
  */
 hnsw_status hnsw_index_open_view(const char *path,

@@ -71,3 +71,25 @@ BENCH_SPARK_ARGS ?=
 .PHONY: bench-spark
 bench-spark: python-install-wheel pyspark-tools java-spark-jar
 	$(VPY) bench/spark_bench.py --jars "$(SPARK_JARS)" $(BENCH_SPARK_ARGS)
+
+# ---- a view larger than the memory its process may use -----------------------------------
+#
+#   make view-beyond-ram   builds (once) a native file of VIEW_RAM_N random 128-d vectors of
+#                          intrinsic dimension 16 (1M: 692 MiB), then searches it through a view
+#                          inside a memory cgroup limited to VIEW_RAM_LIMIT_MIB, checking every
+#                          result against the built index's, and shows that a full load under the
+#                          same limit fails (bench/view_beyond_ram.sh: needs root and a cgroup
+#                          memory controller). Searches are disk-bound there: VIEW_RAM_ARGS sets
+#                          the queries and passes (the example's --help lists its options).
+
+VIEW_RAM_N         ?= 1000000
+VIEW_RAM_LIMIT_MIB ?= 192
+VIEW_RAM_ARGS      ?= --nq 200 --passes 3
+VIEW_RAM_FILE      ?= target/view-beyond-ram/l2-$(VIEW_RAM_N)-128-latent16.hnsw
+
+.PHONY: view-beyond-ram
+
+view-beyond-ram: rust-tools
+	$(CARGO) build --profile ci -p hnswlib-core --example beyond_ram
+	bash bench/view_beyond_ram.sh target/ci/examples/beyond_ram $(VIEW_RAM_FILE) $(VIEW_RAM_LIMIT_MIB) \
+	    --n $(VIEW_RAM_N) --dim 128 --latent 16 --no-progress $(VIEW_RAM_ARGS)

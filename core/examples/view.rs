@@ -20,11 +20,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 mod common;
-use common::{bar, number};
-use hnswlib_core::{
-    AddOptions, FileFormat, HnswIndex, HnswParams, LoadOptions, SaveOptions, SearchOptions, Space,
-    ViewOptions,
-};
+use common::{build_native_l2, err, number, proc_fields, uniform_vectors as vectors};
+use hnswlib_core::{HnswIndex, LoadOptions, SearchOptions, ViewOptions};
 
 const USAGE: &str = "\
 usage: view [options]
@@ -100,24 +97,6 @@ fn parse() -> Result<Args, String> {
     Ok(a)
 }
 
-/// Deterministic uniform vectors in [-1, 1) (xorshift64*).
-fn vectors(n: usize, dim: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n * dim)
-        .map(|_| {
-            s ^= s >> 12;
-            s ^= s << 25;
-            s ^= s >> 27;
-            let r = s.wrapping_mul(0x2545_F491_4F6C_DD1D);
-            (r >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect()
-}
-
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -125,51 +104,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn build(a: &Args, path: &Path) -> Result<(), String> {
     let data = vectors(a.n, a.dim, 1);
-    let index = HnswIndex::new(
-        Space::l2(a.dim).map_err(err)?,
-        &HnswParams {
-            max_elements: a.n,
-            m: a.m,
-            ef_construction: a.efc,
-            ..Default::default()
-        },
-    )
-    .map_err(err)?;
-    let pb = bar(a.n, "build", a.progress);
-    let t = Instant::now();
-    let tick = |done: usize, _: usize| {
-        pb.set_position(done as u64);
-        true
-    };
-    index
-        .add_batch(
-            &data,
-            None,
-            &AddOptions {
-                progress: Some(&tick),
-                ..Default::default()
-            },
-        )
-        .map_err(err)?;
-    pb.finish_and_clear();
-    println!(
-        "built {} x {} in {:.1} s",
-        a.n,
-        a.dim,
-        t.elapsed().as_secs_f64()
-    );
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(err)?;
-    }
-    index
-        .save_with(
-            path,
-            &SaveOptions {
-                sync: false,
-                format: FileFormat::Native,
-            },
-        )
-        .map_err(err)
+    build_native_l2(&data, a.dim, (a.m, a.efc), a.progress, path).map(drop)
 }
 
 /// CPU seconds of this process so far (all threads; clock_gettime, nanosecond-based).
@@ -199,15 +134,8 @@ fn search_all(index: &HnswIndex, queries: &[f32], dim: usize, ef: usize) -> Resu
 /// This process's proportional set size in bytes (Linux): anonymous memory, and file
 /// pages (the mapped index among them, each divided among the processes mapping it).
 fn pss() -> Result<(u64, u64), String> {
-    let s = std::fs::read_to_string("/proc/self/smaps_rollup").map_err(err)?;
-    let field = |name: &str| {
-        s.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map(|kb| kb * 1024)
-            .ok_or(format!("no {name} line in /proc/self/smaps_rollup"))
-    };
-    Ok((field("Pss_Anon:")?, field("Pss_File:")?))
+    let [anon, file] = proc_fields("/proc/self/smaps_rollup", ["Pss_Anon:", "Pss_File:"])?;
+    Ok((anon, file))
 }
 
 /// One process of the memory measurement: open, search, say "ready", wait for the

@@ -106,6 +106,11 @@ pub enum Error {
     /// The file is a valid index, but not for the dim or space the caller gave.
     #[error("The index does not match the space: {0}")]
     Incompatible(String),
+    /// Bytes that are not in the native format, given where only that format will
+    /// do (opening without a space, views); the message says whether they are an
+    /// index in hnswlib's format and what to do with it.
+    #[error("Wrong file format: {0}")]
+    NotNative(String),
     /// A batch was cancelled by its progress callback.
     #[error("Cancelled after {done} of {total} rows; the rows added so far stay in the index")]
     Cancelled {
@@ -144,7 +149,8 @@ pub enum ErrorKind {
     State = 4,
     /// File system error.
     Io = 5,
-    /// Corrupted, truncated or incompatible index bytes.
+    /// Corrupted, truncated or incompatible index bytes, or bytes in hnswlib's
+    /// format where only the native one will do.
     Format = 6,
     /// Cancelled by a progress callback.
     Cancelled = 7,
@@ -173,7 +179,7 @@ impl Error {
             | Error::NotSupported(_)
             | Error::Reentered(_) => ErrorKind::State,
             Error::Io { .. } => ErrorKind::Io,
-            Error::Corrupt(_) | Error::Incompatible(_) => ErrorKind::Format,
+            Error::Corrupt(_) | Error::Incompatible(_) | Error::NotNative(_) => ErrorKind::Format,
             Error::Cancelled { .. } => ErrorKind::Cancelled,
             Error::OutOfMemory(_) => ErrorKind::OutOfMemory,
         }
@@ -192,5 +198,14 @@ impl Error {
 
     pub(crate) fn corrupt(msg: impl Into<String>) -> Self {
         Error::Corrupt(msg.into())
+    }
+
+    /// This error naming the file it came from, where its message cannot: bytes not
+    /// in the native format ([`Error::NotNative`]) get the path in front.
+    pub(crate) fn in_file(self, path: &std::path::Path) -> Self {
+        match self {
+            Error::NotNative(msg) => Error::NotNative(format!("{}: {msg}", path.display())),
+            e => e,
+        }
     }
 }

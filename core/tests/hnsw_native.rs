@@ -309,7 +309,9 @@ fn mismatches_and_foreign_files_are_clear_errors() {
     // hnswlib's format names no space: it cannot be opened without one, and loads with one.
     let hnswlib = index.to_bytes().unwrap();
     let e = HnswIndex::from_native_bytes(&hnswlib, &LoadOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Format, "{e}");
     assert!(e.to_string().contains("does not name its space"), "{e}");
+    assert!(e.to_string().contains("dim 24 as f32"), "{e}");
     assert!(
         HnswIndex::from_bytes(&hnswlib, Space::l2(24).unwrap(), &LoadOptions::default()).is_ok()
     );
@@ -546,11 +548,41 @@ fn views_of_foreign_or_damaged_files_are_errors_never_crashes() {
     index.mark_deleted(1010).unwrap();
     let hnswlib = dir.path().join("hnswlib.bin");
     index.save(&hnswlib).unwrap();
+    // Opening and viewing an hnswlib file fail alike: a format error that says what the
+    // file is and what to do with it.
     let e = HnswIndex::open_view(&hnswlib, &ViewOptions::default()).unwrap_err();
-    assert!(
-        e.to_string().contains("not a file in the native format"),
-        "{e}"
-    );
+    assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+    for what in [
+        "not a file in the native format",
+        "hnswlib's format (64-byte vectors: dim 16 as f32",
+        "load it with its space and dim",
+        "hnswlib.bin",
+    ] {
+        assert!(e.to_string().contains(what), "{what}: {e}");
+    }
+    let e = HnswIndex::open(&hnswlib, &LoadOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+    for what in [
+        "not a file in the native format",
+        "does not name its space",
+        "load it with its space and dim",
+        "hnswlib.bin",
+    ] {
+        assert!(e.to_string().contains(what), "{what}: {e}");
+    }
+    // What is no index at all is told apart from an hnswlib file.
+    let garbage = dir.path().join("garbage");
+    std::fs::write(&garbage, vec![7u8; 4096]).unwrap();
+    for e in [
+        HnswIndex::open_view(&garbage, &ViewOptions::default()).unwrap_err(),
+        HnswIndex::open(&garbage, &LoadOptions::default()).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+        assert!(
+            e.to_string().contains("nor an index in hnswlib's format"),
+            "{e}"
+        );
+    }
     let e = HnswIndex::open_view(dir.path().join("missing"), &ViewOptions::default()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io, "{e}");
 

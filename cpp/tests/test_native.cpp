@@ -179,8 +179,8 @@ TEST(NativeFormat, ViewOfWhatIsNotANativeFileThrows) {
     write_bytes(junk.str(), std::vector<uint8_t>(4096, 0xa7));
     write_bytes(empty.str(), {});
     for (const TempPath* p : {&hnsw, &junk, &empty}) {
-        expect_throw_with<hnswlib::InvalidArgumentError>([&] { Index::open_view(p->str()); },
-                                                         "not a file in the native format");
+        expect_throw_with<hnswlib::FormatError>([&] { Index::open_view(p->str()); },
+                                                "not a file in the native format");
     }
     expect_throw_with<hnswlib::IoError>([&] { Index::open_view(native.str() + ".missing"); }, "missing");
     expect_throw_with<hnswlib::IoError>([&] { Index::open(native.str() + ".missing"); }, "missing");

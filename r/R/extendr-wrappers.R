@@ -10,7 +10,7 @@ rs_interrupt_pending <- function() .Call(wrap__rs_interrupt_pending)
 
 #' A new empty index.
 #' @noRd
-rs_new <- function(distance, dim, max_elements, m, ef_construction, random_seed, allow_replace_deleted, quantization, keep_vectors) .Call(wrap__rs_new, distance, dim, max_elements, m, ef_construction, random_seed, allow_replace_deleted, quantization, keep_vectors)
+rs_new <- function(distance, dim, max_elements, m, ef_construction, random_seed, allow_replace_deleted, quantization, keep_vectors, distance_name) .Call(wrap__rs_new, distance, dim, max_elements, m, ef_construction, random_seed, allow_replace_deleted, quantization, keep_vectors, distance_name)
 
 #' Reads an index from `source`, its file's path or its bytes as a raw vector (see
 #' `rs_to_raw`), in hnswlib's format (written by hnswlib, RcppHNSW or hnswlib-rs) or the
@@ -19,8 +19,9 @@ rs_new <- function(distance, dim, max_elements, m, ef_construction, random_seed,
 #' without a distance. `mmap` maps a native file read-only instead of loading it
 #' (`verify`, `populate`: the core's view options); the load options are then unused.
 #' A quantized index loaded from hnswlib's format makes its codes from the vectors.
+#' `distance_name` (NULL or a string) names a custom distance, as the file must.
 #' @noRd
-rs_load <- function(source, distance, dim, max_elements, allow_replace_deleted, random_seed, quantization, keep_vectors, mmap, verify, populate) .Call(wrap__rs_load, source, distance, dim, max_elements, allow_replace_deleted, random_seed, quantization, keep_vectors, mmap, verify, populate)
+rs_load <- function(source, distance, dim, distance_name, max_elements, allow_replace_deleted, random_seed, quantization, keep_vectors, mmap, verify, populate) .Call(wrap__rs_load, source, distance, dim, distance_name, max_elements, allow_replace_deleted, random_seed, quantization, keep_vectors, mmap, verify, populate)
 
 #' The index as the bytes of an index file in `format` ("hnswlib" or "native").
 #' @noRd

@@ -124,6 +124,12 @@
 #'   saves in either format, `FALSE` for the codes only (see the section Quantized storage of
 #'   [hnsw_build()]). No effect without quantization. Anything but `TRUE` or
 #'   `FALSE` is an error.
+#' @param distance_name A name for a custom distance (one string of 1 to 64 bytes of
+#'   UTF-8), or `NULL` (the default) for none. A file saved in the native format
+#'   keeps it (it cannot keep the function), and [hnsw_load()] with a distance of
+#'   another name is an `hnswlibrs_invalid_argument` error instead of wrong results;
+#'   `$info()$distance_name` reports it. With a built-in distance, which names
+#'   itself, or an empty or longer name, it is an `hnswlibrs_invalid_argument` error.
 #'
 #' @return An index object (a reference object, see [HnswL2] for its methods) of
 #'   class `HnswEuclidean`, `HnswL2`, `HnswCosine`, `HnswIp` or `HnswL2u8` according to
@@ -168,7 +174,7 @@
 hnsw_build <- function(X, distance = c("euclidean", "l2", "cosine", "ip", "l2u8"), M = 16, ef = 200,
                        verbose = FALSE, progress = "bar", n_threads = 0, grain_size = 1,
                        byrow = TRUE, random_seed = 100, quantization = "none",
-                       keep_vectors = TRUE) {
+                       keep_vectors = TRUE, distance_name = NULL) {
   X <- check_matrix(X)
   n_threads <- check_count(n_threads, "n_threads")
   grain_size <- check_count(grain_size, "grain_size")
@@ -180,7 +186,8 @@ hnsw_build <- function(X, distance = c("euclidean", "l2", "cosine", "ip", "l2u8"
   ndim <- if (byrow) ncol(X) else nrow(X)
   ann <- hnsw_index(distance, dim = ndim, max_elements = nitems, M = M,
                     ef_construction = max(ef, M), random_seed = random_seed,
-                    quantization = quantization, keep_vectors = keep_vectors)
+                    quantization = quantization, keep_vectors = keep_vectors,
+                    distance_name = distance_name)
   tsmessage("Building HNSW index with metric '", if (is.character(distance)) distance else "custom",
             "' ef = ", formatC(ef), " M = ", formatC(M), " using ", n_threads, " threads")
   ann$setNumThreads(n_threads)

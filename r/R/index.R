@@ -38,7 +38,7 @@ HnswIndex <- setRefClass(
           list(filename = filename, max_elements = max_elements, quantization = quantization,
                keep_vectors = keep_vectors)
         }, args)
-        handle <<- rs(rs_load(path.expand(a$filename), d, dim,
+        handle <<- rs(rs_load(path.expand(a$filename), d, dim, NULL,
                               check_count(a$max_elements, "max_elements"), FALSE, 100,
                               a$quantization, check_flag(a$keep_vectors, "keep_vectors"),
                               FALSE, FALSE, FALSE))
@@ -54,7 +54,7 @@ HnswIndex <- setRefClass(
         ef_c <- check_count(a$ef_construction, "ef_construction")
         seed <- check_count(a$random_seed, "random_seed")
         handle <<- rs(rs_new(d, dim, max_el, M, max(ef_c, M), seed, FALSE, a$quantization,
-                             check_flag(a$keep_vectors, "keep_vectors")))
+                             check_flag(a$keep_vectors, "keep_vectors"), NULL))
       }
       invisible(.self)
     },
@@ -573,7 +573,9 @@ check_distance <- function(distance) {
 #'
 #' Indexes with a custom distance have class `HnswIndex` and `$info()$distance`
 #' `"native"` or `"R function"`. The index file written by `$save()` does not
-#' record the distance: load it with [hnsw_load()] and the same distance. With
+#' record the distance: load it with [hnsw_load()] and the same distance. Give the
+#' distance a name (`distance_name`): the native format keeps it, so a file read
+#' with a distance of another name is an error instead of wrong results. With
 #' [saveRDS()] the index keeps an R function, and a native symbol from
 #' [getNativeSymbolInfo()] by its name and library (load the library before
 #' [readRDS()]); an index made from a bare `$address` cannot be read back.
@@ -633,12 +635,12 @@ check_distance <- function(distance) {
 #' @export
 hnsw_index <- function(distance = "euclidean", dim, max_elements, M = 16, ef_construction = 200,
                        random_seed = 100, allow_replace_deleted = FALSE, quantization = "none",
-                       keep_vectors = TRUE) {
+                       keep_vectors = TRUE, distance_name = NULL) {
   distance <- check_distance(distance)
   h <- rs(rs_new(distance, check_count(dim, "dim", 1), check_count(max_elements, "max_elements"),
                  check_count(M, "M"), check_count(ef_construction, "ef_construction"),
                  check_count(random_seed, "random_seed"), isTRUE(allow_replace_deleted),
-                 quantization, check_flag(keep_vectors, "keep_vectors")))
+                 quantization, check_flag(keep_vectors, "keep_vectors"), distance_name))
   wrap_handle(h, distance)
 }
 
@@ -723,14 +725,15 @@ hnsw_save <- function(ann, filename, format = c("hnswlib", "native"), sync = TRU
 #' tell `"euclidean"` from `"l2"` (one space): such a file loads as `HnswEuclidean`,
 #' the package's default distance, unless `distance = "l2"` is given. A `distance`
 #' or `dim` that is given must be the file's, else an `hnswlibrs_invalid_argument`
-#' error. An index with a custom distance is read with that distance and its `dim`.
+#' error. An index with a custom distance is read with that distance and its `dim`
+#' (and its `distance_name`, if it was saved with one: see that argument).
 #' A file of u8 vectors loads as `HnswL2u8` (see the section u8 vectors of
 #' [hnsw_build()]); in hnswlib's format (e.g. written by hnswlib's C++ with
 #' `L2SpaceI`), read it with `distance = "l2u8"` and its `dim`.
 #'
 #' hnswlib's format records neither the distance, the dimension nor the
-#' query-time `ef`: give `dim` (without it, an `hnswlibrs_invalid_argument`
-#' error) and the distance the index was built with (`"euclidean"` when not
+#' query-time `ef`: give `dim` (without it, an `hnswlibrs_format` error) and the
+#' distance the index was built with (`"euclidean"` when not
 #' given; an index built with another one loads, but its searches are
 #' meaningless), and `$setEf()` if 10 is not wanted. Labels are stored 0-based,
 #' as RcppHNSW does: the label `l` in R is `l - 1` in the file, so a file written
@@ -747,8 +750,8 @@ hnsw_save <- function(ann, filename, format = c("hnswlib", "native"), sync = TRU
 #' that view one file (forked [parallel::mclapply()] workers, or separate R
 #' sessions) share one copy of it in the page cache instead of holding one each.
 #' A view of a file in hnswlib's format, or of a raw vector, is not possible: the
-#' file is an `hnswlibrs_invalid_argument` error (load it, or save it again with
-#' `format = "native"`).
+#' file is an `hnswlibrs_format` error, as its load without `dim` is (load it with
+#' its distance and `dim`, or save it again with `format = "native"`).
 #'
 #' A view searches, reads its items and labels, reports its settings and saves
 #' (`$save()`, [hnsw_save()], `$toRaw()`) like a loaded index, and its
@@ -801,6 +804,11 @@ hnsw_save <- function(ann, filename, format = c("hnswlib", "native"), sync = TRU
 #'   upper-level links only: searches stay safe whatever the file holds, but a
 #'   damaged file may give wrong results, which `$checkIntegrity()` finds. A load
 #'   (`mmap = FALSE`) always checks everything.
+#' @param distance_name The name of a custom distance (see [hnsw_build()]). A native
+#'   file saved with a named custom distance reads only with a distance of that name
+#'   (else an `hnswlibrs_invalid_argument` error naming both) or with no name, which
+#'   takes the file's. `NULL` (the default) for none; with a built-in distance or no
+#'   `distance` it is an `hnswlibrs_invalid_argument` error.
 #' @param populate For a view: `TRUE` reads the whole file into the page cache
 #'   while opening, so the first searches do not wait for the disk. No effect
 #'   without `mmap = TRUE`.
@@ -845,7 +853,8 @@ hnsw_save <- function(ann, filename, format = c("hnswlib", "native"), sync = TRU
 #' @export
 hnsw_load <- function(filename, distance = NULL, dim = NULL, max_elements = 0,
                       allow_replace_deleted = FALSE, random_seed = 100, quantization = "none",
-                      keep_vectors = TRUE, mmap = FALSE, verify = FALSE, populate = FALSE) {
+                      keep_vectors = TRUE, mmap = FALSE, verify = FALSE, populate = FALSE,
+                      distance_name = NULL) {
   if (check_flag(mmap, "mmap") &&
       !(isTRUE(max_elements == 0) && isFALSE(allow_replace_deleted) && isTRUE(random_seed == 100) &&
         identical(quantization, "none") && isTRUE(keep_vectors))) {
@@ -856,29 +865,32 @@ hnsw_load <- function(filename, distance = NULL, dim = NULL, max_elements = 0,
   }
   load_index(check_filename(filename), distance, dim, max_elements, allow_replace_deleted,
              random_seed, quantization, keep_vectors, sys.call(),
-             c(mmap, check_flag(verify, "verify"), check_flag(populate, "populate")))
+             c(mmap, check_flag(verify, "verify"), check_flag(populate, "populate")),
+             distance_name)
 }
 
 #' @rdname hnsw_load
 #' @export
 hnsw_from_raw <- function(bytes, distance = NULL, dim = NULL, max_elements = 0,
                           allow_replace_deleted = FALSE, random_seed = 100, quantization = "none",
-                          keep_vectors = TRUE) {
+                          keep_vectors = TRUE, distance_name = NULL) {
   if (!is.raw(bytes)) {
     stop(hnsw_condition("Invalid parameter: bytes must be a raw vector", "invalid_argument"))
   }
   load_index(bytes, distance, dim, max_elements, allow_replace_deleted, random_seed,
-             quantization, keep_vectors, sys.call())
+             quantization, keep_vectors, sys.call(), distance_name = distance_name)
 }
 
 # An index read from `source`, the name of an index file or its bytes (a raw vector);
 # `view` is c(mmap, verify, populate); its errors name `call`. A NULL distance is the
-# file's own (the l2 space as "euclidean"), a NULL dim the file's.
+# file's own (the l2 space as "euclidean"), a NULL dim the file's; `distance_name` names a
+# custom distance.
 load_index <- function(source, distance, dim, max_elements, allow_replace_deleted, random_seed,
-                       quantization, keep_vectors, call, view = c(FALSE, FALSE, FALSE)) {
+                       quantization, keep_vectors, call, view = c(FALSE, FALSE, FALSE),
+                       distance_name = NULL) {
   if (!is.null(distance)) distance <- check_distance(distance)
   if (!is.null(dim)) dim <- check_count(dim, "dim", 1)
-  h <- rs(rs_load(source, distance, dim, check_count(max_elements, "max_elements"),
+  h <- rs(rs_load(source, distance, dim, distance_name, check_count(max_elements, "max_elements"),
                   isTRUE(allow_replace_deleted), check_count(random_seed, "random_seed"),
                   quantization, check_flag(keep_vectors, "keep_vectors"),
                   view[1], view[2], view[3]), call)

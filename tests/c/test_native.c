@@ -285,9 +285,12 @@ static void test_view_errors(void) {
     write_file(empty, "", 0);
 
     hnsw_index *bad = NULL;
-    FAILS(HNSW_ERR_INVALID_ARGUMENT, "not a file in the native format", hnsw_index_open_view(hnswlib, NULL, &bad));
-    FAILS(HNSW_ERR_INVALID_ARGUMENT, "not a file in the native format", hnsw_index_open_view(garbage, NULL, &bad));
-    FAILS(HNSW_ERR_INVALID_ARGUMENT, "not a file in the native format", hnsw_index_open_view(empty, NULL, &bad));
+    /* Viewing and opening what is not a native file fail alike: HNSW_ERR_FORMAT, with a
+       message that tells an hnswlib file from what is no index. */
+    FAILS(HNSW_ERR_FORMAT, "load it with its space and dim", hnsw_index_open_view(hnswlib, NULL, &bad));
+    FAILS(HNSW_ERR_FORMAT, "load it with its space and dim", hnsw_index_open(hnswlib, NULL, &bad));
+    FAILS(HNSW_ERR_FORMAT, "nor an index in hnswlib's format", hnsw_index_open_view(garbage, NULL, &bad));
+    FAILS(HNSW_ERR_FORMAT, "not a file in the native format", hnsw_index_open_view(empty, NULL, &bad));
     FAILS(HNSW_ERR_IO, "no/such/file", hnsw_index_open_view(missing, NULL, &bad));
     FAILS(HNSW_ERR_IO, "no/such/file", hnsw_index_open(missing, NULL, &bad));
     FAILS(HNSW_ERR_FORMAT, "", hnsw_index_open(garbage, NULL, &bad));

@@ -17,7 +17,7 @@ use numpy::PyArray2;
 use parking_lot::RwLock;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 
 use crate::callbacks::PyCallback;
 use crate::convert::{self, with_rows, Items, Results};
@@ -95,6 +95,21 @@ enum Open {
     View(ViewOptions),
 }
 
+impl Open {
+    /// A view when `mmap` (which takes no load options), else a load with `load`.
+    fn new(mmap: bool, (verify, populate): (bool, bool), load: LoadOptions) -> PyResult<Self> {
+        if !mmap {
+            return Ok(Open::Load(load));
+        }
+        if load.max_elements != 0 || load.allow_replace_deleted {
+            return Err(PyValueError::new_err(
+                "a view (mmap=True) is read-only: max_elements and allow_replace_deleted do not apply",
+            ));
+        }
+        Ok(Open::View(ViewOptions { verify, populate }))
+    }
+}
+
 /// The state of an object over the native file at `path`, which names its space,
 /// dimension and settings (the GIL is released meanwhile).
 fn open_native(py: Python<'_>, path: PathBuf, how: Open) -> PyResult<Inner> {
@@ -127,20 +142,12 @@ pub fn load_index(
     verify: bool,
     populate: bool,
 ) -> PyResult<Bound<'_, PyAny>> {
-    let how = if mmap {
-        if max_elements != 0 || allow_replace_deleted {
-            return Err(PyValueError::new_err(
-                "a view (mmap=True) is read-only: max_elements and allow_replace_deleted do not apply",
-            ));
-        }
-        Open::View(ViewOptions { verify, populate })
-    } else {
-        Open::Load(LoadOptions {
-            max_elements,
-            allow_replace_deleted,
-            ..LoadOptions::default()
-        })
+    let load = LoadOptions {
+        max_elements,
+        allow_replace_deleted,
+        ..LoadOptions::default()
     };
+    let how = Open::new(mmap, (verify, populate), load)?;
     let inner = open_native(py, path_to_index, how)?;
     Index::new_of(&py.get_type::<Index>(), inner)
 }
@@ -791,21 +798,27 @@ impl Index {
         .py()
     }
 
-    /// load_index(path_to_index, max_elements=0, allow_replace_deleted=False)
+    /// load_index(path_to_index, max_elements=0, allow_replace_deleted=False, *, mmap=False, verify=False, populate=False)
     ///
     /// Replaces the index with one saved by save_index (in either format) or by pip
     /// hnswlib. The file must match this Index's space and dim. max_elements below
     /// the element count (e.g. 0) keeps the saved capacity. The ef set on this object
     /// is kept; a native file's storage mode is taken. On error the current index is
     /// left as it was. To load a native file without giving its space and dim, use
-    /// hnswlib_rs.load_index(path).
-    #[pyo3(signature = (path_to_index, max_elements=0, allow_replace_deleted=false))]
+    /// hnswlib_rs.load_index(path). mmap=True maps a native file as a read-only view
+    /// instead (see open_view; verify and populate apply to views only) with this
+    /// object's space: the way to view the file of a custom distance.
+    #[pyo3(signature = (path_to_index, max_elements=0, allow_replace_deleted=false, *, mmap=false, verify=false, populate=false))]
+    #[allow(clippy::too_many_arguments)]
     fn load_index(
         &self,
         py: Python<'_>,
         path_to_index: PathBuf,
         max_elements: usize,
         allow_replace_deleted: bool,
+        mmap: bool,
+        verify: bool,
+        populate: bool,
     ) -> PyResult<()> {
         let spec = self.spec()?;
         let (opts, ef) = {
@@ -815,9 +828,13 @@ impl Index {
                 g.default_ef,
             )
         };
+        let how = Open::new(mmap, (verify, populate), opts)?;
         let space = spec.space.clone();
         let index = py
-            .detach(|| HnswIndex::load(&path_to_index, space, &opts))
+            .detach(|| match &how {
+                Open::Load(opts) => HnswIndex::load(&path_to_index, space, opts),
+                Open::View(opts) => HnswIndex::view(&path_to_index, space, opts),
+            })
             .map_err(load_error)?;
         index.set_ef(ef);
         let mut g = self.inner.write();
@@ -851,6 +868,45 @@ impl Index {
         let how = Open::View(ViewOptions { verify, populate });
         let inner = open_native(cls.py(), path_to_index, how)?;
         Index::new_of(cls, inner)
+    }
+
+    /// from_bytes(data, max_elements=0, allow_replace_deleted=False)
+    ///
+    /// A new Index from the bytes of a file in the native format (to_bytes(format=
+    /// 'native'), or a file's contents), which name its space, dimension and settings,
+    /// as hnswlib_rs.load_index(path) reads the file. Bytes in hnswlib's format do not
+    /// name their space (RuntimeError: read them with Index(space, dim) and a file, or
+    /// unpickle); nor do those of a custom distance (ValueError).
+    #[classmethod]
+    #[pyo3(signature = (data, max_elements=0, allow_replace_deleted=false))]
+    fn from_bytes<'py>(
+        cls: &Bound<'py, PyType>,
+        data: &[u8],
+        max_elements: usize,
+        allow_replace_deleted: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let opts = LoadOptions {
+            max_elements,
+            allow_replace_deleted,
+            ..LoadOptions::default()
+        };
+        let index = cls
+            .py()
+            .detach(|| HnswIndex::from_native_bytes(data, &opts))
+            .map_err(load_error)?;
+        Index::new_of(cls, Inner::of_file(index)?)
+    }
+
+    /// to_bytes(*, format='hnswlib')
+    ///
+    /// The bytes save_index(path, format=format) writes, as a bytes object:
+    /// format='native' for Index.from_bytes.
+    #[pyo3(signature = (*, format="hnswlib"))]
+    fn to_bytes<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let format = FileFormat::by_name(format).py()?;
+        let r = self.ready()?;
+        let bytes = py.detach(|| r.index.to_bytes_with(format)).py()?;
+        Ok(PyBytes::new(py, &bytes))
     }
 
     /// The name of a custom distance (distance_name=, or the one a native file

@@ -181,6 +181,52 @@ def test_custom_space_file_needs_its_distance(tmp_path):
     q = hnswlib_rs.Index("custom", 4, distance=l1)
     q.load_index(str(tmp_path / "c.hnsw"))
     assert_same_results(p, q, data[:5], k=3)
+    # A view of it takes the distance the same way.
+    v = hnswlib_rs.Index("custom", 4, distance=l1)
+    v.set_ef(33)
+    v.load_index(str(tmp_path / "c.hnsw"), mmap=True)
+    assert v.is_view and v.ef == 33 and not q.is_view
+    assert_same_results(p, v, data[:5], k=3)
+    with pytest.raises(RuntimeError, match="read-only view"):
+        v.add_items(data[:1], [99])
+    with pytest.raises(ValueError, match="do not apply"):
+        v.load_index(str(tmp_path / "c.hnsw"), max_elements=100, mmap=True)
+    # An hnswlib file cannot be viewed, whatever the space given.
+    p.save_index(str(tmp_path / "c.bin"))
+    with pytest.raises(RuntimeError, match="load it with its space and dim"):
+        hnswlib_rs.Index("custom", 4, distance=l1).load_index(str(tmp_path / "c.bin"), mmap=True)
+
+
+def test_load_index_mmap_with_a_builtin_space_checks_it(saved):
+    index, path = saved
+    v = hnswlib_rs.Index("l2", DIM)
+    v.set_ef(index.ef)  # load_index keeps the object's ef, views too
+    v.load_index(str(path), mmap=True, verify=True, populate=True)
+    assert v.is_view and v.ef == index.ef
+    assert_same_results(index, v, np.random.default_rng(8).random((20, DIM), dtype=np.float32))
+    with pytest.raises(ValueError, match="not ip"):
+        hnswlib_rs.Index("ip", DIM).load_index(str(path), mmap=True)
+
+
+def test_native_bytes_read_without_space(saved):
+    index, _ = saved
+    data = index.to_bytes(format="native")
+    assert isinstance(data, bytes) and data[:8] == b"HNSWLRS\x1a"
+    q = hnswlib_rs.Index.from_bytes(data)
+    assert (q.space, q.dim, q.ef, q.get_current_count()) == (index.space, index.dim, index.ef,
+                                                             index.get_current_count())
+    queries = np.random.default_rng(9).random((20, DIM), dtype=np.float32)
+    assert_same_results(index, q, queries)
+    assert q.to_bytes(format="native") == data
+    assert index.to_bytes() == index.to_bytes(format="hnswlib")
+    bigger = hnswlib_rs.Index.from_bytes(data, max_elements=index.get_max_elements() + 50)
+    assert bigger.get_max_elements() == index.get_max_elements() + 50
+    with pytest.raises(ValueError, match="format"):
+        index.to_bytes(format="zip")
+    with pytest.raises(RuntimeError, match="not a file in the native format"):
+        hnswlib_rs.Index.from_bytes(b"garbage")
+    with pytest.raises(TypeError):
+        hnswlib_rs.Index.from_bytes("a string")
 
 
 def test_named_custom_distance_refuses_another_name(tmp_path):
@@ -356,10 +402,17 @@ def test_views_of_the_same_file_are_independent_objects(saved, data):
 
 
 def test_open_view_of_an_hnswlib_file(saved, tmp_path):
+    # Viewing and loading without a space fail alike: the file is in another format.
     index, _ = saved
-    index.save_index(str(tmp_path / "hnswlib.bin"))
-    with pytest.raises(ValueError, match="not a file in the native format"):
-        hnswlib_rs.Index.open_view(str(tmp_path / "hnswlib.bin"))
+    path = str(tmp_path / "hnswlib.bin")
+    index.save_index(path)
+    for call in (lambda: hnswlib_rs.Index.open_view(path),
+                 lambda: hnswlib_rs.load_index(path),
+                 lambda: hnswlib_rs.load_index(path, mmap=True),
+                 lambda: hnswlib_rs.Index.from_bytes(index.to_bytes())):
+        with pytest.raises(RuntimeError, match="not a file in the native format") as e:
+            call()
+        assert "load it with its space and dim" in str(e.value)
 
 
 def test_open_view_of_a_missing_file(tmp_path):
@@ -373,9 +426,9 @@ def test_open_view_of_a_missing_file(tmp_path):
 def test_open_view_of_garbage(content, tmp_path):
     path = tmp_path / "garbage.hnsw"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match="not a file in the native format"):
+    with pytest.raises(RuntimeError, match="not a file in the native format"):
         hnswlib_rs.Index.open_view(str(path))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="not a file in the native format"):
         hnswlib_rs.load_index(str(path))
 
 

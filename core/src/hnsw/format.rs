@@ -156,8 +156,9 @@ fn parse_header(b: &[u8; HEADER_LEN]) -> Result<Header> {
     })
 }
 
-/// Checks the header against itself, the caller's space and the byte length.
-fn validate(h: &Header, space: &Space, len: u64) -> Result<()> {
+/// Checks the header's fields against one another as hnswlib writes them (M, the
+/// element layout, mult).
+fn check_shape(h: &Header) -> Result<()> {
     if h.m < 2 || h.m > MAX_M || h.max_m != h.m || h.max_m0 != 2 * h.m {
         return Err(Error::corrupt(format!(
             "M = {}, maxM = {}, maxM0 = {}: hnswlib writes 2 <= M <= {MAX_M}, maxM = M, maxM0 = 2M",
@@ -173,6 +174,29 @@ fn validate(h: &Header, space: &Space, len: u64) -> Result<()> {
             h.offset_data, h.label_offset, h.slot_size
         )));
     }
+    let expected_mult = 1.0 / (h.m as f64).ln();
+    if (h.mult - expected_mult).abs() > 1e-9 * expected_mult || h.ef_construction == 0 {
+        return Err(Error::corrupt(format!(
+            "mult = {} (hnswlib writes 1/ln(M) = {expected_mult}) or ef_construction = {} is invalid",
+            h.mult, h.ef_construction
+        )));
+    }
+    Ok(())
+}
+
+/// The vector size in bytes of an index in hnswlib's format whose first bytes are
+/// `head`, if they are a header hnswlib writes ([`check_shape`]), else None: tells a
+/// caller who gave an hnswlib file where only the native format will do what the
+/// file is.
+pub(crate) fn sniff(head: &[u8]) -> Option<usize> {
+    let h = parse_header(head.get(..HEADER_LEN)?.try_into().ok()?).ok()?;
+    check_shape(&h).ok()?;
+    Some(h.label_offset - h.offset_data)
+}
+
+/// Checks the header against itself, the caller's space and the byte length.
+fn validate(h: &Header, space: &Space, len: u64) -> Result<()> {
+    check_shape(h)?;
     let file_data_size = h.label_offset - h.offset_data;
     if file_data_size != space.data_size() {
         let as_f32 = if file_data_size.is_multiple_of(4) {
@@ -185,13 +209,6 @@ fn validate(h: &Header, space: &Space, len: u64) -> Result<()> {
             space.kind().name(),
             space.dim(),
             space.data_size()
-        )));
-    }
-    let expected_mult = 1.0 / (h.m as f64).ln();
-    if (h.mult - expected_mult).abs() > 1e-9 * expected_mult || h.ef_construction == 0 {
-        return Err(Error::corrupt(format!(
-            "mult = {} (hnswlib writes 1/ln(M) = {expected_mult}) or ef_construction = {} is invalid",
-            h.mult, h.ef_construction
         )));
     }
     if h.count > h.max_elements || h.count > u32::MAX as usize {

@@ -1196,11 +1196,14 @@ impl HnswIndex {
         // bytes, which the searches tolerate: they bound every id they read).
         let map = unsafe { map.map_copy_read_only(&file) }.map_err(|e| Error::io(path, e))?;
         if !native::is_native(&map[..map.len().min(8)]) {
-            return Err(Error::invalid(format!(
-                "{}: not a file in the native format (only those can be viewed; load an hnswlib file instead)",
-                path.display()
-            )));
+            return Err(not_native(&map, true).in_file(path));
         }
+        // Searches read the file at random: a fault should read its page, not the
+        // read-ahead window around it (up to megabytes), which for a file larger than
+        // the memory at hand evicts the pages still needed and thrashes. Advice only:
+        // resident pages are unaffected, and a failure changes nothing.
+        #[cfg(unix)]
+        let _ = map.advise(memmap2::Advice::Random);
         let (graph, settings) = native::view(
             &std::sync::Arc::new(map),
             space,
@@ -1231,7 +1234,7 @@ impl HnswIndex {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         Self::load_from(&file, space, opts).map_err(|e| match e {
             Error::Io { source, .. } => Error::io(path, source),
-            e => e,
+            e => e.in_file(path),
         })
     }
 
@@ -1261,9 +1264,10 @@ impl HnswIndex {
             return Ok(Self::loaded(graph)?.with_settings(&settings));
         }
         let Some(space) = space else {
-            return Err(Error::corrupt(
-                "not a native hnswlib-rs file (no magic bytes); an index in hnswlib's format does not name its space: load it with one",
-            ));
+            let head = src
+                .bytes_at(0, src.size().unwrap_or(0).min(128) as usize, &mut scratch)
+                .unwrap_or_default();
+            return Err(not_native(head, false));
         };
         Self::loaded(format::read(src, space, opts)?)
     }
@@ -1277,4 +1281,32 @@ impl HnswIndex {
         let n = graph.storage.len() as u64;
         Ok(Self::from_graph(graph, n))
     }
+}
+
+/// The error for bytes that are not in the native format where only it will do
+/// (opening without a space, or `viewing`): it says whether they are an index in
+/// hnswlib's format, which names neither its space nor its dimension, and so what to
+/// do instead.
+fn not_native(head: &[u8], viewing: bool) -> Error {
+    let Some(bytes) = format::sniff(head) else {
+        return Error::NotNative(
+            "not a file in the native format, nor an index in hnswlib's format".into(),
+        );
+    };
+    let vectors = if bytes.is_multiple_of(4) {
+        format!(
+            "{bytes}-byte vectors: dim {} as f32 or {bytes} as u8",
+            bytes / 4
+        )
+    } else {
+        format!("{bytes}-byte vectors")
+    };
+    Error::NotNative(format!(
+        "not a file in the native format but an index in hnswlib's format ({vectors}), which does not name its space or dimension: {}",
+        if viewing {
+            "only native files can be viewed; load it with its space and dim, or save it again in the native format to view it"
+        } else {
+            "load it with its space and dim"
+        }
+    ))
 }

@@ -1084,9 +1084,10 @@ class Index : public detail::IndexBase<detail::HnswOps> {
     /// work as on a loaded index; add, add_batch, mark_deleted, unmark_deleted and
     /// resize throw StateError ("... read-only view ..."). The file must not be
     /// truncated or rewritten in place while the view exists (save() replaces files by
-    /// a rename, which is safe; so is deleting it). InvalidArgumentError for a file
-    /// not in the native format (hnswlib's: load() it) or of a custom distance (use
-    /// view()); FormatError for a truncated or damaged one; IoError for a missing one.
+    /// a rename, which is safe; so is deleting it). FormatError for a file not in the
+    /// native format (hnswlib's: load() it), as open() gives, and for a truncated or
+    /// damaged one; InvalidArgumentError for a file of a custom distance (use view());
+    /// IoError for a missing one.
     static Index open_view(const std::string& path, const ViewOptions& opts = {}) {
         hnsw_view_options o{opts.verify, opts.populate};
         return adopt_with_own_space(

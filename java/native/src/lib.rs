@@ -90,11 +90,33 @@ fn non_negative(v: i64, what: &str) -> Res<usize> {
 }
 
 /// The core space for a Java `io.github.hnswlibrs.Space` (fields `kind`, `dim`,
-/// `distance`, `function`, `userData`), and its Java distance if it has one.
+/// `distance`, `function`, `userData`, `customName`), and its Java distance if it has
+/// one.
 fn make_space(env: &mut Env, space: &JObject) -> Res<(Space, Option<Arc<JavaDistance>>)> {
     if space.is_null() {
         return Err(Fail::Arg("the space must not be null".into()));
     }
+    let name = env
+        .get_field(
+            space,
+            jni_str!("customName"),
+            jni_sig!("Ljava/lang/String;"),
+        )?
+        .l()?;
+    let name = if name.is_null() {
+        None
+    } else {
+        Some(env.cast_local::<JString>(name)?.try_to_string(env)?)
+    };
+    let (space, java) = unnamed_space(env, space)?;
+    match name {
+        Some(name) => Ok((space.named(&name)?, java)),
+        None => Ok((space, java)),
+    }
+}
+
+/// [`make_space`] without the name.
+fn unnamed_space(env: &mut Env, space: &JObject) -> Res<(Space, Option<Arc<JavaDistance>>)> {
     let kind = env.get_field(space, jni_str!("kind"), jni_sig!("I"))?.i()?;
     let dim = env.get_field(space, jni_str!("dim"), jni_sig!("I"))?.i()?;
     let dim = non_negative(dim.into(), "dim")?;
@@ -394,21 +416,23 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_load<'l>(
     })
 }
 
-/// `static native long open(String path, long maxElements, boolean
+/// `static native long open(String path, byte[] bytes, long maxElements, boolean
 /// allowReplaceDeleted, int quantization, boolean keepVectors)`: an HNSW index from a
-/// native file, which names its space, dimension and settings.
+/// native file, or from its `bytes` when path is null, which name the space,
+/// dimension and settings.
 #[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_io_github_hnswlibrs_Native_open<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     path: JString<'l>,
+    bytes: JByteArray<'l>,
     max_elements: jlong,
     allow_replace_deleted: jboolean,
     quantization_ordinal: jint,
     keep_vectors: jboolean,
 ) -> jlong {
     run(&mut env, |env| {
-        let path = path.try_to_string(env)?;
         let opts = LoadOptions {
             max_elements: non_negative(max_elements, "maxElements")?,
             allow_replace_deleted,
@@ -416,7 +440,11 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_open<'l>(
             keep_vectors,
             ..LoadOptions::default()
         };
-        let index = HnswIndex::open(path, &opts)?;
+        let index = if path.is_null() {
+            HnswIndex::from_native_bytes(&env.convert_byte_array(&bytes)?, &opts)?
+        } else {
+            HnswIndex::open(path.try_to_string(env)?, &opts)?
+        };
         Ok(registry::register(Index::Hnsw(index), None) as jlong)
     })
 }
@@ -1024,6 +1052,43 @@ pub extern "system" fn Java_io_github_hnswlibrs_Native_symbolAddress<'l>(
             )));
         }
         Ok(addr as usize as jlong)
+    })
+}
+
+/// `static native void checkSpaceName(String name)`: throws
+/// `IllegalArgumentException` unless the core takes `name` as a custom space's name.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_checkSpaceName<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    name: JString<'l>,
+) {
+    run(&mut env, |env| {
+        let name = name.try_to_string(env)?;
+        // The core's rule, applied to a throw-away custom space.
+        Space::custom(1, |_: &[u8], _: &[u8]| 0.0)?.named(&name)?;
+        Ok(())
+    })
+}
+
+/// `static native String spaceName(long id)`: the name of the index's custom space,
+/// or null.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_io_github_hnswlibrs_Native_spaceName<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: jlong,
+) -> jobject {
+    run(&mut env, |env| {
+        let entry = registry::get(id)?;
+        let name = match &entry.index {
+            Index::Hnsw(h) => h.space().name().map(str::to_owned),
+            Index::Brute(b) => b.space().name().map(str::to_owned),
+        };
+        Ok(match name {
+            Some(name) => env.new_string(name)?.into_raw(),
+            None => std::ptr::null_mut(),
+        })
     })
 }
 

@@ -128,7 +128,7 @@ test_that("NULL where a value is expected is an error", {
   # dim = NULL is the file's own: hnswlib's format has none
   h <- tempfile()
   ann$save(h)
-  expect_error(hnsw_load(h, "l2", dim = NULL), "give dim", class = "hnswlibrs_invalid_argument")
+  expect_error(hnsw_load(h, "l2", dim = NULL), "give dim", class = "hnswlibrs_format")
   unlink(h)
   expect_error(ann$save(NULL), "filename must be one file name", class = "hnswlibrs_invalid_argument")
   expect_error(hnsw_from_raw(NULL, "l2", dim = 4), "bytes must be a raw vector",

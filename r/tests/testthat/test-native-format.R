@@ -74,9 +74,11 @@ test_that("hnswlib's format stays the default, and needs dim", {
   ann$save(f)
   expect_false(is_native_file(f))
   expect_identical(ann$toRaw(), readBin(f, "raw", file.size(f)))
-  expect_error(hnsw_load(f), "does not record|records neither", class = "hnswlibrs_invalid_argument")
-  expect_error(hnsw_load(f, distance = "cosine"), "give dim", class = "hnswlibrs_invalid_argument")
-  expect_error(hnsw_from_raw(ann$toRaw()), "give dim", class = "hnswlibrs_invalid_argument")
+  # a format error whether loaded or viewed, as in the core and the other bindings
+  expect_error(hnsw_load(f), "does not record|records neither", class = "hnswlibrs_format")
+  expect_error(hnsw_load(f, distance = "cosine"), "give dim", class = "hnswlibrs_format")
+  expect_error(hnsw_from_raw(ann$toRaw()), "give dim", class = "hnswlibrs_format")
+  expect_error(hnsw_load(f, mmap = TRUE), "load it with its space and dim", class = "hnswlibrs_format")
   # without a distance, hnswlib's format reads as "euclidean", as before
   expect_s4_class(hnsw_load(f, dim = 6), "HnswEuclidean")
   back <- hnsw_load(f, "cosine", dim = 6)
@@ -217,6 +219,55 @@ test_that("an index with a custom distance is read with its distance and dim", {
   }
 })
 
+test_that("a named custom distance travels with the native file", {
+  manhattan <- function(a, b) sum(abs(a - b))
+  X <- random_data(60, 3)
+  ann <- hnsw_index(manhattan, dim = 3, max_elements = 60, M = 8, ef_construction = 20,
+                    distance_name = "l1")
+  expect_equal(ann$info()$distance_name, "l1")
+  ann$addItems(X)
+  f <- native_file(ann)
+  r <- ann$getNNsList(X[1, ], 3)
+  # the same name: loaded, viewed, or read from bytes
+  for (back in list(hnsw_load(f, distance = manhattan, dim = 3, distance_name = "l1"),
+                    hnsw_load(f, distance = manhattan, dim = 3, distance_name = "l1", mmap = TRUE),
+                    hnsw_from_raw(readBin(f, "raw", file.size(f)), distance = manhattan, dim = 3,
+                                  distance_name = "l1"))) {
+    expect_equal(back$info()$distance_name, "l1")
+    expect_equal(back$getNNsList(X[1, ], 3), r)
+  }
+  # another name: an error naming both, loaded or viewed
+  expect_error(hnsw_load(f, distance = manhattan, dim = 3, distance_name = "manhattan"),
+               '"l1".*"manhattan"', class = "hnswlibrs_invalid_argument")
+  expect_error(hnsw_load(f, distance = manhattan, dim = 3, distance_name = "manhattan", mmap = TRUE),
+               '"l1".*"manhattan"', class = "hnswlibrs_invalid_argument")
+  expect_error(hnsw_load(f), 'named "l1"', class = "hnswlibrs_invalid_argument")
+  # no name: takes the file's, which saveRDS() and native saves keep
+  back <- hnsw_load(f, distance = manhattan, dim = 3)
+  expect_equal(back$info()$distance_name, "l1")
+  again <- unserialize(serialize(back, NULL))
+  expect_equal(again$info()$distance_name, "l1")
+  g <- native_file(again)
+  expect_error(hnsw_load(g, distance = manhattan, dim = 3, distance_name = "l2-ish"), "l2-ish",
+               class = "hnswlibrs_invalid_argument")
+  # names are for custom distances: 1 to 64 bytes, one string
+  expect_null(hnsw_index(manhattan, dim = 3, max_elements = 5)$info()$distance_name)
+  expect_null(hnsw_index("l2", dim = 3, max_elements = 5)$info()$distance_name)
+  expect_error(hnsw_index("l2", dim = 3, max_elements = 5, distance_name = "l2"), "only custom",
+               class = "hnswlibrs_invalid_argument")
+  expect_error(hnsw_index(manhattan, dim = 3, max_elements = 5, distance_name = ""), "space name",
+               class = "hnswlibrs_invalid_argument")
+  expect_error(hnsw_index(manhattan, dim = 3, max_elements = 5, distance_name = strrep("x", 65)),
+               "space name", class = "hnswlibrs_invalid_argument")
+  expect_error(hnsw_index(manhattan, dim = 3, max_elements = 5, distance_name = c("a", "b")),
+               "one string", class = "hnswlibrs_invalid_argument")
+  expect_error(hnsw_load(f, distance_name = "l1"), "give that distance",
+               class = "hnswlibrs_invalid_argument")
+  built <- hnsw_build(X, distance = manhattan, distance_name = "l1", M = 8, ef = 20)
+  expect_equal(built$info()$distance_name, "l1")
+  unlink(c(f, g))
+})
+
 test_that("files a view or a load cannot use give clear errors, never a crash", {
   X <- random_data(300, 4)
   ann <- hnsw_build(X)
@@ -224,9 +275,9 @@ test_that("files a view or a load cannot use give clear errors, never a crash", 
   bytes <- readBin(f, "raw", file.size(f))
   h <- tempfile(fileext = ".hnsw")
   ann$save(h)
-  expect_error(hnsw_load(h, mmap = TRUE), "native format", class = "hnswlibrs_invalid_argument")
+  expect_error(hnsw_load(h, mmap = TRUE), "native format", class = "hnswlibrs_format")
   expect_error(hnsw_load(h, distance = "euclidean", dim = 4, mmap = TRUE), "native format",
-               class = "hnswlibrs_invalid_argument")
+               class = "hnswlibrs_format")
   missing <- tempfile()
   expect_error(hnsw_load(missing), class = "hnswlibrs_io")
   expect_error(hnsw_load(missing, mmap = TRUE), class = "hnswlibrs_io")

@@ -124,15 +124,32 @@ class Index:
         """Saves atomically; format='hnswlib' (pip hnswlib loads it) or 'native'
         (self-describing, checksummed, can be opened with open_view)."""
     def load_index(
-        self, path_to_index: _Path, max_elements: int = 0, allow_replace_deleted: bool = False
+        self,
+        path_to_index: _Path,
+        max_elements: int = 0,
+        allow_replace_deleted: bool = False,
+        *,
+        mmap: bool = False,
+        verify: bool = False,
+        populate: bool = False,
     ) -> None:
-        """Loads a file in either format; it must match this Index's space and dim."""
+        """Loads a file in either format; it must match this Index's space and dim.
+        mmap=True views a native file read-only with this Index's space (custom
+        distances too)."""
     @classmethod
     def open_view(
         cls, path_to_index: _Path, verify: bool = False, populate: bool = False
     ) -> "Index":
         """A read-only Index over a memory-mapped native file; space, dim and settings
         come from the file. Adds, deletes and resizes raise RuntimeError."""
+    @classmethod
+    def from_bytes(
+        cls, data: bytes, max_elements: int = 0, allow_replace_deleted: bool = False
+    ) -> "Index":
+        """A new Index from bytes in the native format (to_bytes(format='native')),
+        which name their space, dim and settings."""
+    def to_bytes(self, *, format: Literal["hnswlib", "native"] = "hnswlib") -> bytes:
+        """The bytes save_index(path, format=format) writes."""
     @property
     def distance_name(self) -> Optional[str]:
         """The name of a custom distance (distance_name=, or a native file's), or None."""

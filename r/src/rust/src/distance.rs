@@ -139,6 +139,16 @@ impl DistanceSpec {
         }
     }
 
+    /// The space under `name` (`distance_name`), as [`DistanceSpec::space`] makes it.
+    /// The core checks the name: custom distances only, 1 to 64 bytes of UTF-8.
+    pub fn named_space(&self, dim: usize, name: Option<&str>) -> Result<(Space, Extra)> {
+        let (space, extra) = self.space(dim)?;
+        match name {
+            Some(name) => Ok((space.named(name).map_err(core_err)?, extra)),
+            None => Ok((space, extra)),
+        }
+    }
+
     /// The spec as an R value, for serialisation.
     pub fn to_robj(&self) -> Robj {
         match self {

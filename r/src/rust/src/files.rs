@@ -65,8 +65,14 @@ impl<'a> Source<'a> {
 }
 
 /// A handle over the index read from `source` (a path or a raw vector); `distance` and
-/// `dim` may be NULL (see the module's documentation).
-pub fn read(source: &Robj, distance: &Robj, dim: &Robj, how: &How) -> Result<Handle> {
+/// `dim` may be NULL (see the module's documentation). A custom distance may have a
+/// name, which a native file that names its distance must have too (the core checks).
+pub fn read(
+    source: &Robj,
+    (distance, name): (&Robj, Option<&str>),
+    dim: &Robj,
+    how: &How,
+) -> Result<Handle> {
     let source = Source::from_robj(source)?;
     let spec = if distance.is_null() {
         None
@@ -84,18 +90,26 @@ pub fn read(source: &Robj, distance: &Robj, dim: &Robj, how: &How) -> Result<Han
         })?;
         Some(crate::count(d, "dim")?)
     };
+    if name.is_some() && spec.as_ref().is_none_or(DistanceSpec::is_builtin) {
+        return Err(rerr(
+            "invalid_argument",
+            "Invalid parameter: distance_name names a custom distance: give that distance \
+             and dim too",
+        ));
+    }
     let with_space = |spec: DistanceSpec, dim: usize| -> Result<Handle> {
-        let (space, extra) = spec.space(dim)?;
+        let (space, extra) = spec.named_space(dim, name)?;
         let index = source.read(Some(space), how).map_err(core_err)?;
         Ok(Handle::new(IndexBox::new(index, spec, extra, dim)))
     };
     // A view reads native files only: anything else goes on to the core, which says so.
     let native = matches!(how, How::View(_)) || source.format()? == FileFormat::Native;
     if !native {
+        // A format error, as the core's for the native-only reads of such a file.
         let dim = dim.ok_or_else(|| {
             rerr(
-                "invalid_argument",
-                "Invalid parameter: an index file in hnswlib's format records neither its \
+                "format",
+                "Wrong file format: an index file in hnswlib's format records neither its \
                  dimension nor its distance: give dim (and distance, \"euclidean\" by default), \
                  or save the index in the native format (format = \"native\")",
             )

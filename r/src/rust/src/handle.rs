@@ -193,6 +193,7 @@ impl Handle {
             format = STATE_FORMAT,
             bytes = Raw::from_bytes(&i.to_bytes()?),
             distance = self.0.spec.to_robj(),
+            distance_name = i.space().name().map_or_else(|| Robj::from(()), Robj::from),
             dim = self.0.dim as f64,
             ef = i.ef() as f64,
             allow_replace_deleted = i.allow_replace_deleted(),
@@ -246,7 +247,12 @@ impl Handle {
             })?;
         }
         let spec = DistanceSpec::from_robj(&distance)?;
-        let (space, extra) = spec.space(dim)?;
+        // States written before custom distances had names have none.
+        let name = match get("distance_name") {
+            Ok(n) if !n.is_null() => Some(n.as_str().ok_or_else(bad)?.to_owned()),
+            _ => None,
+        };
+        let (space, extra) = spec.named_space(dim, name.as_deref())?;
         let bytes = get("bytes")?;
         // States written before quantization existed have no mode: unquantized.
         let quantization = match get("quantization") {

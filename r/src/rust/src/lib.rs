@@ -119,6 +119,20 @@ fn rerank(r: &Robj, null_ok: bool) -> Result<Option<f32>> {
     ))
 }
 
+/// A custom distance's name from R: NULL (none) or one string.
+fn distance_name_of(name: &Robj) -> Result<Option<&str>> {
+    if name.is_null() {
+        return Ok(None);
+    }
+    match name.as_str() {
+        Some(s) if name.len() == 1 => Ok(Some(s)),
+        _ => Err(rerr(
+            "invalid_argument",
+            "Invalid parameter: distance_name must be one string or NULL",
+        )),
+    }
+}
+
 /// A new empty index.
 #[extendr]
 #[allow(clippy::too_many_arguments)]
@@ -132,6 +146,7 @@ fn rs_new(
     allow_replace_deleted: bool,
     quantization: Robj,
     keep_vectors: bool,
+    distance_name: Robj,
 ) -> Result<Robj> {
     let params = HnswParams {
         max_elements: count(max_elements, "max_elements")?,
@@ -144,7 +159,7 @@ fn rs_new(
     };
     let dim = count(dim, "dim")?;
     let spec = DistanceSpec::from_robj(&distance)?;
-    let (space, extra) = spec.space(dim)?;
+    let (space, extra) = spec.named_space(dim, distance_name_of(&distance_name)?)?;
     let index = HnswIndex::new(space, &params).map_err(core_err)?;
     Ok(Handle::new(IndexBox::new(index, spec, extra, dim)).into_robj())
 }
@@ -156,12 +171,14 @@ fn rs_new(
 /// without a distance. `mmap` maps a native file read-only instead of loading it
 /// (`verify`, `populate`: the core's view options); the load options are then unused.
 /// A quantized index loaded from hnswlib's format makes its codes from the vectors.
+/// `distance_name` (NULL or a string) names a custom distance, as the file must.
 #[extendr]
 #[allow(clippy::too_many_arguments)]
 fn rs_load(
     source: Robj,
     distance: Robj,
     dim: Robj,
+    distance_name: Robj,
     max_elements: f64,
     allow_replace_deleted: bool,
     random_seed: f64,
@@ -182,7 +199,8 @@ fn rs_load(
             keep_vectors,
         })
     };
-    Ok(files::read(&source, &distance, &dim, &how)?.into_robj())
+    let name = distance_name_of(&distance_name)?;
+    Ok(files::read(&source, (&distance, name), &dim, &how)?.into_robj())
 }
 
 /// The index as the bytes of an index file in `format` ("hnswlib" or "native").
@@ -651,6 +669,7 @@ fn rs_info(h: Robj) -> Result<Robj> {
     let i = h.index();
     Ok(list!(
         distance = h.distance_name(),
+        distance_name = i.space().name().map_or_else(|| Robj::from(()), Robj::from),
         dim = h.dim() as f64,
         size = i.len() as f64,
         deleted = i.deleted_count() as f64,

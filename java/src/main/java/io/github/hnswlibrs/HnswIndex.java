@@ -246,10 +246,14 @@ public final class HnswIndex extends VectorIndex {
      * either {@link FileFormat} (told apart by the native format's magic bytes).
      *
      * @param path the file
-     * @param space the space it was built with (the dimension is checked against the file)
+     * @param space the space it was built with (the dimension is checked against the file; a
+     *     native file of a {@link Space#named(String) named} custom distance also checks the
+     *     name, and gives it to an unnamed space)
      * @return the index
      * @throws IOException if the file cannot be read
      * @throws IndexFormatException if it is not a valid index for this space
+     * @throws IllegalArgumentException for a native file of another space, dimension or
+     *     distance name
      */
     public static HnswIndex load(Path path, Space space) throws IOException {
         return load(path, space, 0, false);
@@ -322,7 +326,7 @@ public final class HnswIndex extends VectorIndex {
     public static HnswIndex open(Path path, LoadOptions options) throws IOException {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(options, "options");
-        return ofFile(Native.open(path.toString(), options.maxElements, options.allowReplaceDeleted,
+        return ofFile(Native.open(path.toString(), null, options.maxElements, options.allowReplaceDeleted,
                 options.quantization.ordinal(), options.keepVectors));
     }
 
@@ -344,9 +348,9 @@ public final class HnswIndex extends VectorIndex {
      * @param path the file
      * @return the view
      * @throws IOException if the file cannot be opened
-     * @throws IndexFormatException if it is truncated or corrupted
-     * @throws IllegalArgumentException if it is not in the native format (an hnswlib file, or
-     *     not an index), or holds a custom distance
+     * @throws IndexFormatException if it is not in the native format (an hnswlib file, or not
+     *     an index: the message says which), or is truncated or corrupted
+     * @throws IllegalArgumentException if it holds a custom distance
      */
     public static HnswIndex openView(Path path) throws IOException {
         return openView(path, ViewOptions.defaults());
@@ -359,9 +363,9 @@ public final class HnswIndex extends VectorIndex {
      * @param options verify, populate
      * @return the view
      * @throws IOException if the file cannot be opened
-     * @throws IndexFormatException if it is truncated or corrupted
-     * @throws IllegalArgumentException if it is not in the native format, or holds a custom
-     *     distance
+     * @throws IndexFormatException if it is not in the native format, or is truncated or
+     *     corrupted
+     * @throws IllegalArgumentException if it holds a custom distance
      */
     public static HnswIndex openView(Path path, ViewOptions options) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -378,15 +382,16 @@ public final class HnswIndex extends VectorIndex {
      * @param options verify, populate
      * @return the view
      * @throws IOException if the file cannot be opened
-     * @throws IndexFormatException if it is truncated or corrupted
-     * @throws IllegalArgumentException if it is not in the native format, or is of another
-     *     space or dimension
+     * @throws IndexFormatException if it is not in the native format, or is truncated or
+     *     corrupted
+     * @throws IllegalArgumentException if it is of another space or dimension, or of a custom
+     *     distance of another name ({@link Space#named(String)})
      */
     public static HnswIndex openView(Path path, Space space, ViewOptions options) throws IOException {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(space, "space");
         Objects.requireNonNull(options, "options");
-        return new HnswIndex(Native.openView(path.toString(), space, options.verify, options.populate), space);
+        return withSpace(Native.openView(path.toString(), space, options.verify, options.populate), space);
     }
 
     /** The index behind {@code id}, read from a native file: its space is the file's. */
@@ -400,13 +405,62 @@ public final class HnswIndex extends VectorIndex {
         }
     }
 
+    /**
+     * The index behind {@code id}, made with {@code space}: an unnamed custom space read from
+     * a native file that names it takes the file's name, as the native library's space did.
+     */
+    private static HnswIndex withSpace(long id, Space space) {
+        try {
+            String name = Native.spaceName(id);
+            boolean renamed = name != null && !name.equals(space.customName);
+            return new HnswIndex(id, renamed ? space.named(name) : space);
+        } catch (RuntimeException e) {
+            Native.free(id);
+            throw e;
+        }
+    }
+
     /** An index from the file {@code path}, or from {@code bytes} when path is null. */
     private static HnswIndex loaded(String path, byte[] bytes, Space space, LoadOptions options)
             throws IndexFormatException {
         Objects.requireNonNull(space, "space");
         Objects.requireNonNull(options, "options");
-        return new HnswIndex(Native.load(true, path, bytes, space, options.maxElements, options.allowReplaceDeleted,
+        return withSpace(Native.load(true, path, bytes, space, options.maxElements, options.allowReplaceDeleted,
                 DEFAULT_RANDOM_SEED, options.quantization.ordinal(), options.keepVectors), space);
+    }
+
+    /**
+     * Reads an index from the bytes of a file in the {@link FileFormat#NATIVE} format
+     * ({@link #toBytes(FileFormat)}), which name its space, dimension and settings, as
+     * {@link #open(Path)} reads the file.
+     *
+     * @param bytes the native format
+     * @return the index
+     * @throws IndexFormatException if the bytes are not in the native format (hnswlib's
+     *     format does not name its space: read it with {@link #fromBytes(byte[], Space)}) or
+     *     are truncated or corrupted
+     * @throws IllegalArgumentException for the index of a custom distance
+     */
+    public static HnswIndex fromBytes(byte[] bytes) throws IndexFormatException {
+        return fromBytes(bytes, LoadOptions.defaults());
+    }
+
+    /**
+     * {@link #fromBytes(byte[])} with a capacity and slot reuse ({@link LoadOptions}); a
+     * quantization other than {@link Quantization#NONE} must be the file's.
+     *
+     * @param bytes the native format
+     * @param options capacity, slot reuse, quantization
+     * @return the index
+     * @throws IndexFormatException if the bytes are not a valid index in the native format
+     * @throws IllegalArgumentException for the index of a custom distance, or a quantization
+     *     other than the file's
+     */
+    public static HnswIndex fromBytes(byte[] bytes, LoadOptions options) throws IndexFormatException {
+        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(options, "options");
+        return ofFile(Native.open(null, bytes, options.maxElements, options.allowReplaceDeleted,
+                options.quantization.ordinal(), options.keepVectors));
     }
 
     /**

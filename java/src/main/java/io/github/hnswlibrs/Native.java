@@ -50,9 +50,12 @@ final class Native {
     static native long load(boolean hnsw, String path, byte[] bytes, Space space, long maxElements,
             boolean allowReplaceDeleted, long seed, int quantization, boolean keepVectors);
 
-    /** An HNSW index from a native file, which names its space ({@link #INFO_SPACE}). */
-    static native long open(String path, long maxElements, boolean allowReplaceDeleted, int quantization,
-            boolean keepVectors);
+    /**
+     * An HNSW index from a native file, or from its {@code bytes} if path is null, which
+     * name its space ({@link #INFO_SPACE}).
+     */
+    static native long open(String path, byte[] bytes, long maxElements, boolean allowReplaceDeleted,
+            int quantization, boolean keepVectors);
 
     /** A read-only view of a native file; {@code space} null means the file's own. */
     static native long openView(String path, Space space, boolean verify, boolean populate);
@@ -103,6 +106,12 @@ final class Native {
     static native byte[] toBytes(long id, int format);
 
     static native long symbolAddress(String library, String symbol);
+
+    /** Throws IllegalArgumentException unless {@code name} is a valid custom space name. */
+    static native void checkSpaceName(String name);
+
+    /** The name of the index's custom space, or null. */
+    static native String spaceName(long id);
 
     /** Range search; returns lims (rows + 1), labels, distance bits, packed. */
     static native long[] rangeSearch(long id, float[] queries, byte[] bytes, Buffer buffer, int pos, int len, float epsilon,

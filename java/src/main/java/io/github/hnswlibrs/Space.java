@@ -3,6 +3,7 @@ package io.github.hnswlibrs;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a vector is and how two are compared: hnswlib's spaces.
@@ -35,8 +36,14 @@ public final class Space {
     final FloatDistance distance;
     final long function;
     final long userData;
+    /** A custom space's name ({@link #named(String)}), or null. */
+    final String customName;
 
     private Space(int kind, int dim, FloatDistance distance, long function, long userData) {
+        this(kind, dim, distance, function, userData, null);
+    }
+
+    private Space(int kind, int dim, FloatDistance distance, long function, long userData, String customName) {
         if (dim < 1) {
             throw new IllegalArgumentException("Invalid parameter: dim must be at least 1");
         }
@@ -45,6 +52,7 @@ public final class Space {
         this.distance = distance;
         this.function = function;
         this.userData = userData;
+        this.customName = customName;
     }
 
     /**
@@ -192,6 +200,39 @@ public final class Space {
     }
 
     /**
+     * This custom space ({@link #custom(int, FloatDistance)} or a
+     * {@link #nativeFunction(int, long, long) native function}) under a name. A file saved
+     * in the {@link FileFormat#NATIVE} format keeps the name (it cannot keep the function),
+     * and loading or viewing it with a space of another name throws
+     * {@link IllegalArgumentException} instead of giving wrong results; an unnamed space
+     * takes the file's name ({@link VectorIndex#space()} then reports it).
+     *
+     * @param name 1 to 64 bytes of UTF-8, without NUL
+     * @return the same distance, named
+     * @throws IllegalArgumentException for a built-in space (its kind names it) or a name that
+     *     is empty, too long or holds a NUL
+     */
+    public Space named(String name) {
+        Objects.requireNonNull(name, "name");
+        if (kind != JAVA && kind != NATIVE) {
+            throw new IllegalArgumentException(
+                    "Invalid parameter: only custom spaces take a name; this one is " + name());
+        }
+        Native.checkSpaceName(name);
+        return new Space(kind, dim, distance, function, userData, name);
+    }
+
+    /**
+     * The name of a custom space ({@link #named(String)}, or the one a native file gave an
+     * unnamed space it was loaded with); empty for built-in spaces and unnamed ones.
+     *
+     * @return the name, if any
+     */
+    public Optional<String> customName() {
+        return Optional.ofNullable(customName);
+    }
+
+    /**
      * Elements per vector: floats, or bytes for {@link #l2u8(int)}.
      *
      * @return the dimension
@@ -225,6 +266,6 @@ public final class Space {
 
     @Override
     public String toString() {
-        return "Space(" + name() + ", dim=" + dim + ")";
+        return "Space(" + name() + (customName == null ? "" : " \"" + customName + "\"") + ", dim=" + dim + ")";
     }
 }

@@ -54,6 +54,15 @@ class NativeFormatTest {
         return file;
     }
 
+    /** The L1 distance, a custom distance of the tests. */
+    static float l1(float[] a, float[] b) {
+        float s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += Math.abs(a[i] - b[i]);
+        }
+        return s;
+    }
+
     static void assertSameResults(HnswIndex a, HnswIndex b) {
         BatchSearchResult ra = a.knnBatch(QUERIES, 10);
         BatchSearchResult rb = b.knnBatch(QUERIES, 10);
@@ -184,13 +193,7 @@ class NativeFormatTest {
 
     @Test
     void customDistanceFilesNeedTheirSpace(@TempDir Path dir) throws IOException {
-        FloatDistance l1 = (a, b) -> {
-            float s = 0;
-            for (int i = 0; i < a.length; i++) {
-                s += Math.abs(a[i] - b[i]);
-            }
-            return s;
-        };
+        FloatDistance l1 = NativeFormatTest::l1;
         Space space = Space.custom(4, l1);
         float[][] data = TestData.random(40, 4, 3);
         Path file = dir.resolve("custom.hnsw");
@@ -209,6 +212,64 @@ class NativeFormatTest {
                 }
             }
         }
+    }
+
+    @Test
+    void namedCustomSpaceTravelsWithTheFile(@TempDir Path dir) throws IOException {
+        FloatDistance l1 = NativeFormatTest::l1;
+        Space named = Space.custom(4, l1).named("l1");
+        assertEquals("l1", named.customName().orElseThrow());
+        assertTrue(named.toString().contains("\"l1\""), named.toString());
+        assertTrue(Space.custom(4, l1).customName().isEmpty());
+        float[][] data = TestData.random(40, 4, 3);
+        Path file = dir.resolve("named.hnsw");
+        try (HnswIndex index = new HnswIndex(named, 40)) {
+            assertEquals("l1", index.space().customName().orElseThrow());
+            index.add(data, TestData.range(0, 40), AddOptions.defaults().withThreads(1));
+            index.save(file, FileFormat.NATIVE);
+            // The same name: loads and views.
+            try (HnswIndex loaded = HnswIndex.load(file, Space.custom(4, l1).named("l1"));
+                    HnswIndex view = HnswIndex.openView(file, named, ViewOptions.defaults());
+                    HnswIndex fromBytes = HnswIndex.fromBytes(index.toBytes(FileFormat.NATIVE), named)) {
+                for (float[] q : Arrays.copyOf(data, 5)) {
+                    assertArrayEquals(index.knn(q, 3).labels(), loaded.knn(q, 3).labels());
+                    assertArrayEquals(index.knn(q, 3).labels(), view.knn(q, 3).labels());
+                    assertArrayEquals(index.knn(q, 3).labels(), fromBytes.knn(q, 3).labels());
+                }
+                assertEquals("l1", view.space().customName().orElseThrow());
+            }
+            // Another name: a clear error naming both, whether loaded, viewed or read from bytes.
+            Space other = Space.custom(4, l1).named("manhattan");
+            for (Executable call : List.<Executable>of(
+                    () -> HnswIndex.load(file, other),
+                    () -> HnswIndex.openView(file, other, ViewOptions.defaults()),
+                    () -> HnswIndex.fromBytes(index.toBytes(FileFormat.NATIVE), other))) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+                assertTrue(e.getMessage().contains("\"l1\"") && e.getMessage().contains("\"manhattan\""),
+                        e.getMessage());
+            }
+            // No space: the error names the distance the file needs.
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HnswIndex.open(file));
+            assertTrue(e.getMessage().contains("named \"l1\""), e.getMessage());
+        }
+        // An unnamed space takes the file's name, and keeps it in what it saves.
+        try (HnswIndex loaded = HnswIndex.load(file, Space.custom(4, l1));
+                HnswIndex view = HnswIndex.openView(file, Space.custom(4, l1), ViewOptions.defaults())) {
+            assertEquals("l1", loaded.space().customName().orElseThrow());
+            assertEquals("l1", view.space().customName().orElseThrow());
+            Path again = dir.resolve("again.hnsw");
+            loaded.save(again, FileFormat.NATIVE);
+            assertThrows(IllegalArgumentException.class,
+                    () -> HnswIndex.load(again, Space.custom(4, l1).named("l2-ish")));
+        }
+        // A name is for custom spaces, 1 to 64 bytes of UTF-8 without NUL.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Space.l2(4).named("l2"));
+        assertTrue(e.getMessage().contains("only custom spaces"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Space.custom(4, l1).named(""));
+        assertThrows(IllegalArgumentException.class, () -> Space.custom(4, l1).named("x".repeat(65)));
+        assertThrows(IllegalArgumentException.class, () -> Space.custom(4, l1).named("a\0b"));
+        assertThrows(NullPointerException.class, () -> Space.custom(4, l1).named(null));
+        assertEquals("é".repeat(32), Space.custom(4, l1).named("é".repeat(32)).customName().orElseThrow());
     }
 
     // ---- views ------------------------------------------------------------------------
@@ -358,10 +419,35 @@ class NativeFormatTest {
         try (HnswIndex index = build(Space.l2(DIM))) {
             index.save(file);
         }
+        // open, openView and fromBytes fail alike: the file is in another format.
         IndexFormatException e = assertThrows(IndexFormatException.class, () -> HnswIndex.open(file));
         assertTrue(e.getMessage().contains("does not name its space"), e.getMessage());
-        IllegalArgumentException v = assertThrows(IllegalArgumentException.class, () -> HnswIndex.openView(file));
+        assertTrue(e.getMessage().contains("load it with its space and dim"), e.getMessage());
+        IndexFormatException v = assertThrows(IndexFormatException.class, () -> HnswIndex.openView(file));
         assertTrue(v.getMessage().contains("not a file in the native format"), v.getMessage());
+        assertTrue(v.getMessage().contains("load it with its space and dim"), v.getMessage());
+        IndexFormatException b = assertThrows(IndexFormatException.class,
+                () -> HnswIndex.fromBytes(Files.readAllBytes(file)));
+        assertTrue(b.getMessage().contains("does not name its space"), b.getMessage());
+    }
+
+    @Test
+    void nativeBytesReadWithoutSpace() throws IOException {
+        try (HnswIndex index = build(Space.cosine(DIM))) {
+            byte[] bytes = index.toBytes(FileFormat.NATIVE);
+            try (HnswIndex read = HnswIndex.fromBytes(bytes)) {
+                assertEquals("cosine", read.space().name());
+                assertSameDescription(index, read);
+                assertSameResults(index, read);
+                assertArrayEquals(bytes, read.toBytes(FileFormat.NATIVE));
+            }
+            try (HnswIndex read = HnswIndex.fromBytes(bytes, LoadOptions.defaults().withMaxElements(N + 900))) {
+                assertEquals(N + 900, read.maxElements());
+                read.add(new float[DIM], 99_999);
+            }
+        }
+        assertThrows(IndexFormatException.class, () -> HnswIndex.fromBytes(new byte[100]));
+        assertThrows(NullPointerException.class, () -> HnswIndex.fromBytes((byte[]) null));
     }
 
     @Test
@@ -381,7 +467,7 @@ class NativeFormatTest {
         byte[] bytes = new byte[size];
         Arrays.fill(bytes, (byte) 'g');
         Files.write(file, bytes);
-        assertThrows(IllegalArgumentException.class, () -> HnswIndex.openView(file));
+        assertThrows(IndexFormatException.class, () -> HnswIndex.openView(file));
         assertThrows(IndexFormatException.class, () -> HnswIndex.open(file));
     }
 
