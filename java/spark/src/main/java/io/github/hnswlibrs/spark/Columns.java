@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Reads the identifier and vector columns of a row, after checking the schema on the driver,
+ * Reads the identifier, vector and filter columns of a row, after checking the schema on the driver,
  * with messages that name the column and the row.
  */
 final class Columns implements Serializable {
@@ -32,13 +32,23 @@ final class Columns implements Serializable {
     private final VectorKind kind;
     private final String idCol;
     private final int idIndex;
+    private final String filterCol;
+    private final int filterIndex;
 
-    private Columns(String featuresCol, int featuresIndex, VectorKind kind, String idCol, int idIndex) {
+    private Columns(String featuresCol, int featuresIndex, VectorKind kind, String idCol, int idIndex,
+            String filterCol, int filterIndex) {
         this.featuresCol = featuresCol;
         this.featuresIndex = featuresIndex;
         this.kind = kind;
         this.idCol = idCol;
         this.idIndex = idIndex;
+        this.filterCol = filterCol;
+        this.filterIndex = filterIndex;
+    }
+
+    /** {@link #of(StructType, String, String, String)} without a filter column. */
+    static Columns of(StructType schema, String featuresCol, String idCol) {
+        return of(schema, featuresCol, idCol, null);
     }
 
     /**
@@ -47,10 +57,11 @@ final class Columns implements Serializable {
      * @param schema the input's schema
      * @param featuresCol the vector column
      * @param idCol the identifier column, or null when it is not needed
+     * @param filterCol the column of the allowed identifiers (array of integers), or null for none
      * @return the reader of these columns
      * @throws IllegalArgumentException naming a missing column or a column of a wrong type
      */
-    static Columns of(StructType schema, String featuresCol, String idCol) {
+    static Columns of(StructType schema, String featuresCol, String idCol, String filterCol) {
         int fi = index(schema, featuresCol, "featuresCol");
         DataType ft = schema.fields()[fi].dataType();
         VectorKind kind;
@@ -68,13 +79,27 @@ final class Columns implements Serializable {
         if (idCol != null) {
             ii = index(schema, idCol, "identifierCol");
             DataType it = schema.fields()[ii].dataType();
-            if (!it.equals(DataTypes.LongType) && !it.equals(DataTypes.IntegerType)
-                    && !it.equals(DataTypes.ShortType) && !it.equals(DataTypes.ByteType)) {
+            if (!isInteger(it)) {
                 throw new IllegalArgumentException("Column '" + idCol + "' (identifierCol) must be an integer"
                         + " column (int or bigint; the index labels are 64-bit), but it is " + it.simpleString());
             }
         }
-        return new Columns(featuresCol, fi, kind, idCol, ii);
+        int li = -1;
+        if (filterCol != null) {
+            li = index(schema, filterCol, "filterCol");
+            DataType lt = schema.fields()[li].dataType();
+            if (!(lt instanceof ArrayType) || !isInteger(((ArrayType) lt).elementType())) {
+                throw new IllegalArgumentException("Column '" + filterCol + "' (filterCol) must be an array of the"
+                        + " identifiers a query may return (array<bigint> or array<int>), but it is "
+                        + lt.simpleString());
+            }
+        }
+        return new Columns(featuresCol, fi, kind, idCol, ii, filterCol, li);
+    }
+
+    private static boolean isInteger(DataType t) {
+        return t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType)
+                || t.equals(DataTypes.ByteType);
     }
 
     private static int index(StructType schema, String col, String param) {
@@ -98,6 +123,27 @@ final class Columns implements Serializable {
     /** Whether the identifier column was asked for. */
     boolean hasId() {
         return idIndex >= 0;
+    }
+
+    /**
+     * The identifiers a row's query may return, or null for no filter (no filter column, or a
+     * null value in it).
+     */
+    long[] allowed(Row row) {
+        if (filterIndex < 0 || row.isNullAt(filterIndex)) {
+            return null;
+        }
+        List<Object> x = row.getList(filterIndex);
+        long[] ids = new long[x.size()];
+        for (int i = 0; i < ids.length; i++) {
+            Object id = x.get(i);
+            if (id == null) {
+                throw new IllegalArgumentException("Null identifier in the array of column '" + filterCol
+                        + "' (filterCol) of " + describe(row));
+            }
+            ids[i] = ((Number) id).longValue();
+        }
+        return ids;
     }
 
     /**

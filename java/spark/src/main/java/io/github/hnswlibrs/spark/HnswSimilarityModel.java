@@ -28,7 +28,9 @@ import org.apache.spark.sql.types.StructType;
  * {@link #transform} sends each query to every shard, each shard's task searches its queries
  * in batches (an hnswlib-rs view of the shard file: mapped, not loaded), and the results merge
  * into the global top k, closest first, in {@code predictionCol} as
- * {@code array<struct<id: bigint, distance: float>>}.
+ * {@code array<struct<id: bigint, distance: float>>}. With {@code filterCol} set, each query
+ * returns only the identifiers of its row's array in that column (every shard passes it to
+ * the binding as a {@code LabelFilter} allow-list).
  *
  * <p>The shard files stay where fit wrote them ({@code indexDir}) until the model is saved;
  * a saved model keeps its own copy under {@code path/shards}.
@@ -80,10 +82,10 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
         return shardDir;
     }
 
-    /** The queries need featuresCol (and identifierCol with excludeSelf); adds predictionCol. */
+    /** The queries need featuresCol (and identifierCol with excludeSelf, filterCol when set); adds predictionCol. */
     @Override
     public StructType transformSchema(StructType schema) {
-        Columns.of(schema, getFeaturesCol(), getExcludeSelf() ? getIdentifierCol() : null);
+        Columns.of(schema, getFeaturesCol(), getExcludeSelf() ? getIdentifierCol() : null, getFilterCol());
         return Stages.outputSchema(schema, getPredictionCol());
     }
 
@@ -91,7 +93,8 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
         Dataset<Row> df = dataset.toDF();
-        Columns columns = Columns.of(df.schema(), getFeaturesCol(), getExcludeSelf() ? getIdentifierCol() : null);
+        Columns columns = Columns.of(df.schema(), getFeaturesCol(), getExcludeSelf() ? getIdentifierCol() : null,
+                getFilterCol());
         HadoopConf conf = new HadoopConf(df.sparkSession().sparkContext().hadoopConfiguration());
         int k = getK();
         ShardSearch search = new ShardSearch(columns, shardDir, shards, 1 + getNumReplicas(), k, getEf(),

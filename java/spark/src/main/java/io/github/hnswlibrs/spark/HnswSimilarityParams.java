@@ -92,6 +92,16 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
     }
 
     /**
+     * Query column of the identifiers each query may return (array&lt;bigint&gt; or
+     * array&lt;int&gt;): an allow-list that every shard's search applies. A null value, or
+     * the parameter not set, is no filter; an empty array allows nothing. Used by the
+     * model's transform only; set on the estimator, it passes to the model.
+     */
+    default Param<String> filterCol() {
+        return hnswParams().filterCol;
+    }
+
+    /**
      * Directory under which each fit writes its shard files (in a subdirectory named by the
      * model's uid), on a file system every executor reads (HDFS, S3, NFS, or a local path in
      * local mode). Default: not set, /tmp/hnswlib-rs-spark of Hadoop's default file system,
@@ -154,6 +164,11 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
         return (Boolean) getOrDefault(excludeSelf());
     }
 
+    /** The filter column set, or null. */
+    default String getFilterCol() {
+        return isDefined(filterCol()) ? getOrDefault(filterCol()) : null;
+    }
+
     /** The directory set, or null. */
     default String getIndexDir() {
         return isDefined(indexDir()) ? getOrDefault(indexDir()) : null;
@@ -210,6 +225,11 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
         return self();
     }
 
+    default S setFilterCol(String value) {
+        set(filterCol(), value);
+        return self();
+    }
+
     /** The parameter objects of one stage, with their defaults set on it. */
     final class Defs {
         final Param<String> identifierCol;
@@ -225,6 +245,7 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
         final IntParam numThreads;
         final DoubleParam similarityThreshold;
         final BooleanParam excludeSelf;
+        final Param<String> filterCol;
         final Param<String> indexDir;
 
         /**
@@ -258,6 +279,9 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
                     "neighbours further than this distance are left out");
             excludeSelf = new BooleanParam(uid, "excludeSelf",
                     "leave out a query's own item (same identifier)");
+            filterCol = new Param<>(uid, "filterCol",
+                    "query column of the identifiers a query may return (array<bigint> or array<int>;"
+                    + " null: no filter)");
             indexDir = new Param<>(uid, "indexDir",
                     "directory where fit writes the shard files (a file system every executor reads)");
         }

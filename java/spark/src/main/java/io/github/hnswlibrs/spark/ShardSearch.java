@@ -2,12 +2,16 @@ package io.github.hnswlibrs.spark;
 
 import io.github.hnswlibrs.BatchSearchResult;
 import io.github.hnswlibrs.HnswIndex;
+import io.github.hnswlibrs.LabelFilter;
 import io.github.hnswlibrs.SearchOptions;
 import java.io.Serializable;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
@@ -19,7 +23,9 @@ import scala.Tuple2;
 /**
  * The two sides of a sharded query: every query row is sent to one copy of every shard
  * ({@link #fanOut}), and each shard's task searches its queries in batches through the binding
- * ({@link #search}). Partition {@code s * replicas + r} is copy r of shard s.
+ * ({@link #search}). Partition {@code s * replicas + r} is copy r of shard s. A query's
+ * allow-list (filterCol) travels with it to every shard, whose search passes it to the
+ * binding as a {@link LabelFilter}.
  */
 final class ShardSearch implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -27,8 +33,12 @@ final class ShardSearch implements Serializable {
     /** Queries searched per call into the index. */
     private static final int BATCH = 1024;
 
-    /** One query on its way to a shard. The row travels with the copy sent to the first shard only. */
-    record Query(long qid, float[] vector, long selfId, boolean hasSelf, Row row) implements Serializable {}
+    /**
+     * One query on its way to a shard: allowed is its allow-list, or null for no filter. The
+     * row travels with the copy sent to the first shard only.
+     */
+    record Query(long qid, float[] vector, long selfId, boolean hasSelf, long[] allowed, Row row)
+            implements Serializable {}
 
     private final Columns columns;
     private final String dir;
@@ -83,12 +93,14 @@ final class ShardSearch implements Serializable {
                     long qid = ((long) partition << 40) | index++;
                     boolean hasSelf = excludeSelf && columns.hasId();
                     float[] vector = columns.vector(row, dim);
-                    query = new Query(qid, vector, hasSelf ? columns.id(row) : 0, hasSelf, row);
+                    query = new Query(qid, vector, hasSelf ? columns.id(row) : 0, hasSelf, columns.allowed(row),
+                            row);
                     shard = 0;
                 }
                 int copy = replicas == 1 ? 0 : Math.floorMod(query.qid() * 0x9E3779B97F4A7C15L >>> 33, replicas);
                 Tuple2<Integer, Query> out = new Tuple2<>(shard * replicas + copy,
-                        shard == 0 ? query : new Query(query.qid, query.vector, query.selfId, query.hasSelf, null));
+                        shard == 0 ? query
+                                : new Query(query.qid, query.vector, query.selfId, query.hasSelf, query.allowed, null));
                 if (++shard == shards.size()) {
                     query = null;
                 }
@@ -145,14 +157,25 @@ final class ShardSearch implements Serializable {
                 while (part.size() < BATCH && queries.hasNext()) {
                     part.add(queries.next()._2());
                 }
-                float[][] vectors = new float[part.size()][];
-                for (int i = 0; i < vectors.length; i++) {
-                    vectors[i] = part.get(i).vector();
+                // One search per distinct allow-list of the batch (null: the unfiltered queries).
+                Map<LongBuffer, List<Query>> byFilter = new LinkedHashMap<>();
+                for (Query q : part) {
+                    LongBuffer key = q.allowed() == null ? null : LongBuffer.wrap(q.allowed());
+                    byFilter.computeIfAbsent(key, x -> new ArrayList<>()).add(q);
                 }
-                BatchSearchResult found = index.knnBatch(vectors, kSearch, options);
-                for (int i = 0; i < vectors.length; i++) {
-                    Query q = part.get(i);
-                    batch.add(new Tuple2<>(q.qid(), keep(q, found, i)));
+                for (Map.Entry<LongBuffer, List<Query>> group : byFilter.entrySet()) {
+                    List<Query> same = group.getValue();
+                    float[][] vectors = new float[same.size()][];
+                    for (int i = 0; i < vectors.length; i++) {
+                        vectors[i] = same.get(i).vector();
+                    }
+                    SearchOptions opts = group.getKey() == null ? options
+                            : options.withLabelFilter(LabelFilter.allow(same.get(0).allowed()));
+                    BatchSearchResult found = index.knnBatch(vectors, kSearch, opts);
+                    for (int i = 0; i < vectors.length; i++) {
+                        Query q = same.get(i);
+                        batch.add(new Tuple2<>(q.qid(), keep(q, found, i)));
+                    }
                 }
             }
         };

@@ -70,6 +70,24 @@ class BadInputTest {
     }
 
     @Test
+    void badFilterColumn() {
+        Dataset<Row> queries = frame(vectors(10, 4, 1), 0);
+        HnswSimilarityModel filtered = model.copy(new org.apache.spark.ml.param.ParamMap()).setFilterCol("allowed");
+        assertSays(failure(() -> filtered.transform(queries)),
+                "Column 'allowed' (filterCol) is not in the input", "[id, features]");
+        assertSays(failure(() -> filtered.transform(queries.withColumn("allowed",
+                org.apache.spark.sql.functions.lit("1,2")))),
+                "Column 'allowed' (filterCol) must be an array of the identifiers", "but it is string");
+        assertSays(failure(() -> filtered.transform(queries.withColumn("allowed",
+                org.apache.spark.sql.functions.expr("array(1.5D, 2.5D)")))), "but it is array<double>");
+        assertSays(failure(() -> filtered.transform(queries.withColumn("allowed",
+                org.apache.spark.sql.functions.expr("IF(id = 4, array(1L, NULL), array(1L))"))).count()),
+                "Null identifier in the array of column 'allowed' (filterCol)");
+        // The estimator does not need the column: it is the queries'.
+        new HnswSimilarity().setFilterCol("allowed").setNumPartitions(1).fit(queries);
+    }
+
+    @Test
     void wrongDimension() {
         assertSays(failure(() -> model.transform(frame(vectors(5, 3, 1), 7)).count()),
                 "Vector of dimension 3 in column 'features'", "index has dimension 4");
