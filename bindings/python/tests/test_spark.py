@@ -1,4 +1,4 @@
-"""hnswlib_rs.spark on a local Spark (local[2]): recall, persistence, bad input.
+"""hnswlib_rs.spark on a local Spark (local[2]): recall, filters, persistence, bad input.
 
 Runs when pyspark is installed and HNSWLIB_SPARK_JARS names the jars (comma-separated:
 hnswlib-rs-spark and hnswlib-rs), as `make test-python-spark` does; skipped otherwise.
@@ -127,6 +127,49 @@ def test_exclude_self_and_threshold(spark, data, model):
         model.clear(model.similarityThreshold)
     assert all(n.distance <= 0.05 for r in rows for n in r.prediction)
     assert any(len(r.prediction) < K for r in rows)
+
+
+def test_filter_col(spark, data, model):
+    items, queries = data
+    rng = np.random.default_rng(3)
+    lists = [None if q % 10 == 0 else [] if q == 3
+             else sorted(int(i) for i in rng.choice(N, int(rng.integers(N // 20, N // 3)), replace=False))
+             for q in range(QUERIES)]
+    lists[7] = [5, 900, 2999]
+    df = spark.createDataFrame([(q, v.tolist(), lists[q]) for q, v in enumerate(queries)],
+                               "id bigint, features array<float>, allowed array<bigint>")
+    model.setFilterCol("allowed").setEf(40)
+    try:
+        assert model.getFilterCol() == "allowed"
+        found = found_ids(model, df)
+        with pytest.raises(Exception, match=r"Column 'allowed' \(filterCol\) is not in the input"):
+            model.transform(frame(spark, queries))
+        with pytest.raises(Exception, match=r"\(filterCol\) must be an array of the identifiers"):
+            model.transform(df.withColumn("allowed", df.id.cast("string")))
+    finally:
+        model.clear(model.filterCol)
+        model.setEf(EF)
+    assert model.getFilterCol() is None
+    a = items / np.linalg.norm(items, axis=1, keepdims=True)
+    qn = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    truth = []
+    for q, allowed in enumerate(lists):
+        ids = np.arange(N) if allowed is None else np.array(allowed, dtype=np.int64)
+        sims = a[ids] @ qn[q] if len(ids) else np.zeros(0)
+        truth.append(ids[np.argsort(-sims)[:K]].tolist())
+        if allowed is not None:
+            assert set(found[q]) <= set(allowed), f"query {q} returned ids outside its allow-list"
+        assert len(found[q]) == len(truth[q])
+    assert found[3] == [] and sorted(found[7]) == [5, 900, 2999]
+    filtered = [q for q in range(QUERIES) if lists[q]]
+    r = recall([truth[q] for q in filtered], [found[q] for q in filtered])
+    print(f"recall@{K} with allow-lists (4 shards, ef 40): {r:.4f}")
+    assert r >= 0.95
+    # Set on the estimator (a keyword or the setter), it passes to the model.
+    estimator = HnswSimilarity(filterCol="allowed", numPartitions=2)
+    assert estimator.getFilterCol() == "allowed"
+    assert estimator.setFilterCol("allow").getFilterCol() == "allow"
+    assert estimator.fit(frame(spark, items[:200])).getFilterCol() == "allow"
 
 
 def test_save_and_load(spark, data, model, tmp_path):

@@ -99,6 +99,11 @@ class _HnswSimilarityParams(Params):
     excludeSelf: "Param[bool]" = Param(
         Params._dummy(), "excludeSelf", "leave out a query's own item (same identifier)",
         typeConverter=TypeConverters.toBoolean)
+    filterCol: "Param[str]" = Param(
+        Params._dummy(), "filterCol",
+        "query column of the identifiers a query may return (array<bigint> or array<int>;"
+        " null: no filter)",
+        typeConverter=TypeConverters.toString)
     indexDir: "Param[str]" = Param(
         Params._dummy(), "indexDir",
         "directory where fit writes the shard files (a file system every executor reads)",
@@ -152,6 +157,10 @@ class _HnswSimilarityParams(Params):
     def getExcludeSelf(self) -> bool:
         return self.getOrDefault(self.excludeSelf)
 
+    def getFilterCol(self) -> Optional[str]:
+        """The query column of allow-lists, or None when it is not set."""
+        return self.getOrDefault(self.filterCol) if self.isDefined(self.filterCol) else None
+
     def getIndexDir(self) -> Optional[str]:
         return self.getOrDefault(self.indexDir) if self.isDefined(self.indexDir) else None
 
@@ -182,6 +191,9 @@ class _HnswSimilarityParams(Params):
 
     def setExcludeSelf(self: _S, value: bool) -> _S:
         return self._set(excludeSelf=value)
+
+    def setFilterCol(self: _S, value: str) -> _S:
+        return self._set(filterCol=value)
 
     def _set_given(self, kwargs: Dict[str, Any]) -> Any:
         """Sets the keyword arguments that are not None (None leaves a parameter as it is)."""
@@ -219,7 +231,8 @@ class HnswSimilarityModel(_JavaStage, JavaModel, _HnswSimilarityParams, JavaMLRe
     """The shards built by :class:`HnswSimilarity` and the k-NN search over all of them.
 
     ``transform(queries)`` adds ``predictionCol``: each query's ``k`` nearest items as an
-    array of ``(id, distance)`` structs, closest first, merged from every shard.
+    array of ``(id, distance)`` structs, closest first, merged from every shard; with
+    ``filterCol`` set, only items whose ids are in the query's array there.
     ``save(path)`` writes the parameters and a copy of every shard file.
     """
 
@@ -256,7 +269,9 @@ class HnswSimilarity(_JavaStage, JavaEstimator[HnswSimilarityModel], _HnswSimila
     ("prediction"), ``distanceFunction`` ("cosine", "ip" or "l2", squared), ``k`` (5), ``m``
     (16), ``ef`` (10), ``efConstruction`` (200), ``numPartitions`` (1), ``numReplicas`` (0),
     ``numThreads`` (1, per task), ``similarityThreshold`` (none), ``excludeSelf`` (False),
-    ``indexDir`` (where fit writes the shards; default: a temporary directory).
+    ``filterCol`` (none: a query column of array<bigint>/array<int>, the ids each query may
+    return; null there is no filter), ``indexDir`` (where fit writes the shards; default: a
+    temporary directory).
     """
 
     _java_class = f"{_JAVA_PACKAGE}.HnswSimilarity"
@@ -267,7 +282,7 @@ class HnswSimilarity(_JavaStage, JavaEstimator[HnswSimilarityModel], _HnswSimila
                  m: int = 16, ef: int = 10, efConstruction: int = 200, numPartitions: int = 1,
                  numReplicas: int = 0, numThreads: int = 1,
                  similarityThreshold: Optional[float] = None, excludeSelf: bool = False,
-                 indexDir: Optional[str] = None):
+                 filterCol: Optional[str] = None, indexDir: Optional[str] = None):
         super().__init__()
         self._java_obj = _new_java_obj(self._java_class, self.uid)
         self._set_given(self._input_kwargs)
@@ -279,6 +294,7 @@ class HnswSimilarity(_JavaStage, JavaEstimator[HnswSimilarityModel], _HnswSimila
                   efConstruction: Optional[int] = None, numPartitions: Optional[int] = None,
                   numReplicas: Optional[int] = None, numThreads: Optional[int] = None,
                   similarityThreshold: Optional[float] = None, excludeSelf: Optional[bool] = None,
+                  filterCol: Optional[str] = None,
                   indexDir: Optional[str] = None) -> "HnswSimilarity":
         """Sets the parameters given (None leaves one as it is)."""
         return self._set_given(self._input_kwargs)
