@@ -245,7 +245,9 @@ fn hnswlib_files_load_into_quantized_indexes_and_save_back_unchanged() {
     let mut rng = Rng::new(13);
     let data = clustered(&mut rng, n, dim, 10);
     let space = Space::cosine(dim).unwrap();
-    let plain = build(&space, &data, &params(n, Quantization::None, true), 2);
+    // One thread: the same graph every run, so the recall below is the same every run
+    // (a concurrent build's graph varies, and with it 4-bit recall on 20-d cosine data).
+    let plain = build(&space, &data, &params(n, Quantization::None, true), 1);
     let bytes = plain.to_bytes().unwrap();
     for mode in [Quantization::Sq8, Quantization::Sq4] {
         let opts = LoadOptions {
@@ -256,7 +258,9 @@ fn hnswlib_files_load_into_quantized_indexes_and_save_back_unchanged() {
         assert!(q.is_trained());
         assert_eq!(q.to_bytes().unwrap(), bytes);
         let queries = clustered(&mut rng, 50, dim, 10);
-        let r = recall_at(&q, &space, &data, &queries, 10, 64);
+        // 4-bit codes of 20-d cosine data walk past more neighbours: a wider search.
+        let ef = if mode == Quantization::Sq4 { 128 } else { 64 };
+        let r = recall_at(&q, &space, &data, &queries, 10, ef);
         assert!(r >= 0.9, "{mode:?} loaded recall {r}");
         // Codes-only from a file: the vectors are read, coded, then dropped.
         let codes_only = HnswIndex::from_bytes(
