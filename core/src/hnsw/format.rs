@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::graph::{Rows, LINKING_BIT};
+use super::graph::{Rows, COUNT_MASK, LINKING_BIT};
 use super::source::Source;
 use super::{Graph, GraphConfig, LoadOptions, MAX_M};
 use crate::error::{Error, Result};
@@ -390,7 +390,7 @@ fn read_record(g: &Graph, h: &Header, id: u32, record: &[u8]) -> Result<u64> {
             // Byte 3 of the header is unused by hnswlib; in memory it marks an
             // element still being inserted, which a loaded one never is.
             word &= !LINKING_BIT;
-            count = (word & 0xFFFF) as usize;
+            count = (word & COUNT_MASK) as usize;
             if count > h.max_m0 {
                 return Err(Error::corrupt(format!(
                     "element {id} level 0: {count} links, at most {} fit",

@@ -36,7 +36,7 @@ pub(crate) const DELETED_BIT: u32 = 1 << 16;
 /// Set while a new element links itself in (byte 3 of the header, unused by hnswlib;
 /// never set in a saved file, since saving excludes inserts).
 pub(crate) const LINKING_BIT: u32 = 1 << 24;
-const COUNT_MASK: u32 = 0xFFFF;
+pub(crate) const COUNT_MASK: u32 = 0xFFFF;
 const LINK_LOCK_STRIPES: usize = 1 << 16;
 const LINE: usize = 64;
 
