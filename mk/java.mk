@@ -3,16 +3,21 @@
 #
 #   make test-java    that, for this machine's platform; installs the jar into ~/.m2 and
 #                     builds and tests java/consumer, a user's project depending on it
-#   make jar          the release jar: the JNI library for linux-x86_64 and linux-aarch64
-#                     (cargo-zigbuild with zig from PyPI, against glibc 2.17) under
-#                     native/<platform>/, the sources and javadoc jars; the whole suite runs
-#                     against it, then it is installed into ~/.m2 and java/consumer is tested
-#   make java-deploy  mvn deploy of the release to the file repository build/maven-repo
+#   make jar          the release jars: the binding's, with the JNI library for linux-x86_64
+#                     and linux-aarch64 (cargo-zigbuild with zig from PyPI, against glibc
+#                     2.17) under native/<platform>/, and hnswlib-rs-spark's, each with its
+#                     sources and javadoc jars; the whole suite runs against the binding's jar,
+#                     then it is installed into ~/.m2, java/consumer is tested, and the Spark
+#                     module's suite runs against it before that jar is installed too
+#   make java-deploy  mvn deploy of both releases to the file repository build/maven-repo
 #                     (jar, sources, javadoc, POM, each with .md5 and .sha1; SIGN=1 adds the
 #                     .asc signatures with gpg's default key, or GPG_KEYNAME)
 
 MVN       ?= mvn
 MVN_FLAGS ?= -B -q -Dstyle.color=never
+# pyspark's version is the Spark module's (make jar tests that module too; section Spark below).
+SPARK_VERSION := $(shell sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' java/spark/pom.xml)
+PYSPARK_STAMP := $(VENV)/.hnswlib-rs-pyspark-$(SPARK_VERSION)
 
 TEST_SUITES += test-java
 
@@ -48,8 +53,8 @@ JAVA_REPO       := build/maven-repo
 JAVA_PLATFORMS  := linux-x86_64:x86_64-unknown-linux-gnu linux-aarch64:aarch64-unknown-linux-gnu
 JAVA_PLATFORM_NAMES := linux-x86_64,linux-aarch64
 ZIGBUILD_STAMP  := $(VENV)/.hnswlib-rs-zigbuild
-JAVA_RELEASE    = $(MVN) $(MVN_FLAGS) -f java/pom.xml -P release$(if $(SIGN),$(comma)sign) \
-                  $(if $(GPG_KEYNAME),-Dgpg.keyname=$(GPG_KEYNAME)) -Dnative.dir=$(abspath $(JAVA_NATIVE_DIR))
+JAVA_RELEASE_FLAGS = -P release$(if $(SIGN),$(comma)sign) $(if $(GPG_KEYNAME),-Dgpg.keyname=$(GPG_KEYNAME))
+JAVA_RELEASE    = $(MVN) $(MVN_FLAGS) -f java/pom.xml $(JAVA_RELEASE_FLAGS) -Dnative.dir=$(abspath $(JAVA_NATIVE_DIR))
 comma := ,
 
 .PHONY: jar java-natives java-deploy
@@ -73,26 +78,33 @@ java-natives: $(ZIGBUILD_STAMP) rust-tools
 	done
 	@if command -v file >/dev/null; then file $(JAVA_NATIVE_DIR)/*/libhnswlib_jni.so; fi
 
-jar: java-tools java-natives python-tools
+jar: java-tools java-natives python-tools $(PYSPARK_STAMP)
 	$(JAVA_RELEASE) -Dhnswlib.test.python=$(abspath $(VPY)) \
 	    -Dnative.test.platforms=$(JAVA_PLATFORM_NAMES) install
 	@unzip -l java/target/hnswlib-rs-*[0-9].jar | grep 'native/'
 	$(JAVA_CONSUMER)
 	$(JAVA_SUMMARY)
+	$(SPARK_MVN) $(JAVA_RELEASE_FLAGS) $(SPARK_TEST_CP) install
+	$(JAVA_SPARK_SUMMARY)
 
 # The tests ran in make jar; deploy packages again (the same inputs) and uploads.
+JAVA_DEPLOY_TO = -DskipTests -DaltDeploymentRepository=local::file://$(abspath $(JAVA_REPO)) deploy
+
 java-deploy: jar
 	rm -rf $(JAVA_REPO)
-	$(JAVA_RELEASE) -DskipTests -DaltDeploymentRepository=local::file://$(abspath $(JAVA_REPO)) deploy
-	@set -e; cd $(JAVA_REPO)/io/github/hnswlibrs/hnswlib-rs/*[0-9]/; pwd; ls; \
-	for f in *.jar *.pom; do \
-	    for c in md5 sha1; do \
-	        test "$$(cat $$f.$$c)" = "$$($${c}sum $$f | cut -d' ' -f1)" || { echo "$$f.$$c is wrong or missing" >&2; exit 1; }; \
+	$(JAVA_RELEASE) $(JAVA_DEPLOY_TO)
+	$(SPARK_MVN) $(JAVA_RELEASE_FLAGS) $(JAVA_DEPLOY_TO)
+	@set -e; for a in hnswlib-rs hnswlib-rs-spark; do \
+	    ( cd $(JAVA_REPO)/io/github/hnswlibrs/$$a/*[0-9]/; pwd; ls; \
+	    for f in *.jar *.pom; do \
+	        for c in md5 sha1; do \
+	            test "$$(cat $$f.$$c)" = "$$($${c}sum $$f | cut -d' ' -f1)" || { echo "$$f.$$c is wrong or missing" >&2; exit 1; }; \
+	        done; \
+	        if [ -n "$(SIGN)" ]; then gpg --verify $$f.asc $$f; fi; \
 	    done; \
-	    if [ -n "$(SIGN)" ]; then gpg --verify $$f.asc $$f; fi; \
+	    for f in "" -sources -javadoc; do ls *[0-9]$$f.jar >/dev/null; done; ls *.pom >/dev/null ); \
 	done; \
-	for f in "" -sources -javadoc; do ls *[0-9]$$f.jar >/dev/null; done; ls *.pom >/dev/null; \
-	echo "java-deploy: jar, sources, javadoc and POM with checksums$(if $(SIGN), and signatures) in $(JAVA_REPO)"
+	echo "java-deploy: hnswlib-rs and hnswlib-rs-spark: jar, sources, javadoc and POM with checksums$(if $(SIGN), and signatures) in $(JAVA_REPO)"
 
 # Single-query QPS on GloVe from Java against the Rust core (a benchmark, not a test).
 BENCH_JAVA_ARGS ?=
@@ -118,15 +130,15 @@ clean-java:
 # instead of downloading the same Spark build again from Maven Central (about 210 MB); a
 # plain `mvn -f java/spark/pom.xml install` resolves Spark from Maven Central.
 
-SPARK_VERSION := $(shell sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' java/spark/pom.xml)
 JAVA_VERSION_ := $(shell sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' java/pom.xml)
 JAVA_JAR       = java/target/hnswlib-rs-$(JAVA_VERSION_).jar
 SPARK_JAR      = java/spark/target/hnswlib-rs-spark-$(JAVA_VERSION_).jar
 SPARK_JARS     = $(abspath $(SPARK_JAR)),$(abspath $(JAVA_JAR))
-PYSPARK_STAMP := $(VENV)/.hnswlib-rs-pyspark-$(SPARK_VERSION)
 # The jars directory of the venv's pyspark, and Maven's options to build against it.
 PYSPARK_JARS   = $$($(VPY) -c 'import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), "jars"))')
 SPARK_MVN      = jars="$(PYSPARK_JARS)" && $(MVN) $(MVN_FLAGS) -f java/spark/pom.xml -Dspark.jars.dir="$$jars"
+# Every jar of pyspark's Spark on the tests' class path, as spark-submit would give them.
+SPARK_TEST_CP  = -Dmaven.test.additionalClasspath="$$(ls "$$jars"/*.jar | paste -sd, -)"
 JAVA_SPARK_SUMMARY = @cat java/spark/target/surefire-reports/*.txt 2>/dev/null | \
 	    awk -F'[:,] *' '/^Tests run:/ { t += $$2; f += $$4 + $$6; s += $$8 } \
 	        END { printf "java-spark: %d passed, %d failed, %d skipped\n", t - f - s, f, s }'
@@ -152,9 +164,8 @@ java-install: java-tools rust-tools
 	$(MVN) $(MVN_FLAGS) -f java/pom.xml -Dcargo.command=$(CARGO) -DskipTests install
 endif
 
-# Every jar of pyspark's Spark on the tests' class path, as spark-submit would give them.
 test-java-spark: java-install $(PYSPARK_STAMP)
-	$(SPARK_MVN) -Dmaven.test.additionalClasspath="$$(ls "$$jars"/*.jar | paste -sd, -)" install
+	$(SPARK_MVN) $(SPARK_TEST_CP) install
 	$(JAVA_SPARK_SUMMARY)
 
 # In make test, test-java-spark has built it.
