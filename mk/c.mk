@@ -71,3 +71,30 @@ test-c: header-check cpp-deps
 	            $(C_BUILD)/$$t "$$scratch" core/tests/fixtures >/dev/null; \
 	    done; \
 	else echo "valgrind not found: memory checks of the C tests skipped"; fi
+
+# ---- the C tests under ThreadSanitizer (run by make tsan) --------------------------------
+#
+# libhnswlib built with the sanitizer over an instrumented standard library (in TSAN_DIR,
+# with make tsan's std), every C test compiled with -fsanitize=thread and linked with
+# rustc's TSan runtime: one runtime for both, since gcc's libtsan is older than the LLVM
+# that instruments the library. Any report fails the test (exit code 66).
+
+TSAN_C_BUILD := build/tsan-c
+TSAN_C_LIB    = $(abspath $(TSAN_DIR))/$(HOST_TRIPLE)/debug
+TSAN_RT       = "$$(rustc +nightly --print sysroot)/lib/rustlib/$(HOST_TRIPLE)/lib/librustc-nightly_rt.tsan.a"
+TSAN_C_OPTIONS := halt_on_error=1 second_deadlock_stack=1
+
+.PHONY: tsan-c
+tsan-c: rust-tools
+	$(TSAN_CARGO) build -Zbuild-std --target $(HOST_TRIPLE) -p hnswlib
+	ln -sf libhnswlib.so $(TSAN_C_LIB)/libhnswlib.so.0
+	@set -e; mkdir -p $(TSAN_C_BUILD); scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	for t in $(notdir $(C_TESTS)); do \
+	    $(CC) $(C_FLAGS) -fsanitize=thread -Iinclude -c tests/c/$$t.c -o $(TSAN_C_BUILD)/$$t.o; \
+	    $(CC) -pthread $(TSAN_C_BUILD)/$$t.o -o $(TSAN_C_BUILD)/$$t -rdynamic \
+	        -Wl,--whole-archive $(TSAN_RT) -Wl,--no-whole-archive \
+	        -L$(TSAN_C_LIB) -lhnswlib -Wl,-rpath,$(TSAN_C_LIB) -lm -ldl; \
+	    echo "== tsan $$t"; \
+	    TSAN_OPTIONS="$(TSAN_C_OPTIONS)" $(TSAN_C_BUILD)/$$t "$$scratch" core/tests/fixtures >/dev/null; \
+	done; \
+	echo "tsan-c: $(words $(C_TESTS)) C tests, no ThreadSanitizer report"

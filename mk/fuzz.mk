@@ -38,7 +38,7 @@ FUZZ_MISSING := $(shell \
 .PHONY: fuzz fuzz-smoke fuzz-seeds fuzz-build kill-test
 
 # cargo fuzz builds every binary of fuzz/ (the seed writer too) with the sanitizer, here.
-FUZZ_BIN = fuzz/target/$(shell rustc -vV | sed -n 's/^host: //p')/release
+FUZZ_BIN = fuzz/target/$(HOST_TRIPLE)/release
 
 fuzz-build:
 	cd fuzz && $(CARGO) $(FUZZ_TOOLCHAIN) fuzz build -O
