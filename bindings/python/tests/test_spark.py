@@ -190,6 +190,33 @@ def test_save_and_load(spark, data, model, tmp_path):
     assert again.getIndexDir() is None
 
 
+def test_pipeline_save_and_load(spark, data, tmp_path):
+    """Inside a Pipeline: pyspark loads each stage by its JVM class name."""
+    from pyspark.ml import Pipeline, PipelineModel
+    from pyspark.ml.feature import SQLTransformer
+
+    items, queries = data
+    scale = SQLTransformer(statement="SELECT id, transform(features, x -> 2 * x) AS features"
+                                     " FROM __THIS__")
+    pipeline = Pipeline(stages=[scale, HnswSimilarity(k=K, m=M, ef=EF, numPartitions=2)])
+    pipeline.save(str(tmp_path / "pipeline"))
+    stages = Pipeline.load(str(tmp_path / "pipeline")).getStages()
+    assert isinstance(stages[1], HnswSimilarity) and stages[1].getNumPartitions() == 2
+
+    fitted = pipeline.fit(frame(spark, items))
+    fitted.save(str(tmp_path / "fitted"))
+    loaded = PipelineModel.load(str(tmp_path / "fitted"))
+    assert isinstance(loaded.stages[1], HnswSimilarityModel)
+    assert loaded.stages[1].numShards == 2 and loaded.stages[1].getK() == K
+
+    def neighbours(pipeline_model):
+        rows = pipeline_model.transform(frame(spark, queries)).select("id", "prediction").collect()
+        return sorted((r[0], [n["id"] for n in r[1]]) for r in rows)
+
+    assert neighbours(loaded) == neighbours(fitted)
+    assert len(neighbours(loaded)) == QUERIES
+
+
 def test_bad_input(spark, data, model):
     items, _ = data
     df = frame(spark, items[:50])

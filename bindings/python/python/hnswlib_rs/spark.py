@@ -18,6 +18,7 @@ Needs pyspark 3.5 (``pip install "hnswlib-rs[spark]"``); nothing here is importe
 ``import hnswlib_rs``.
 """
 
+import sys
 from typing import Any, Dict, Optional, TypeVar
 
 from pyspark import keyword_only
@@ -316,3 +317,9 @@ class HnswSimilarity(_JavaStage, JavaEstimator[HnswSimilarityModel], _HnswSimila
 
     def _create_model(self, java_model: Any) -> HnswSimilarityModel:
         return HnswSimilarityModel(java_model)
+
+
+# pyspark finds the Python class of a JVM stage by the JVM class's name: JavaParams._from_java,
+# which loads the stages of a saved Pipeline or PipelineModel, imports the module named like the
+# JVM package. This module is that module, once imported.
+sys.modules.setdefault(_JAVA_PACKAGE, sys.modules[__name__])
