@@ -217,6 +217,37 @@ def test_pipeline_save_and_load(spark, data, tmp_path):
     assert len(neighbours(loaded)) == QUERIES
 
 
+def test_string_identifiers(spark, data, tmp_path):
+    """String ids: numbered per shard, named in the results, filtered and excluded by name."""
+    items, queries = data
+    name = [f"item-é-{i:05d}" for i in range(N)]
+    df = spark.createDataFrame([(name[i], v.tolist()) for i, v in enumerate(items)], ["id", "features"])
+    model = HnswSimilarity(k=K, m=M, ef=EF, efConstruction=100, numPartitions=3).fit(df)
+    assert model.identifierType == "string" and model.size == N
+
+    truth = cosine_truth(items, queries, K)
+    qdf = spark.createDataFrame([(f"q{i}", v.tolist()) for i, v in enumerate(queries)], ["id", "features"])
+    rows = model.transform(qdf).select("id", "prediction").collect()
+    found = {r[0]: [int(n["id"].rsplit("-", 1)[1]) for n in r[1]] for r in rows}
+    assert recall(truth, [found[f"q{i}"] for i in range(QUERIES)]) >= 0.9
+
+    # Each of the first 50 items queries with its own name excluded and an allow-list of names.
+    allowed = [[name[j] for j in range(N) if (j + i) % 4 == 0] + ["no-such-item"] for i in range(50)]
+    fdf = spark.createDataFrame([(name[i], items[i].tolist(), allowed[i]) for i in range(50)],
+                                ["id", "features", "allowed"])
+    filtered = model.copy().setExcludeSelf(True).setFilterCol("allowed")
+    for r in filtered.transform(fdf).select("id", "prediction").collect():
+        i = int(r[0].rsplit("-", 1)[1])
+        got = [n["id"] for n in r[1]]
+        assert len(got) == K and r[0] not in got and set(got) <= set(allowed[i])
+
+    model.save(str(tmp_path / "named"))
+    loaded = HnswSimilarityModel.load(str(tmp_path / "named"))
+    assert loaded.identifierType == "string"
+    again = {r[0]: [n["id"] for n in r[1]] for r in loaded.transform(qdf).select("id", "prediction").collect()}
+    assert again == {r[0]: [n["id"] for n in r[1]] for r in rows}
+
+
 def test_bad_input(spark, data, model):
     items, _ = data
     df = frame(spark, items[:50])

@@ -61,7 +61,7 @@ class _HnswSimilarityParams(Params):
     """The parameters of both stages, as the JVM classes define them."""
 
     identifierCol: "Param[str]" = Param(
-        Params._dummy(), "identifierCol", "column of the item identifiers (int or bigint)",
+        Params._dummy(), "identifierCol", "column of the item identifiers (int, bigint or string)",
         typeConverter=TypeConverters.toString)
     featuresCol: "Param[str]" = Param(
         Params._dummy(), "featuresCol",
@@ -69,7 +69,7 @@ class _HnswSimilarityParams(Params):
         typeConverter=TypeConverters.toString)
     predictionCol: "Param[str]" = Param(
         Params._dummy(), "predictionCol",
-        "output column: array<struct<id: bigint, distance: float>>, closest first",
+        "output column: array<struct<id: bigint or string, distance: float>>, closest first",
         typeConverter=TypeConverters.toString)
     distanceFunction: "Param[str]" = Param(
         Params._dummy(), "distanceFunction", "distance: cosine, ip, l2",
@@ -102,7 +102,7 @@ class _HnswSimilarityParams(Params):
         typeConverter=TypeConverters.toBoolean)
     filterCol: "Param[str]" = Param(
         Params._dummy(), "filterCol",
-        "query column of the identifiers a query may return (array<bigint> or array<int>;"
+        "query column of the identifiers a query may return (array<bigint>, array<int> or array<string>;"
         " null: no filter)",
         typeConverter=TypeConverters.toString)
     indexDir: "Param[str]" = Param(
@@ -259,18 +259,23 @@ class HnswSimilarityModel(_JavaStage, JavaModel, _HnswSimilarityParams, JavaMLRe
         """The directory of the shard files."""
         return self._call_java("shardDir")
 
+    @property
+    def identifierType(self) -> str:
+        """"bigint" for integer identifiers, "string" for string ones (the type of the output's ids)."""
+        return self._call_java("identifierType")
+
 
 class HnswSimilarity(_JavaStage, JavaEstimator[HnswSimilarityModel], _HnswSimilarityParams,
                      JavaMLReadable, JavaMLWritable):
     """Builds a sharded hnswlib-rs index: the rows are split into ``numPartitions``
     partitions by identifier and each partition's index is built on an executor.
 
-    Parameters (jelmerk/hnswlib-spark's names): ``identifierCol`` ("id", int or bigint),
+    Parameters (jelmerk/hnswlib-spark's names): ``identifierCol`` ("id", int, bigint or string),
     ``featuresCol`` ("features": Vector, array<float> or array<double>), ``predictionCol``
     ("prediction"), ``distanceFunction`` ("cosine", "ip" or "l2", squared), ``k`` (5), ``m``
     (16), ``ef`` (10), ``efConstruction`` (200), ``numPartitions`` (1), ``numReplicas`` (0),
     ``numThreads`` (1, per task), ``similarityThreshold`` (none), ``excludeSelf`` (False),
-    ``filterCol`` (none: a query column of array<bigint>/array<int>, the ids each query may
+    ``filterCol`` (none: a query column of array<bigint>/array<int>/array<string>, the ids each query may
     return; null there is no filter), ``indexDir`` (where fit writes the shards; default: a
     temporary directory).
     """

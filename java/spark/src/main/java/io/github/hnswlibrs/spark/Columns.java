@@ -19,11 +19,39 @@ import org.apache.spark.sql.types.StructType;
 final class Columns implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** The output column's element: one neighbour. */
-    static final StructType NEIGHBOUR = new StructType(new StructField[] {
-        DataTypes.createStructField("id", DataTypes.LongType, false),
-        DataTypes.createStructField("distance", DataTypes.FloatType, false),
-    });
+    /**
+     * The kind of the identifiers: integers are the index labels themselves; strings are
+     * numbered within each shard, which keeps their names beside its index file.
+     */
+    enum IdKind {
+        INTEGER(DataTypes.LongType, "int or bigint"),
+        STRING(DataTypes.StringType, "string");
+
+        /** The type of {@code id} in the output's neighbour structs. */
+        final DataType outputType;
+        final String description;
+
+        IdKind(DataType outputType, String description) {
+            this.outputType = outputType;
+            this.description = description;
+        }
+
+        /** The kind of an identifier column's type, or null for a type identifiers cannot have. */
+        static IdKind of(DataType t) {
+            if (isInteger(t)) {
+                return INTEGER;
+            }
+            return t.equals(DataTypes.StringType) ? STRING : null;
+        }
+    }
+
+    /** The output column's element: one neighbour, its id of the model's kind. */
+    static StructType neighbour(IdKind ids) {
+        return new StructType(new StructField[] {
+            DataTypes.createStructField("id", ids.outputType, false),
+            DataTypes.createStructField("distance", DataTypes.FloatType, false),
+        });
+    }
 
     private enum VectorKind { ML_VECTOR, FLOATS, DOUBLES }
 
@@ -32,23 +60,25 @@ final class Columns implements Serializable {
     private final VectorKind kind;
     private final String idCol;
     private final int idIndex;
+    private final IdKind idKind;
     private final String filterCol;
     private final int filterIndex;
 
     private Columns(String featuresCol, int featuresIndex, VectorKind kind, String idCol, int idIndex,
-            String filterCol, int filterIndex) {
+            IdKind idKind, String filterCol, int filterIndex) {
         this.featuresCol = featuresCol;
         this.featuresIndex = featuresIndex;
         this.kind = kind;
         this.idCol = idCol;
         this.idIndex = idIndex;
+        this.idKind = idKind;
         this.filterCol = filterCol;
         this.filterIndex = filterIndex;
     }
 
-    /** {@link #of(StructType, String, String, String)} without a filter column. */
-    static Columns of(StructType schema, String featuresCol, String idCol) {
-        return of(schema, featuresCol, idCol, null);
+    /** The items' columns: any kind of identifier, no filter column. */
+    static Columns items(StructType schema, String featuresCol, String idCol) {
+        return of(schema, featuresCol, idCol, null, null);
     }
 
     /**
@@ -57,11 +87,12 @@ final class Columns implements Serializable {
      * @param schema the input's schema
      * @param featuresCol the vector column
      * @param idCol the identifier column, or null when it is not needed
-     * @param filterCol the column of the allowed identifiers (array of integers), or null for none
+     * @param filterCol the column of the allowed identifiers (an array of identifiers), or null for none
+     * @param ids the kind the identifiers must be (a model's), or null for either (fit)
      * @return the reader of these columns
      * @throws IllegalArgumentException naming a missing column or a column of a wrong type
      */
-    static Columns of(StructType schema, String featuresCol, String idCol, String filterCol) {
+    static Columns of(StructType schema, String featuresCol, String idCol, String filterCol, IdKind ids) {
         int fi = index(schema, featuresCol, "featuresCol");
         DataType ft = schema.fields()[fi].dataType();
         VectorKind kind;
@@ -76,25 +107,35 @@ final class Columns implements Serializable {
                     + " Vector, array<float> or array<double>, but it is " + ft.simpleString());
         }
         int ii = -1;
+        IdKind idKind = ids;
         if (idCol != null) {
             ii = index(schema, idCol, "identifierCol");
             DataType it = schema.fields()[ii].dataType();
-            if (!isInteger(it)) {
-                throw new IllegalArgumentException("Column '" + idCol + "' (identifierCol) must be an integer"
-                        + " column (int or bigint; the index labels are 64-bit), but it is " + it.simpleString());
+            IdKind found = IdKind.of(it);
+            if (found == null || (ids != null && found != ids)) {
+                throw new IllegalArgumentException("Column '" + idCol + "' (identifierCol) must be of "
+                        + (ids == null ? "type int, bigint or string" : "the model's identifier type ("
+                        + ids.description + ")") + ", but it is " + it.simpleString());
             }
+            idKind = found;
         }
         int li = -1;
         if (filterCol != null) {
             li = index(schema, filterCol, "filterCol");
             DataType lt = schema.fields()[li].dataType();
-            if (!(lt instanceof ArrayType) || !isInteger(((ArrayType) lt).elementType())) {
+            IdKind listed = lt instanceof ArrayType ? IdKind.of(((ArrayType) lt).elementType()) : null;
+            if (listed == null || (idKind != null && listed != idKind)) {
+                String want = idKind == IdKind.STRING ? "array<string>" : "array<bigint> or array<int>";
                 throw new IllegalArgumentException("Column '" + filterCol + "' (filterCol) must be an array of the"
-                        + " identifiers a query may return (array<bigint> or array<int>), but it is "
-                        + lt.simpleString());
+                        + " identifiers a query may return (" + want + "), but it is " + lt.simpleString());
             }
         }
-        return new Columns(featuresCol, fi, kind, idCol, ii, filterCol, li);
+        return new Columns(featuresCol, fi, kind, idCol, ii, idKind, filterCol, li);
+    }
+
+    /** The kind of the identifiers (null when no identifier column was asked for). */
+    IdKind idKind() {
+        return idKind;
     }
 
     private static boolean isInteger(DataType t) {
@@ -112,12 +153,16 @@ final class Columns implements Serializable {
         return i;
     }
 
-    /** The identifier of a row (the identifier column must have been asked for). */
-    long id(Row row) {
+    /**
+     * The identifier of a row (the identifier column must have been asked for): a Long for
+     * integer identifiers, a String for string ones.
+     */
+    Object id(Row row) {
         if (row.isNullAt(idIndex)) {
             throw new IllegalArgumentException("Null identifier in column '" + idCol + "' (identifierCol)");
         }
-        return ((Number) row.get(idIndex)).longValue();
+        Object id = row.get(idIndex);
+        return idKind == IdKind.INTEGER ? (Object) ((Number) id).longValue() : id;
     }
 
     /** Whether the identifier column was asked for. */
@@ -126,24 +171,29 @@ final class Columns implements Serializable {
     }
 
     /**
-     * The identifiers a row's query may return, or null for no filter (no filter column, or a
-     * null value in it).
+     * The identifiers a row's query may return (a long[] for integer identifiers, a String[]
+     * for string ones), or null for no filter (no filter column, or a null value in it).
      */
-    long[] allowed(Row row) {
+    Object allowed(Row row) {
         if (filterIndex < 0 || row.isNullAt(filterIndex)) {
             return null;
         }
         List<Object> x = row.getList(filterIndex);
-        long[] ids = new long[x.size()];
-        for (int i = 0; i < ids.length; i++) {
+        long[] ids = idKind == IdKind.STRING ? null : new long[x.size()];
+        String[] names = idKind == IdKind.STRING ? new String[x.size()] : null;
+        for (int i = 0; i < x.size(); i++) {
             Object id = x.get(i);
             if (id == null) {
                 throw new IllegalArgumentException("Null identifier in the array of column '" + filterCol
                         + "' (filterCol) of " + describe(row));
             }
-            ids[i] = ((Number) id).longValue();
+            if (names != null) {
+                names[i] = (String) id;
+            } else {
+                ids[i] = ((Number) id).longValue();
+            }
         }
-        return ids;
+        return names != null ? names : ids;
     }
 
     /**

@@ -87,19 +87,22 @@ public final class HnswSimilarity extends Estimator<HnswSimilarityModel>
         return this;
     }
 
-    /** The input needs identifierCol and featuresCol; the output is the model's (the queries plus predictionCol). */
+    /**
+     * The input needs identifierCol (integers or strings) and featuresCol; the output is the
+     * model's (the queries plus predictionCol, whose ids are of the identifiers' kind).
+     */
     @Override
     public StructType transformSchema(StructType schema) {
         Stages.checkDistance(getDistanceFunction());
-        Columns.of(schema, getFeaturesCol(), getIdentifierCol());
-        return Stages.outputSchema(schema, getPredictionCol());
+        Columns columns = Columns.items(schema, getFeaturesCol(), getIdentifierCol());
+        return Stages.outputSchema(schema, getPredictionCol(), columns.idKind());
     }
 
     @Override
     public HnswSimilarityModel fit(Dataset<?> dataset) {
         transformSchema(dataset.schema());
         Dataset<Row> df = dataset.toDF();
-        Columns columns = Columns.of(df.schema(), getFeaturesCol(), getIdentifierCol());
+        Columns columns = Columns.items(df.schema(), getFeaturesCol(), getIdentifierCol());
         SparkSession spark = df.sparkSession();
         HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
         String modelUid = Identifiable$.MODULE$.randomUID("hnswSimilarityModel");
@@ -123,7 +126,7 @@ public final class HnswSimilarity extends Estimator<HnswSimilarityModel>
                         + " in column '" + getFeaturesCol() + "' (featuresCol): they must all have the same");
             }
         }
-        HnswSimilarityModel model = new HnswSimilarityModel(modelUid, dir.toString(), shards);
+        HnswSimilarityModel model = new HnswSimilarityModel(modelUid, dir.toString(), shards, columns.idKind());
         copyValues(model, ParamMap.empty());
         model.setParent(this);
         return model;

@@ -28,7 +28,8 @@ import org.apache.spark.sql.types.StructType;
  * {@link #transform} sends each query to every shard, each shard's task searches its queries
  * in batches (an hnswlib-rs view of the shard file: mapped, not loaded), and the results merge
  * into the global top k, closest first, in {@code predictionCol} as
- * {@code array<struct<id: bigint, distance: float>>}. With {@code filterCol} set, each query
+ * {@code array<struct<id: bigint, distance: float>>} ({@code id: string} when the items'
+ * identifiers are strings). With {@code filterCol} set, each query
  * returns only the identifiers of its row's array in that column (every shard passes it to
  * the binding as a {@code LabelFilter} allow-list).
  *
@@ -43,13 +44,15 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
     private final Defs params;
     private final String shardDir;
     private final List<Shard> shards;
+    private final Columns.IdKind ids;
 
-    HnswSimilarityModel(String uid, String shardDir, List<Shard> shards) {
+    HnswSimilarityModel(String uid, String shardDir, List<Shard> shards, Columns.IdKind ids) {
         this.uid = uid;
         this.params = new Defs(this);
         params.setDefaults(this);
         this.shardDir = shardDir;
         this.shards = Collections.unmodifiableList(new ArrayList<>(shards));
+        this.ids = ids;
     }
 
     @Override
@@ -82,19 +85,30 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
         return shardDir;
     }
 
-    /** The queries need featuresCol (and identifierCol with excludeSelf, filterCol when set); adds predictionCol. */
+    /** Whether the identifiers are strings ("string") or integers ("bigint"), as in the output's ids. */
+    public String identifierType() {
+        return ids.outputType.simpleString();
+    }
+
+    /**
+     * The queries need featuresCol (and identifierCol with excludeSelf, filterCol when set, both
+     * of the items' identifier kind); adds predictionCol.
+     */
     @Override
     public StructType transformSchema(StructType schema) {
-        Columns.of(schema, getFeaturesCol(), getExcludeSelf() ? getIdentifierCol() : null, getFilterCol());
-        return Stages.outputSchema(schema, getPredictionCol());
+        queryColumns(schema);
+        return Stages.outputSchema(schema, getPredictionCol(), ids);
+    }
+
+    private Columns queryColumns(StructType schema) {
+        return Columns.of(schema, getFeaturesCol(), getExcludeSelf() ? getIdentifierCol() : null, getFilterCol(), ids);
     }
 
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
         Dataset<Row> df = dataset.toDF();
-        Columns columns = Columns.of(df.schema(), getFeaturesCol(), getExcludeSelf() ? getIdentifierCol() : null,
-                getFilterCol());
+        Columns columns = queryColumns(df.schema());
         HadoopConf conf = new HadoopConf(df.sparkSession().sparkContext().hadoopConfiguration());
         int k = getK();
         ShardSearch search = new ShardSearch(columns, shardDir, shards, 1 + getNumReplicas(), k, getEf(),
@@ -112,7 +126,7 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
 
     @Override
     public HnswSimilarityModel copy(ParamMap extra) {
-        HnswSimilarityModel copy = copyValues(new HnswSimilarityModel(uid, shardDir, shards), extra);
+        HnswSimilarityModel copy = copyValues(new HnswSimilarityModel(uid, shardDir, shards, ids), extra);
         return copy.setParent(parent());
     }
 
@@ -141,6 +155,7 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
     private void saveShards(ObjectNode metadata, Path dir, Configuration conf) throws IOException {
         ObjectNode state = metadata.putObject("hnswlib");
         state.put("dim", dim());
+        state.put("identifiers", ids.name().toLowerCase(java.util.Locale.ROOT));
         ArrayNode list = state.putArray("shards");
         Path from = new Path(shardDir);
         Path to = new Path(dir, "shards");
@@ -148,10 +163,15 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
         FileSystem toFs = to.getFileSystem(conf);
         toFs.mkdirs(to);
         for (Shard s : shards) {
-            list.addObject().put("file", s.file()).put("size", s.size()).put("dim", s.dim());
-            try (InputStream in = fromFs.open(new Path(from, s.file()));
-                    OutputStream out = toFs.create(new Path(to, s.file()), true)) {
-                in.transferTo(out);
+            ObjectNode entry = list.addObject().put("file", s.file()).put("size", s.size()).put("dim", s.dim());
+            if (s.names() != null) {
+                entry.put("names", s.names());
+            }
+            for (String file : s.files()) {
+                try (InputStream in = fromFs.open(new Path(from, file));
+                        OutputStream out = toFs.create(new Path(to, file), true)) {
+                    in.transferTo(out);
+                }
             }
         }
     }
@@ -167,9 +187,24 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
     }
 
     private static HnswSimilarityModel loaded(String uid, JsonNode metadata, Path dir, Configuration conf) throws IOException {
+        JsonNode state = metadata.path("hnswlib");
+        // Models saved before string identifiers existed have integer ones.
+        String kind = state.path("identifiers").asText("integer");
+        Columns.IdKind ids;
+        try {
+            ids = Columns.IdKind.valueOf(kind.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("unknown identifier kind '" + kind + "' in the metadata");
+        }
         List<Shard> shards = new ArrayList<>();
-        for (JsonNode s : metadata.path("hnswlib").path("shards")) {
-            shards.add(new Shard(s.path("file").asText(), s.path("size").asLong(), s.path("dim").asInt()));
+        for (JsonNode s : state.path("shards")) {
+            String names = s.hasNonNull("names") ? s.path("names").asText() : null;
+            if ((names != null) != (ids == Columns.IdKind.STRING)) {
+                throw new IOException("shard " + s.path("file").asText() + " "
+                        + (names == null ? "lacks the file of its string identifiers" : "names an identifier file,"
+                        + " but the model's identifiers are integers"));
+            }
+            shards.add(new Shard(s.path("file").asText(), s.path("size").asLong(), s.path("dim").asInt(), names));
         }
         if (shards.isEmpty()) {
             throw new IOException("the metadata lists no shard");
@@ -178,10 +213,12 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
         FileSystem fs = shardDir.getFileSystem(conf);
         shardDir = fs.makeQualified(shardDir);
         for (Shard s : shards) {
-            if (!fs.exists(new Path(shardDir, s.file()))) {
-                throw new IOException("shard file " + new Path(shardDir, s.file()) + " is missing");
+            for (String file : s.files()) {
+                if (!fs.exists(new Path(shardDir, file))) {
+                    throw new IOException("shard file " + new Path(shardDir, file) + " is missing");
+                }
             }
         }
-        return new HnswSimilarityModel(uid, shardDir.toString(), shards);
+        return new HnswSimilarityModel(uid, shardDir.toString(), shards, ids);
     }
 }

@@ -26,7 +26,10 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
     /** This stage's parameter objects (one set per stage, owned by its uid). */
     Defs hnswParams();
 
-    /** Column of the item identifiers: int or bigint, unique. Default "id". */
+    /**
+     * Column of the item identifiers: int or bigint (the index labels) or string (numbered per
+     * shard, the names kept beside it). Default "id".
+     */
     default Param<String> identifierCol() {
         return hnswParams().identifierCol;
     }
@@ -36,7 +39,10 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
         return hnswParams().featuresCol;
     }
 
-    /** Output column of the neighbours: array&lt;struct&lt;id: bigint, distance: float&gt;&gt;. Default "prediction". */
+    /**
+     * Output column of the neighbours: array&lt;struct&lt;id: bigint, distance: float&gt;&gt; (id: string
+     * with string identifiers). Default "prediction".
+     */
     default Param<String> predictionCol() {
         return hnswParams().predictionCol;
     }
@@ -93,7 +99,7 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
 
     /**
      * Query column of the identifiers each query may return (array&lt;bigint&gt; or
-     * array&lt;int&gt;): an allow-list that every shard's search applies. A null value, or
+     * array&lt;int&gt;; array&lt;string&gt; with string identifiers): an allow-list that every shard's search applies. A null value, or
      * the parameter not set, is no filter; an empty array allows nothing. Used by the
      * model's transform only; set on the estimator, it passes to the model.
      */
@@ -255,11 +261,11 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
          */
         public Defs(HnswSimilarityParams<?> stage) {
             String uid = stage.uid();
-            identifierCol = new Param<>(uid, "identifierCol", "column of the item identifiers (int or bigint)");
+            identifierCol = new Param<>(uid, "identifierCol", "column of the item identifiers (int, bigint or string)");
             featuresCol = new Param<>(uid, "featuresCol",
                     "column of the vectors (Vector, array<float> or array<double>)");
             predictionCol = new Param<>(uid, "predictionCol",
-                    "output column: array<struct<id: bigint, distance: float>>, closest first");
+                    "output column: array<struct<id: bigint or string, distance: float>>, closest first");
             // Checked with a clear message when the stage runs (transformSchema), not here:
             // a validator only says "given invalid value".
             distanceFunction = new Param<>(uid, "distanceFunction",
@@ -280,7 +286,7 @@ public interface HnswSimilarityParams<S extends HnswSimilarityParams<S>> extends
             excludeSelf = new BooleanParam(uid, "excludeSelf",
                     "leave out a query's own item (same identifier)");
             filterCol = new Param<>(uid, "filterCol",
-                    "query column of the identifiers a query may return (array<bigint> or array<int>;"
+                    "query column of the identifiers a query may return (array<bigint>, array<int> or array<string>;"
                     + " null: no filter)");
             indexDir = new Param<>(uid, "indexDir",
                     "directory where fit writes the shard files (a file system every executor reads)");

@@ -50,11 +50,13 @@ final class ShardBuilder implements Serializable {
             AddOptions add = AddOptions.defaults().withThreads(threads);
             float[][] vectors = new float[CHUNK][];
             long[] labels = new long[CHUNK];
+            ShardNames names = columns.idKind() == Columns.IdKind.STRING ? ShardNames.building() : null;
             while (rows.hasNext()) {
                 int n = 0;
                 while (n < CHUNK && rows.hasNext()) {
                     Row row = rows.next();
-                    labels[n] = columns.id(row);
+                    Object id = columns.id(row);
+                    labels[n] = names != null ? names.label((String) id) : (Long) id;
                     vectors[n] = columns.vector(row, dim);
                     dim = vectors[n].length;
                     n++;
@@ -72,7 +74,11 @@ final class ShardBuilder implements Serializable {
             String file = Shard.fileName(partition);
             HnswIndex built = index;
             conf.writeFile(new Path(dir, file), local -> built.save(local, FileFormat.NATIVE));
-            return Collections.singletonList(new Shard(file, index.size(), dim)).iterator();
+            String namesFile = names != null ? ShardNames.fileName(file) : null;
+            if (names != null) {
+                conf.writeFile(new Path(dir, namesFile), names::write);
+            }
+            return Collections.singletonList(new Shard(file, index.size(), dim, namesFile)).iterator();
         } finally {
             if (index != null) {
                 index.close();

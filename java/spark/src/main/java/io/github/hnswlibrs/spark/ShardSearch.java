@@ -25,7 +25,8 @@ import scala.Tuple2;
  * ({@link #fanOut}), and each shard's task searches its queries in batches through the binding
  * ({@link #search}). Partition {@code s * replicas + r} is copy r of shard s. A query's
  * allow-list (filterCol) travels with it to every shard, whose search passes it to the
- * binding as a {@link LabelFilter}.
+ * binding as a {@link LabelFilter}. With string identifiers each shard's task reads the
+ * shard's names ({@link ShardNames}) to turn them into its labels and back.
  */
 final class ShardSearch implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -34,11 +35,12 @@ final class ShardSearch implements Serializable {
     private static final int BATCH = 1024;
 
     /**
-     * One query on its way to a shard: allowed is its allow-list, or null for no filter. The
-     * row travels with the copy sent to the first shard only.
+     * One query on its way to a shard: self is its own identifier with excludeSelf (else
+     * null), allowed its allow-list (null for no filter), each as {@link Columns} reads them:
+     * Long and long[], or String and String[]. The row travels with the copy sent to the
+     * first shard only.
      */
-    record Query(long qid, float[] vector, long selfId, boolean hasSelf, long[] allowed, Row row)
-            implements Serializable {}
+    record Query(long qid, float[] vector, Object self, Object allowed, Row row) implements Serializable {}
 
     private final Columns columns;
     private final String dir;
@@ -91,16 +93,14 @@ final class ShardSearch implements Serializable {
                     }
                     Row row = rows.next();
                     long qid = ((long) partition << 40) | index++;
-                    boolean hasSelf = excludeSelf && columns.hasId();
                     float[] vector = columns.vector(row, dim);
-                    query = new Query(qid, vector, hasSelf ? columns.id(row) : 0, hasSelf, columns.allowed(row),
-                            row);
+                    query = new Query(qid, vector, excludeSelf && columns.hasId() ? columns.id(row) : null,
+                            columns.allowed(row), row);
                     shard = 0;
                 }
                 int copy = replicas == 1 ? 0 : Math.floorMod(query.qid() * 0x9E3779B97F4A7C15L >>> 33, replicas);
                 Tuple2<Integer, Query> out = new Tuple2<>(shard * replicas + copy,
-                        shard == 0 ? query
-                                : new Query(query.qid, query.vector, query.selfId, query.hasSelf, query.allowed, null));
+                        shard == 0 ? query : new Query(query.qid, query.vector, query.self, query.allowed, null));
                 if (++shard == shards.size()) {
                     query = null;
                 }
@@ -116,6 +116,8 @@ final class ShardSearch implements Serializable {
             return Collections.emptyIterator();
         }
         Shard shard = shards.get(partition / replicas);
+        ShardNames names = shard.names() == null ? null
+                : ShardNames.read(conf.readableFile(new Path(dir, shard.names())), shard.size());
         HnswIndex index = HnswIndex.openView(conf.readableFile(new Path(dir, shard.file())));
         TaskContext task = TaskContext.get();
         if (task != null) {
@@ -157,10 +159,12 @@ final class ShardSearch implements Serializable {
                 while (part.size() < BATCH && queries.hasNext()) {
                     part.add(queries.next()._2());
                 }
-                // One search per distinct allow-list of the batch (null: the unfiltered queries).
+                // One search per distinct allow-list of the batch (null: the unfiltered queries),
+                // as this shard's labels.
                 Map<LongBuffer, List<Query>> byFilter = new LinkedHashMap<>();
                 for (Query q : part) {
-                    LongBuffer key = q.allowed() == null ? null : LongBuffer.wrap(q.allowed());
+                    long[] allowed = labels(q.allowed());
+                    LongBuffer key = allowed == null ? null : LongBuffer.wrap(allowed);
                     byFilter.computeIfAbsent(key, x -> new ArrayList<>()).add(q);
                 }
                 for (Map.Entry<LongBuffer, List<Query>> group : byFilter.entrySet()) {
@@ -170,28 +174,41 @@ final class ShardSearch implements Serializable {
                         vectors[i] = same.get(i).vector();
                     }
                     SearchOptions opts = group.getKey() == null ? options
-                            : options.withLabelFilter(LabelFilter.allow(same.get(0).allowed()));
+                            : options.withLabelFilter(LabelFilter.allow(group.getKey().array()));
                     BatchSearchResult found = index.knnBatch(vectors, kSearch, opts);
                     for (int i = 0; i < vectors.length; i++) {
                         Query q = same.get(i);
-                        batch.add(new Tuple2<>(q.qid(), keep(q, found, i)));
+                        batch.add(new Tuple2<>(q.qid(), keep(q, found, i, names)));
                     }
                 }
+            }
+
+            /** An allow-list as this shard's labels (names it does not hold are left out). */
+            private long[] labels(Object allowed) {
+                if (allowed == null || names == null) {
+                    return (long[]) allowed;
+                }
+                return names.find((String[]) allowed);
             }
         };
     }
 
-    /** Row i of a batch result without the query's own item and anything beyond the threshold, at most k. */
-    private Neighbours keep(Query q, BatchSearchResult found, int i) {
+    /**
+     * Row i of a batch result without the query's own item and anything beyond the threshold,
+     * at most k; with names (string identifiers), named.
+     */
+    private Neighbours keep(Query q, BatchSearchResult found, int i, ShardNames names) {
         int base = i * found.k();
         int count = found.counts()[i];
         long[] ids = new long[Math.min(count, k)];
         float[] distances = new float[ids.length];
         int n = 0;
+        boolean hasSelf = q.self() != null;
+        long self = !hasSelf ? 0 : names == null ? (Long) q.self() : names.find((String) q.self());
         for (int j = 0; j < count && n < ids.length; j++) {
             long id = found.labels()[base + j];
             float d = found.distances()[base + j];
-            if ((q.hasSelf() && id == q.selfId()) || d > threshold) {
+            if ((hasSelf && id == self) || d > threshold) {
                 continue;
             }
             ids[n] = id;
@@ -201,7 +218,14 @@ final class ShardSearch implements Serializable {
             ids = java.util.Arrays.copyOf(ids, n);
             distances = java.util.Arrays.copyOf(distances, n);
         }
-        return new Neighbours(ids, distances, q.row());
+        if (names == null) {
+            return new Neighbours(ids, null, distances, q.row());
+        }
+        String[] named = new String[n];
+        for (int j = 0; j < n; j++) {
+            named[j] = names.name(ids[j]);
+        }
+        return new Neighbours(null, named, distances, q.row());
     }
 
     /** Partition = the key (the fan-out computes it). */

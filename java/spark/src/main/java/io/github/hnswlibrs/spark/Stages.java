@@ -40,12 +40,12 @@ final class Stages {
     }
 
     /** The input schema plus the prediction column. */
-    static StructType outputSchema(StructType schema, String predictionCol) {
+    static StructType outputSchema(StructType schema, String predictionCol, Columns.IdKind ids) {
         if (Arrays.asList(schema.fieldNames()).contains(predictionCol)) {
             throw new IllegalArgumentException("Column '" + predictionCol + "' (predictionCol) is already in the"
                     + " input: set predictionCol to another name");
         }
-        return schema.add(predictionCol, DataTypes.createArrayType(Columns.NEIGHBOUR, false), false);
+        return schema.add(predictionCol, DataTypes.createArrayType(Columns.neighbour(ids), false), false);
     }
 
     /** What a stage saves beside its parameters. */

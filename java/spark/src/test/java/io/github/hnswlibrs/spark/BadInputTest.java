@@ -64,7 +64,11 @@ class BadInputTest {
                 org.apache.spark.sql.functions.lit("x")))), "must be a Spark ML Vector, array<float> or"
                 + " array<double>, but it is string");
         assertSays(failure(() -> new HnswSimilarity().fit(items.withColumn("id",
-                org.apache.spark.sql.functions.lit("a")))), "(identifierCol) must be an integer column");
+                org.apache.spark.sql.functions.lit(1.5)))),
+                "(identifierCol) must be of type int, bigint or string, but it is double");
+        HnswSimilarityModel self = model.copy(new org.apache.spark.ml.param.ParamMap()).setExcludeSelf(true);
+        assertSays(failure(() -> self.transform(items.withColumn("id", org.apache.spark.sql.functions.lit("a")))),
+                "(identifierCol) must be of the model's identifier type (int or bigint), but it is string");
         assertSays(failure(() -> model.transform(items.withColumnRenamed("id", "prediction"))),
                 "Column 'prediction' (predictionCol) is already in the input");
     }
