@@ -126,7 +126,8 @@ public final class HnswSimilarity extends Estimator<HnswSimilarityModel>
                         + " in column '" + getFeaturesCol() + "' (featuresCol): they must all have the same");
             }
         }
-        HnswSimilarityModel model = new HnswSimilarityModel(modelUid, dir.toString(), shards, columns.idKind());
+        HnswSimilarityModel model = new HnswSimilarityModel(modelUid, dir.toString(), shards, columns.idKind(),
+                getNumPartitions());
         copyValues(model, ParamMap.empty());
         model.setParent(this);
         return model;

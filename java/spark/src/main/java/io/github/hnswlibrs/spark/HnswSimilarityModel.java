@@ -45,14 +45,17 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
     private final String shardDir;
     private final List<Shard> shards;
     private final Columns.IdKind ids;
+    /** The partitions of the fit that placed the items in the shards (0: not known), to send each allow-list id to its shard only. */
+    private final int placedIn;
 
-    HnswSimilarityModel(String uid, String shardDir, List<Shard> shards, Columns.IdKind ids) {
+    HnswSimilarityModel(String uid, String shardDir, List<Shard> shards, Columns.IdKind ids, int placedIn) {
         this.uid = uid;
         this.params = new Defs(this);
         params.setDefaults(this);
         this.shardDir = shardDir;
         this.shards = Collections.unmodifiableList(new ArrayList<>(shards));
         this.ids = ids;
+        this.placedIn = placedIn;
     }
 
     @Override
@@ -112,7 +115,7 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
         HadoopConf conf = new HadoopConf(df.sparkSession().sparkContext().hadoopConfiguration());
         int k = getK();
         ShardSearch search = new ShardSearch(columns, shardDir, shards, 1 + getNumReplicas(), k, getEf(),
-                getExcludeSelf(), getSimilarityThreshold(), getNumThreads(), conf);
+                getExcludeSelf(), getSimilarityThreshold(), getNumThreads(), conf, placedIn);
         JavaRDD<Row> rows = df.javaRDD();
         JavaRDD<Row> answered = JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex(search::fanOut, false))
                 .partitionBy(new ShardSearch.ByKey(search.partitions()))
@@ -126,7 +129,7 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
 
     @Override
     public HnswSimilarityModel copy(ParamMap extra) {
-        HnswSimilarityModel copy = copyValues(new HnswSimilarityModel(uid, shardDir, shards, ids), extra);
+        HnswSimilarityModel copy = copyValues(new HnswSimilarityModel(uid, shardDir, shards, ids, placedIn), extra);
         return copy.setParent(parent());
     }
 
@@ -156,6 +159,7 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
         ObjectNode state = metadata.putObject("hnswlib");
         state.put("dim", dim());
         state.put("identifiers", ids.name().toLowerCase(java.util.Locale.ROOT));
+        state.put("partitions", placedIn);
         ArrayNode list = state.putArray("shards");
         Path from = new Path(shardDir);
         Path to = new Path(dir, "shards");
@@ -219,6 +223,7 @@ public final class HnswSimilarityModel extends Model<HnswSimilarityModel>
                 }
             }
         }
-        return new HnswSimilarityModel(uid, shardDir.toString(), shards, ids);
+        // Models saved before it was kept: 0, and allow-lists go whole to every shard.
+        return new HnswSimilarityModel(uid, shardDir.toString(), shards, ids, state.path("partitions").asInt(0));
     }
 }

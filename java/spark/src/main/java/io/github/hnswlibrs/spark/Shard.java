@@ -18,6 +18,12 @@ record Shard(String file, long size, int dim, String names) implements Serializa
         return String.format("shard-%05d.hnsw", partition);
     }
 
+    /** The partition of fit that made the shard (from its file name), or -1 when the name does not say. */
+    int partition() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("shard-(\\d{1,9})\\.hnsw").matcher(file);
+        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
     /** The files of the shard: the index, and the names when there are. */
     java.util.List<String> files() {
         return names == null ? java.util.List.of(file) : java.util.List.of(file, names);

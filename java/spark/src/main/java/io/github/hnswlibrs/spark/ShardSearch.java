@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.Partitioner;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskCompletionListener;
@@ -24,8 +25,8 @@ import scala.Tuple2;
  * The two sides of a sharded query: every query row is sent to one copy of every shard
  * ({@link #fanOut}), and each shard's task searches its queries in batches through the binding
  * ({@link #search}). Partition {@code s * replicas + r} is copy r of shard s. A query's
- * allow-list (filterCol) travels with it to every shard, whose search passes it to the
- * binding as a {@link LabelFilter}. With string identifiers each shard's task reads the
+ * allow-list (filterCol) is split by the shard each id was placed in at fit, and each part
+ * goes to its shard only, whose search passes it to the binding as a {@link LabelFilter}. With string identifiers each shard's task reads the
  * shard's names ({@link ShardNames}) to turn them into its labels and back.
  */
 final class ShardSearch implements Serializable {
@@ -52,9 +53,12 @@ final class ShardSearch implements Serializable {
     private final double threshold;
     private final int threads;
     private final HadoopConf conf;
+    /** How fit placed the items: the partitioner of their identifiers, and the shard of each of its partitions (-1: none). */
+    private final HashPartitioner partitioner;
+    private final int[] placement;
 
     ShardSearch(Columns columns, String dir, List<Shard> shards, int replicas, int k, int ef,
-            boolean excludeSelf, double threshold, int threads, HadoopConf conf) {
+            boolean excludeSelf, double threshold, int threads, HadoopConf conf, int placedIn) {
         this.columns = columns;
         this.dir = dir;
         this.shards = new ArrayList<>(shards);
@@ -65,6 +69,22 @@ final class ShardSearch implements Serializable {
         this.threshold = threshold;
         this.threads = threads;
         this.conf = conf;
+        this.partitioner = placedIn > 0 ? new HashPartitioner(placedIn) : null;
+        this.placement = placedIn > 0 ? placement(this.shards, placedIn) : null;
+    }
+
+    /** The shard of each partition of fit, or null when a shard's partition is not known (then allow-lists go whole). */
+    private static int[] placement(List<Shard> shards, int partitions) {
+        int[] at = new int[partitions];
+        java.util.Arrays.fill(at, -1);
+        for (int s = 0; s < shards.size(); s++) {
+            int p = shards.get(s).partition();
+            if (p < 0 || p >= partitions || at[p] >= 0) {
+                return null;
+            }
+            at[p] = s;
+        }
+        return at;
     }
 
     /** Partitions of the search: one per copy of a shard. */
@@ -72,41 +92,86 @@ final class ShardSearch implements Serializable {
         return shards.size() * replicas;
     }
 
-    /** Sends each row of an input partition to one copy of every shard. */
+    /**
+     * Sends each row of an input partition to one copy of every shard; a query with an
+     * allow-list only to the shards that hold some of its ids, each with its own part of the
+     * list (or, when none holds any, to the first with an empty list, so that its row still
+     * comes out). The row travels with the first copy.
+     */
     Iterator<Tuple2<Integer, Query>> fanOut(int partition, Iterator<Row> rows) {
         int dim = shards.get(0).dim();
         return new Iterator<>() {
             private long index;
-            private Query query;
-            private int shard;
+            private final java.util.ArrayDeque<Tuple2<Integer, Query>> copies = new java.util.ArrayDeque<>();
 
             @Override
             public boolean hasNext() {
-                return query != null || rows.hasNext();
+                return !copies.isEmpty() || rows.hasNext();
             }
 
             @Override
             public Tuple2<Integer, Query> next() {
-                if (query == null) {
+                if (copies.isEmpty()) {
                     if (!rows.hasNext()) {
                         throw new NoSuchElementException();
                     }
                     Row row = rows.next();
                     long qid = ((long) partition << 40) | index++;
                     float[] vector = columns.vector(row, dim);
-                    query = new Query(qid, vector, excludeSelf && columns.hasId() ? columns.id(row) : null,
-                            columns.allowed(row), row);
-                    shard = 0;
+                    Object self = excludeSelf && columns.hasId() ? columns.id(row) : null;
+                    Object[] parts = split(columns.allowed(row));
+                    int copy = replicas == 1 ? 0 : Math.floorMod(qid * 0x9E3779B97F4A7C15L >>> 33, replicas);
+                    for (int s = 0; s < shards.size(); s++) {
+                        if (parts == null || parts[s] != null) {
+                            copies.add(new Tuple2<>(s * replicas + copy, new Query(qid, vector, self,
+                                    parts == null ? null : parts[s], copies.isEmpty() ? row : null)));
+                        }
+                    }
                 }
-                int copy = replicas == 1 ? 0 : Math.floorMod(query.qid() * 0x9E3779B97F4A7C15L >>> 33, replicas);
-                Tuple2<Integer, Query> out = new Tuple2<>(shard * replicas + copy,
-                        shard == 0 ? query : new Query(query.qid, query.vector, query.self, query.allowed, null));
-                if (++shard == shards.size()) {
-                    query = null;
-                }
-                return out;
+                return copies.poll();
             }
         };
+    }
+
+    /**
+     * An allow-list split by shard: element s is the part shard s may hold (null when it holds
+     * none of the ids; the first is an empty list when no shard holds any), or the whole list
+     * for every shard when the ids cannot be placed. Null for no allow-list.
+     */
+    Object[] split(Object allowed) {
+        if (allowed == null) {
+            return null;
+        }
+        Object[] parts = new Object[shards.size()];
+        if (placement == null) {
+            java.util.Arrays.fill(parts, allowed);
+            return parts;
+        }
+        List<List<Object>> byShard = new ArrayList<>(Collections.nCopies(shards.size(), null));
+        int n = java.lang.reflect.Array.getLength(allowed);
+        for (int i = 0; i < n; i++) {
+            Object id = java.lang.reflect.Array.get(allowed, i); // a Long or a String, the keys of fit
+            int s = placement[partitioner.getPartition(id)];
+            if (s >= 0) {
+                if (byShard.get(s) == null) {
+                    byShard.set(s, new ArrayList<>());
+                }
+                byShard.get(s).add(id);
+            }
+        }
+        boolean any = false;
+        for (int s = 0; s < parts.length; s++) {
+            List<Object> ids = byShard.get(s);
+            if (ids != null) {
+                any = true;
+                parts[s] = allowed instanceof String[] ? ids.toArray(new String[0])
+                        : ids.stream().mapToLong(x -> (Long) x).toArray();
+            }
+        }
+        if (!any) {
+            parts[0] = allowed instanceof String[] ? new String[0] : new long[0];
+        }
+        return parts;
     }
 
     /** Searches the queries of one partition in its shard, in batches; returns each query's partial neighbours. */
