@@ -2,6 +2,10 @@
 # own crate, built with the nightly toolchain).
 #
 #   make fuzz FUZZ_SECONDS=600   every target in turn for FUZZ_SECONDS each (default 60)
+#   make fuzz FUZZ_RUNS=10000000 FUZZ_MAX_LEN=4096
+#                                every target in turn for that many executions instead, with
+#                                inputs of the hnswlib-format and brute-force targets up to
+#                                FUZZ_MAX_LEN bytes (default 80000; native inputs up to 128 kB)
 #   make fuzz-smoke              every target for FUZZ_SMOKE_SECONDS (part of `make test`;
 #                                skipped, with a message, without nightly or cargo-fuzz)
 #   make fuzz-seeds              write the seed corpora (fuzz/corpus/<target>/)
@@ -19,6 +23,8 @@ TEST_SUITES += fuzz-smoke
 FUZZ_TARGETS       := hnsw_load hnsw_load_use hnsw_header abi_deserialize bf_load native_load \
                       native_view
 FUZZ_SECONDS       ?= 60
+FUZZ_RUNS          ?=
+FUZZ_MAX_LEN       ?= 80000
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_MALLOC_MB     ?= 8
 FUZZ_RSS_MB        ?= 1024
@@ -48,10 +54,11 @@ fuzz-seeds: fuzz-build
 
 fuzz: fuzz-seeds
 	@set -e; mkdir -p fuzz/logs; for t in $(FUZZ_TARGETS); do \
-	    echo "== fuzz $$t for $(FUZZ_SECONDS) s (log: fuzz/logs/$$t.log)"; \
+	    echo "== fuzz $$t for $(if $(FUZZ_RUNS),$(FUZZ_RUNS) runs,$(FUZZ_SECONDS) s) (log: fuzz/logs/$$t.log)"; \
 	    status=0; \
 	    (cd fuzz && $(CARGO) $(FUZZ_TOOLCHAIN) fuzz run -O $$t -- \
-	        -max_total_time=$(FUZZ_SECONDS) -max_len=$$(case $$t in native_*) echo 131072;; *) echo 80000;; esac) \
+	        $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) \
+	        -max_len=$$(case $$t in native_*) echo 131072;; *) echo $(FUZZ_MAX_LEN);; esac) \
 	        $(FUZZ_FLAGS)) >fuzz/logs/$$t.log 2>&1 || status=$$?; \
 	    grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^Done [0-9]+ runs' fuzz/logs/$$t.log || true; \
 	    if [ $$status -ne 0 ]; then tail -n 40 fuzz/logs/$$t.log; exit 1; fi; \
