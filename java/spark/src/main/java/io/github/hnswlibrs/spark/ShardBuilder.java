@@ -74,8 +74,9 @@ final class ShardBuilder implements Serializable {
             String file = Shard.fileName(partition);
             HnswIndex built = index;
             conf.writeFile(new Path(dir, file), local -> built.save(local, FileFormat.NATIVE));
-            String namesFile = names != null ? ShardNames.fileName(file) : null;
+            String namesFile = null;
             if (names != null) {
+                namesFile = ShardNames.fileName(file);
                 conf.writeFile(new Path(dir, namesFile), names::write);
             }
             return Collections.singletonList(new Shard(file, index.size(), dim, namesFile)).iterator();

@@ -66,10 +66,6 @@ final class ShardNames {
         return names.get((int) label);
     }
 
-    int size() {
-        return names.size();
-    }
-
     void write(Path file) throws IOException {
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
             out.write(MAGIC);

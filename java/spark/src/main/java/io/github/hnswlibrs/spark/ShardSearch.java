@@ -26,8 +26,9 @@ import scala.Tuple2;
  * ({@link #fanOut}), and each shard's task searches its queries in batches through the binding
  * ({@link #search}). Partition {@code s * replicas + r} is copy r of shard s. A query's
  * allow-list (filterCol) is split by the shard each id was placed in at fit, and each part
- * goes to its shard only, whose search passes it to the binding as a {@link LabelFilter}. With string identifiers each shard's task reads the
- * shard's names ({@link ShardNames}) to turn them into its labels and back.
+ * goes to its shard only, whose search passes it to the binding as a {@link LabelFilter}.
+ * With string identifiers each shard's task reads the shard's names ({@link ShardNames}) to
+ * turn them into its labels and back.
  */
 final class ShardSearch implements Serializable {
     private static final long serialVersionUID = 1L;
